@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// `npm run setup`: everything a fresh machine needs, then one sample call.
+// Plain Node with no dependencies, because it runs before `npm ci`.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const debianPackages = ['sox', 'libsox-fmt-all', 'flite', 'espeak-ng', 'pocketsphinx', 'pocketsphinx-en-us', 'pocketsphinx-testdata', 'chromium', 'xvfb'];
+
+function step(title) {
+  process.stderr.write(`\n▶ ${title}\n`);
+}
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', ...opts.env } });
+  if (r.error) return { ok: false, why: r.error.message };
+  return { ok: r.status === 0, why: `exit ${r.status}` };
+}
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+// 1. Debian packages for audio (sox, flite, pocketsphinx) and the browser tests (chromium).
+const missing = debianPackages.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
+if (missing.length === 0) {
+  step('Debian packages: all present');
+} else if (have('apt-get') && process.getuid?.() === 0) {
+  step(`Debian packages: installing ${missing.join(' ')}`);
+  sh('apt-get', ['update', '-qq']);
+  const r = sh('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  if (!r.ok) process.stderr.write(`  could not install them (${r.why}); audio and browser features will say what is missing\n`);
+} else {
+  process.stderr.write(`\n▶ Debian packages missing: ${missing.join(' ')}\n  install them with: sudo apt-get install ${missing.join(' ')}\n`);
+}
+
+// 2. npm dependencies, exactly as locked. Electron 45 has no postinstall, so its missing binary
+//    cannot fail this step; onnxruntime-node is told not to fetch CUDA files.
+step('npm ci');
+const ci = sh('npm', ['ci', '--no-audit', '--no-fund']);
+if (!ci.ok) {
+  process.stderr.write(`setup: npm ci failed (${ci.why})\n`);
+  process.exit(1);
+}
+
+// 3. The UI, so `callsim serve` and the desktop app have something to show.
+step('building the UI (vite build)');
+const build = sh('npx', ['vite', 'build', '--logLevel', 'warn']);
+if (!build.ok) {
+  process.stderr.write(`setup: the UI build failed (${build.why})\n`);
+  process.exit(1);
+}
+
+// 4. A sample call: the CRM blackout scenario, on the virtual clock.
+step('sample call: callsim run recordings/scenarios/crm-blackout.json');
+const db = process.env.CALLSIM_DB ?? path.join(root, 'dist', 'sample.db');
+fs.mkdirSync(path.dirname(db), { recursive: true });
+const run = sh(process.execPath, ['electron/cli/callsim.mjs', 'run', 'recordings/scenarios/crm-blackout.json', '--db', db]);
+if (!run.ok) {
+  process.stderr.write(`setup: the sample call failed (${run.why})\n`);
+  process.exit(1);
+}
+process.stderr.write(`\nReady. Try: npx callsim run recordings/scenarios/barge-in.json   or   npm start\n`);

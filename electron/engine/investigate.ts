@@ -1,0 +1,180 @@
+import type { JournalEntry, SessionSource } from '../../shared/events.ts';
+import type { Fault } from '../../shared/faults.ts';
+import { policyDiff, type Policy, type PolicyOverride } from '../../shared/policy.ts';
+import { replayJournal, type Divergence } from '../../shared/replay.ts';
+import { scenarioSchema } from '../../shared/scenario.ts';
+import type { RunResult } from '../../shared/result.ts';
+import type { SessionStore } from '../store/sessions.ts';
+import { InputError } from '../../shared/validate.ts';
+import type { CallSetup, ControlAction } from './runner.ts';
+import { runSession, type SessionRun } from './session.ts';
+import { scenarioSetup } from './setup.ts';
+import { journaledCallerSetup } from './journaledCaller.ts';
+
+/** The SPEC §1 `replay --json` object. */
+export interface ReplayReport {
+  sessionId: string;
+  identical: boolean;
+  events: number;
+  transitions: number;
+  divergence: Divergence | null;
+}
+
+type SessionStarted = Extract<JournalEntry, { kind: 'input' }>['event'] & { type: 'session.started' };
+
+/** The session.started event of a journal (policy, faults, seed, source). */
+export function sessionStart(entries: readonly JournalEntry[], id: string): SessionStarted {
+  const e = entries.find((x) => x.kind === 'input' && x.event.type === 'session.started');
+  if (!e || e.kind !== 'input') throw new InputError(id, 'journal', 'has no session.started event (not a callsim session)');
+  return e.event as SessionStarted;
+}
+
+/**
+ * Re-executes a saved session from its journal alone (no world) and checks every transition
+ * against the recorded one. Pure apart from reading the store.
+ */
+export function replaySession(store: SessionStore, idOrPrefix: string): ReplayReport {
+  const s = store.resolve(idOrPrefix);
+  const entries = store.journal(s.sessionId);
+  sessionStart(entries, s.sessionId);
+  const r = replayJournal(entries);
+  return { sessionId: s.sessionId, identical: r.identical, events: r.events, transitions: r.transitions.length, divergence: r.divergence };
+}
+
+/** Live control actions journaled in a session, to apply again at the same times. */
+export function journaledControls(entries: readonly JournalEntry[], untilMs = Infinity): { atMs: number; action: ControlAction }[] {
+  const out: { atMs: number; action: ControlAction }[] = [];
+  for (const e of entries) {
+    if (e.kind !== 'input' || e.atMs > untilMs) continue;
+    const ev = e.event;
+    if (ev.type === 'control.fault.set') out.push({ atMs: e.atMs, action: { type: 'fault.set', fault: ev.fault } });
+    else if (ev.type === 'control.fault.cleared') out.push({ atMs: e.atMs, action: { type: 'fault.clear', target: ev.target } });
+    else if (ev.type === 'control.policy.set') out.push({ atMs: e.atMs, action: { type: 'policy.set', patch: ev.patch } });
+  }
+  return out;
+}
+
+/** The scenario a session was run from, following fork/what-if links to the original. */
+function originalSource(store: SessionStore, start: SessionStarted): SessionSource {
+  let src = start.source;
+  for (let hops = 0; (src.kind === 'fork' || src.kind === 'whatif') && hops < 100; hops++) {
+    if (src.scenario) return { kind: 'scenario', name: String((src.scenario as { name?: string }).name ?? 'scenario'), scenario: src.scenario };
+    src = sessionStart(store.journal(src.parentId), src.parentId).source;
+  }
+  return src;
+}
+
+/**
+ * Rebuilds the call of a saved session — same caller input, seed and fault plan — under a
+ * (possibly) different policy and fault plan. Scenario sessions re-run their scenario;
+ * recorded and microphone sessions replay their journaled caller input.
+ */
+export function rebuildSetup(store: SessionStore, sessionId: string, entries: readonly JournalEntry[], o: { policy: Policy; faults: Fault[]; relation: 'whatif' | 'fork'; atMs?: number }): CallSetup {
+  const start = sessionStart(entries, sessionId);
+  const src = originalSource(store, start);
+  const base =
+    src.kind === 'scenario'
+      ? scenarioSetup(scenarioSchema.parse(src.scenario), { seed: start.seed, faults: o.faults, strict: start.strict })
+      : journaledCallerSetup(entries, { seed: start.seed, faults: o.faults, strict: start.strict });
+  return {
+    ...base,
+    policy: o.policy,
+    source: { kind: o.relation, parentId: sessionId, atMs: o.atMs, scenario: src.kind === 'scenario' ? src.scenario : undefined },
+  };
+}
+
+/** What changed between two runs, for `whatif`. */
+export interface RunDiff {
+  policyChanged: string[];
+  outcome: [string, string];
+  handoff: [string, string];
+  toolCalls: [number, number];
+  tokens: [number, number];
+  firstDifference: null | { index: number; atMs: number; before: string; after: string };
+}
+
+/** Compares two results transition by transition. Pure. */
+export function diffRuns(a: RunResult, b: RunResult, pa: Policy, pb: Policy): RunDiff {
+  const h = (r: RunResult) => (r.handoff ? `${r.handoff.reason} (${r.handoff.priority}) at ${r.handoff.atMs} ms` : 'none');
+  let firstDifference: RunDiff['firstDifference'] = null;
+  const n = Math.max(a.transitions.length, b.transitions.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.transitions[i];
+    const y = b.transitions[i];
+    if (!x || !y || x.state !== y.state || x.atMs !== y.atMs) {
+      firstDifference = { index: i, atMs: Math.min(x?.atMs ?? Infinity, y?.atMs ?? Infinity), before: x ? `${x.state} at ${x.atMs} ms` : 'no transition', after: y ? `${y.state} at ${y.atMs} ms` : 'no transition' };
+      break;
+    }
+  }
+  return {
+    policyChanged: policyDiff(pa, pb).map((k) => `${k}: ${pa[k]} → ${pb[k]}`),
+    outcome: [a.outcome, b.outcome],
+    handoff: [h(a), h(b)],
+    toolCalls: [a.toolCalls.length, b.toolCalls.length],
+    tokens: [a.metrics.tokens, b.metrics.tokens],
+    firstDifference,
+  };
+}
+
+export interface WhatIfReport {
+  parent: RunResult;
+  child: RunResult;
+  diff: RunDiff;
+}
+
+/**
+ * Re-runs a session's caller input and fault plan under another policy and stores the new
+ * run as a session linked to its parent. Effects: writes one session.
+ */
+export async function whatIf(store: SessionStore, idOrPrefix: string, override: PolicyOverride): Promise<WhatIfReport & { run: SessionRun }> {
+  const s = store.resolve(idOrPrefix);
+  const entries = store.journal(s.sessionId);
+  const start = sessionStart(entries, s.sessionId);
+  const policy = { ...start.policy, ...override };
+  const setup = rebuildSetup(store, s.sessionId, entries, { policy, faults: start.faults, relation: 'whatif' });
+  setup.controls = journaledControls(entries);
+  const run = await runSession(setup, { store, parentId: s.sessionId, relation: 'whatif' }, { pacing: 'virtual' });
+  const parent = store.result(s.sessionId);
+  return { parent, child: run.result, diff: diffRuns(parent, run.result, start.policy, policy), run };
+}
+
+export interface ForkReport {
+  run: SessionRun;
+  parentId: string;
+  atMs: number;
+  /** Transitions up to --at that were checked against the parent. */
+  checkedTransitions: number;
+}
+
+/**
+ * Runs a session again, identical up to `atMs` (checked transition by transition against the
+ * parent, not assumed), then goes on under new faults and/or policy, applied at `atMs` as
+ * journaled control events. Effects: writes one session. Throws an InputError if the parent
+ * cannot be reproduced up to `atMs`.
+ */
+export async function fork(store: SessionStore, idOrPrefix: string, atMs: number, o: { faults?: Fault[]; policy?: PolicyOverride }): Promise<ForkReport> {
+  const s = store.resolve(idOrPrefix);
+  const entries = store.journal(s.sessionId);
+  const start = sessionStart(entries, s.sessionId);
+  const parent = store.result(s.sessionId);
+  if (atMs > parent.durationMs) throw new InputError('callsim fork', '--at', `${atMs} ms is after the end of session ${s.sessionId} (${parent.durationMs} ms)`);
+  const setup = rebuildSetup(store, s.sessionId, entries, { policy: start.policy, faults: start.faults, relation: 'fork', atMs });
+  const controls = journaledControls(entries, atMs - 1);
+  if (o.faults) {
+    for (const f of start.faults) controls.push({ atMs, action: { type: 'fault.clear', target: f.target } });
+    for (const f of o.faults) controls.push({ atMs, action: { type: 'fault.set', fault: f } });
+  }
+  if (o.policy) controls.push({ atMs, action: { type: 'policy.set', patch: o.policy } });
+  setup.controls = controls;
+  const run = await runSession(setup, { store, parentId: s.sessionId, relation: 'fork', forkAtMs: atMs }, { pacing: 'virtual' });
+  const before = (r: RunResult) => r.transitions.filter((t) => t.atMs < atMs);
+  const a = before(parent);
+  const b = before(run.result);
+  const same = a.length === b.length && a.every((t, i) => t.state === b[i].state && t.atMs === b[i].atMs);
+  if (!same) {
+    store.delete(run.sessionId);
+    const i = a.findIndex((t, k) => !b[k] || t.state !== b[k].state || t.atMs !== b[k].atMs);
+    throw new InputError('callsim fork', s.sessionId, `cannot reproduce the session up to ${atMs} ms: transition ${i < 0 ? b.length : i} differs`);
+  }
+  return { run, parentId: s.sessionId, atMs, checkedTransitions: a.length };
+}

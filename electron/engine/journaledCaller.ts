@@ -1,0 +1,55 @@
+import type { CallEvent, JournalEntry } from '../../shared/events.ts';
+import type { Fault } from '../../shared/faults.ts';
+import { resolvePolicy } from '../../shared/policy.ts';
+import { createRng } from '../../shared/rng.ts';
+import { maskPii } from '../../shared/pii.ts';
+import { agentDefaults } from '../../shared/scenario.ts';
+import { AgentPart, SimulatedAgent } from '../world/agent.ts';
+import { AgentVoice } from '../world/caller.ts';
+import { agentSpeechMs } from '../world/speech.ts';
+import { SimulatedBackend, ToolsPart } from '../world/tools.ts';
+import type { WorldContext, WorldPart } from '../world/world.ts';
+import type { CallSetup } from './runner.ts';
+import { appVersion } from './version.ts';
+
+const callerEvents = new Set(['caller.speech.started', 'caller.speech.ended', 'asr.result', 'asr.failed', 'caller.hungup']);
+
+/** The caller input of a journal: speech, recognition results and hang-up, at their times. */
+export function callerInput(entries: readonly JournalEntry[]): { atMs: number; event: CallEvent }[] {
+  return entries.flatMap((e) => (e.kind === 'input' && callerEvents.has(e.event.type) ? [{ atMs: e.atMs, event: e.event as CallEvent }] : []));
+}
+
+/**
+ * A caller that says again what a recorded or live caller said, at the same times: the
+ * caller side of a what-if or fork of a recording or microphone session.
+ */
+export class JournaledCaller implements WorldPart {
+  constructor(
+    private readonly ctx: WorldContext,
+    private readonly input: { atMs: number; event: CallEvent }[],
+  ) {}
+
+  start(): void {
+    for (const { atMs, event } of this.input) this.ctx.scheduler.at(atMs, () => this.ctx.deliver(event));
+  }
+}
+
+/** A call whose caller is a journal's caller input, against the simulated agent and tools. */
+export function journaledCallerSetup(entries: readonly JournalEntry[], o: { seed: number; faults: Fault[]; strict: boolean }): CallSetup {
+  const input = callerInput(entries);
+  return {
+    source: { kind: 'mic' },
+    policy: resolvePolicy(),
+    faults: o.faults,
+    seed: o.seed,
+    strict: o.strict,
+    appVersion,
+    maskCallerText: o.strict ? maskPii : undefined,
+    world: (ctx) => [
+      new JournaledCaller(ctx, input),
+      new AgentPart(ctx, new SimulatedAgent(agentDefaults)),
+      new ToolsPart(ctx, [new SimulatedBackend(createRng(o.seed).fork('backend'))]),
+      new AgentVoice(ctx, agentSpeechMs),
+    ],
+  };
+}

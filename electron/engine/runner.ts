@@ -1,0 +1,212 @@
+import type { CallCommand, CallEvent, JournalEntry, JournalInput, SessionSource } from '../../shared/events.ts';
+import type { Fault } from '../../shared/faults.ts';
+import type { Policy, PolicyOverride } from '../../shared/policy.ts';
+import { createRng } from '../../shared/rng.ts';
+import { Scheduler, schedulerClock } from '../../shared/scheduler.ts';
+import { CallCore } from '../../shared/core.ts';
+import { maskDeep } from '../../shared/pii.ts';
+import type { CallMachine } from '../../shared/machine.ts';
+import type { WorldContext, WorldPart } from '../world/world.ts';
+
+/** Where journal entries go as they happen (the session store, or nowhere). */
+export interface JournalSink {
+  append(entry: JournalEntry): void;
+  flush(): void;
+}
+
+/** Everything that makes one call: its inputs and the world it runs against. */
+export interface CallSetup {
+  source: SessionSource;
+  policy: Policy;
+  faults: Fault[];
+  seed: number;
+  strict: boolean;
+  appVersion: string;
+  /** Builds the world's parts on the call's context (caller, agent, tools, voice). */
+  world: (ctx: WorldContext) => WorldPart[];
+  /** Masks caller text before it is journaled or seen (strict sessions). */
+  maskCallerText?: (text: string) => string;
+  machine?: CallMachine;
+  /** Control actions to apply at given times (what-if and fork re-apply a session's live changes). */
+  controls?: { atMs: number; action: ControlAction }[];
+}
+
+export interface RunOptions {
+  /** `virtual`: as fast as the machine allows. `realtime`: paced on the wall clock, journaling as it goes. */
+  pacing: 'virtual' | 'realtime';
+  sink?: JournalSink;
+  onEntry?: (entry: JournalEntry) => void;
+  /** A call still going after this much virtual time is stopped as an error. */
+  maxDurationMs?: number;
+  /** Realtime only: the wall clock, in ms (injected so tests can drive it). */
+  wallClock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A live change from the control panel: journaled, then applied. */
+export type ControlAction = { type: 'fault.set'; fault: Fault } | { type: 'fault.clear'; target: string } | { type: 'policy.set'; patch: PolicyOverride };
+
+/**
+ * Joins the machine and the world on one clock and journals every input before the machine
+ * sees it. The machine's commands go to the world's parts; their answers come back as
+ * events, scheduled on the virtual clock.
+ */
+export class CallRunner {
+  readonly entries: JournalEntry[] = [];
+  readonly scheduler = new Scheduler();
+  private readonly core: CallCore;
+  private readonly parts: WorldPart[];
+  private faults: Fault[];
+  private readonly callIndexes = new Map<string, number>();
+  private seq = 0;
+  private stopped = false;
+  error: Error | null = null;
+
+  constructor(
+    private readonly setup: CallSetup,
+    private readonly opts: RunOptions,
+  ) {
+    this.faults = [...setup.faults];
+    const rootRng = createRng(setup.seed);
+    const ctx: WorldContext = {
+      scheduler: this.scheduler,
+      deliver: (event) => this.deliver(event),
+      rng: (label) => rootRng.fork(label),
+      faults: () => this.faults,
+      nextCallIndex: (target) => {
+        const n = (this.callIndexes.get(target) ?? 0) + 1;
+        this.callIndexes.set(target, n);
+        return n;
+      },
+    };
+    const clock = schedulerClock(this.scheduler, (timerId) => this.journalInput({ type: 'timer.fired', timerId }));
+    this.core = new CallCore({
+      policy: setup.policy,
+      clock,
+      now: () => this.scheduler.now,
+      machine: setup.machine,
+      onTransition: (t) => this.append({ seq: this.seq++, atMs: t.atMs, kind: 'transition', state: t.state, cause: t.cause }),
+      onCommand: (command, atMs) => {
+        this.append({ seq: this.seq++, atMs, kind: 'command', command });
+        this.dispatchCommand(command);
+      },
+    });
+    this.parts = setup.world(ctx);
+  }
+
+  get done(): boolean {
+    return this.core.done || this.stopped;
+  }
+
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  get machineSnapshot() {
+    return this.core.snapshot;
+  }
+
+  /** Runs the whole call. Resolves when the machine reaches a final state (or the call fails). */
+  async run(): Promise<void> {
+    this.begin();
+    if (this.opts.pacing === 'virtual') this.runVirtual();
+    else await this.runRealtime();
+    this.opts.sink?.flush();
+  }
+
+  /** Applies a control-panel action now. Effects: journals it; changes faults or policy. */
+  control(action: ControlAction): void {
+    this.scheduler.at(this.opts.pacing === 'realtime' ? this.wallNow() : this.scheduler.now, () => this.applyControl(action));
+  }
+
+  private applyControl(action: ControlAction): void {
+    if (action.type === 'fault.set') {
+      this.journalInput({ type: 'control.fault.set', fault: action.fault });
+      this.faults = [...this.faults.filter((f) => f.target !== action.fault.target), action.fault];
+    } else if (action.type === 'fault.clear') {
+      this.journalInput({ type: 'control.fault.cleared', target: action.target });
+      this.faults = this.faults.filter((f) => f.target !== action.target);
+    } else {
+      this.deliver({ type: 'control.policy.set', patch: action.patch });
+    }
+  }
+
+  /** Stops a running call where it is (e.g. the user closed the window). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Delivers an event from outside the world (mic, live VAD) at the current time. */
+  inject(event: CallEvent): void {
+    this.scheduler.at(this.opts.pacing === 'realtime' ? this.wallNow() : this.scheduler.now, () => this.deliver(event));
+  }
+
+  private begin(): void {
+    const s = this.setup;
+    // A strict session keeps no PII anywhere, not even in the scenario it records.
+    const source = s.strict ? maskDeep(s.source) : s.source;
+    this.journalInput({ type: 'session.started', policy: s.policy, faults: s.faults, seed: s.seed, appVersion: s.appVersion, source, strict: s.strict });
+    this.core.start();
+    for (const c of s.controls ?? []) this.scheduler.at(c.atMs, () => this.applyControl(c.action));
+    for (const p of this.parts) p.start?.();
+  }
+
+  private runVirtual(): void {
+    const limit = this.opts.maxDurationMs ?? 60 * 60_000;
+    try {
+      this.scheduler.runUntil(limit, () => this.done);
+    } catch (err) {
+      this.error = err as Error;
+      return;
+    }
+    if (!this.core.done && !this.stopped) {
+      this.error = new Error(this.scheduler.nextTime() === null ? `the call stalled at ${this.scheduler.now} ms: nothing left to happen` : `the call was still running after ${limit} ms`);
+    }
+  }
+
+  private t0 = 0;
+  private wallNow(): number {
+    return (this.opts.wallClock ?? (() => performance.now()))() - this.t0;
+  }
+
+  private async runRealtime(): Promise<void> {
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    this.t0 = (this.opts.wallClock ?? (() => performance.now()))();
+    const limit = this.opts.maxDurationMs ?? 60 * 60_000;
+    try {
+      while (!this.done) {
+        const now = this.wallNow();
+        if (now > limit) throw new Error(`the call was still running after ${limit} ms`);
+        this.scheduler.runUntil(now, () => this.done);
+        this.opts.sink?.flush();
+        if (this.done) break;
+        const next = this.scheduler.nextTime();
+        await sleep(Math.max(1, Math.min(20, (next ?? now + 20) - this.wallNow())));
+      }
+    } catch (err) {
+      this.error = err as Error;
+    }
+  }
+
+  private append(entry: JournalEntry): void {
+    this.entries.push(entry);
+    this.opts.sink?.append(entry);
+    this.opts.onEntry?.(entry);
+  }
+
+  private journalInput(event: JournalInput): void {
+    this.append({ seq: this.seq++, atMs: this.scheduler.now, kind: 'input', event });
+  }
+
+  private deliver(event: CallEvent): void {
+    if (this.core.done) return;
+    const e = event.type === 'asr.result' && this.setup.maskCallerText ? { ...event, text: this.setup.maskCallerText(event.text) } : event;
+    this.journalInput(e);
+    this.core.send(e);
+    for (const p of this.parts) p.onEvent?.(e);
+  }
+
+  private dispatchCommand(command: CallCommand): void {
+    for (const p of this.parts) p.onCommand?.(command);
+  }
+}

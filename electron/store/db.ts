@@ -1,0 +1,113 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../../shared/validate.ts';
+
+/**
+ * Numbered migrations. Each runs once, in order, inside a transaction, and moves
+ * `PRAGMA user_version` to its number. Never edit a shipped one: add the next.
+ */
+export const migrations: { version: number; why: string; sql: string }[] = [
+  {
+    version: 1,
+    why: 'sessions and their append-only journal',
+    sql: `
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted')),
+        outcome TEXT,
+        pid INTEGER,
+        events INTEGER NOT NULL DEFAULT 0,
+        result_json TEXT
+      );
+      CREATE TABLE journal (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (session_id, seq)
+      ) WITHOUT ROWID;`,
+  },
+  {
+    version: 2,
+    why: 'what-if and fork runs are linked to the session they came from',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN parent_id TEXT;
+      ALTER TABLE sessions ADD COLUMN relation TEXT;
+      ALTER TABLE sessions ADD COLUMN fork_at_ms INTEGER;
+      CREATE INDEX sessions_created ON sessions(created_at);`,
+  },
+  {
+    version: 3,
+    why: 'the session browser filters by handoff reason and strict mode without parsing every result',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN handoff_reason TEXT;
+      ALTER TABLE sessions ADD COLUMN strict INTEGER NOT NULL DEFAULT 0;
+      UPDATE sessions SET handoff_reason = json_extract(result_json, '$.handoff.reason') WHERE result_json IS NOT NULL;`,
+  },
+];
+
+export const schemaVersion = migrations[migrations.length - 1].version;
+
+/** The per-user data directory the desktop app uses (Electron's `userData` for "callsim"). */
+export function userDataDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'callsim');
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'callsim');
+  return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'callsim');
+}
+
+/** `--db`, else `CALLSIM_DB`, else the desktop app's database. */
+export function defaultDbPath(flag?: string): string {
+  return flag ?? process.env.CALLSIM_DB ?? path.join(userDataDir(), 'callsim.db');
+}
+
+/**
+ * Opens (creating if needed) a callsim database and brings it to the current schema.
+ * A file that is not a callsim database, or one from a newer callsim, is an InputError.
+ * Effects: creates the directory and file; runs pending migrations.
+ */
+export function openDatabase(file: string, upTo: number = schemaVersion): Database.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+  } catch (err) {
+    throw new InputError(file, '', `not a callsim database (${(err as Error).message})`);
+  }
+  try {
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > schemaVersion) throw new InputError(file, '', `made by a newer callsim (schema ${version}, this one knows up to ${schemaVersion})`);
+    if (version === 0) {
+      const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
+      if (tables.n > 0) throw new InputError(file, '', 'not a callsim database (it has tables but no callsim schema version)');
+    }
+    migrate(db, upTo);
+  } catch (err) {
+    db.close();
+    if (err instanceof InputError) throw err;
+    throw new InputError(file, '', `not a callsim database (${(err as Error).message})`);
+  }
+  return db;
+}
+
+/** Runs the migrations above the database's version, up to `upTo`. Effects: changes the schema. */
+export function migrate(db: Database.Database, upTo: number = schemaVersion): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const m of migrations) {
+    if (m.version <= current || m.version > upTo) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

@@ -1,0 +1,258 @@
+import type Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { JournalEntry, SessionSource } from '../../shared/events.ts';
+import { maskDeep } from '../../shared/pii.ts';
+import { buildRunResult, type RunResult } from '../../shared/result.ts';
+import { InputError, parseJsonWith } from '../../shared/validate.ts';
+import type { JournalSink } from '../engine/runner.ts';
+import { openDatabase } from './db.ts';
+
+export type SessionStatus = 'running' | 'complete' | 'interrupted';
+
+/** One row of `sessions list --json` (SPEC §1), plus what the browser filters on. */
+export interface SessionSummary {
+  sessionId: string;
+  createdAt: string;
+  source: string;
+  status: SessionStatus;
+  outcome: string | null;
+  events: number;
+  handoffReason: string | null;
+  parentId: string | null;
+  relation: string | null;
+}
+
+/** A short text for where a session's caller came from. Pure. */
+export function describeSource(s: SessionSource): string {
+  switch (s.kind) {
+    case 'scenario':
+      return `scenario:${s.name}`;
+    case 'recording':
+      return `recording:${s.file}`;
+    case 'mic':
+      return 'mic';
+    case 'fork':
+    case 'whatif':
+      return `${s.kind}:${s.parentId}`;
+  }
+}
+
+/** True while process `pid` exists on this machine. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const exportSchema = z
+  .object({
+    callsimExport: z.literal(1),
+    session: z
+      .object({
+        sessionId: z.string().regex(/^[\w.-]{1,128}$/),
+        createdAt: z.string(),
+        source: z.string(),
+        status: z.enum(['running', 'complete', 'interrupted']),
+        outcome: z.string().nullable(),
+        parentId: z.string().nullable().optional(),
+        relation: z.string().nullable().optional(),
+        strict: z.boolean().optional(),
+      })
+      .strict(),
+    journal: z.array(
+      z.object({ seq: z.number().int().min(0), atMs: z.number().int().min(0), kind: z.enum(['input', 'command', 'transition']) }).passthrough(),
+    ),
+  })
+  .strict();
+export type SessionExport = z.infer<typeof exportSchema>;
+
+/**
+ * The session store: sessions and their append-only journals in SQLite (better-sqlite3,
+ * WAL). Journal rows are batched into transactions; `flush()` commits what is buffered.
+ */
+export class SessionStore {
+  readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    this.db = openDatabase(file);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * Creates a session row (status running, held by this process) and returns its id.
+   * Ids are derived from the call's inputs, so the same call in a fresh store gets the same
+   * id; a repeat in the same store gets a numbered suffix.
+   */
+  createSession(o: { source: SessionSource; seedMaterial: unknown; strict: boolean; parentId?: string; relation?: 'whatif' | 'fork'; forkAtMs?: number; createdAt?: string }): string {
+    const slug = describeSource(o.source).replace(/^[a-z]+:/, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).toLowerCase() || 'call';
+    const hash = createHash('sha256').update(JSON.stringify(o.seedMaterial)).digest('hex').slice(0, 8);
+    const base = `${slug}-${hash}`;
+    const insert = this.db.prepare(
+      `INSERT INTO sessions (id, created_at, source, status, pid, parent_id, relation, fork_at_ms, strict) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
+    );
+    return this.db.transaction(() => {
+      let id = base;
+      for (let n = 2; this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id); n++) id = `${base}-${n}`;
+      insert.run(id, o.createdAt ?? new Date().toISOString(), describeSource(o.source), process.pid, o.parentId ?? null, o.relation ?? null, o.forkAtMs ?? null, o.strict ? 1 : 0);
+      return id;
+    })();
+  }
+
+  /** A sink that appends a session's journal, committing every `batch` rows and on flush(). */
+  journalWriter(sessionId: string, batch = 512): JournalSink {
+    const insert = this.db.prepare('INSERT INTO journal (session_id, seq, at_ms, kind, type, payload) VALUES (?, ?, ?, ?, ?, ?)');
+    const bump = this.db.prepare('UPDATE sessions SET events = events + ? WHERE id = ?');
+    let buffer: JournalEntry[] = [];
+    const commit = this.db.transaction((rows: JournalEntry[]) => {
+      for (const e of rows) insert.run(sessionId, e.seq, e.atMs, e.kind, entryType(e), JSON.stringify(entryPayload(e)));
+      bump.run(rows.length, sessionId);
+    });
+    const flush = () => {
+      if (!buffer.length) return;
+      const rows = buffer;
+      buffer = [];
+      commit(rows);
+    };
+    return {
+      append(entry) {
+        buffer.push(entry);
+        if (buffer.length >= batch) flush();
+      },
+      flush,
+    };
+  }
+
+  /** Marks a session complete with its result. */
+  complete(sessionId: string, result: RunResult): void {
+    this.db
+      .prepare(`UPDATE sessions SET status = 'complete', outcome = ?, handoff_reason = ?, result_json = ?, pid = NULL WHERE id = ?`)
+      .run(result.outcome, result.handoff?.reason ?? null, JSON.stringify(result), sessionId);
+  }
+
+  /** Removes a session that must leave no trace (bad input found after it was created). */
+  discard(sessionId: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id = ?').run(sessionId);
+  }
+
+  /** Sessions, newest first. A running session whose process is gone shows as interrupted. */
+  list(): SessionSummary[] {
+    const rows = this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC, rowid DESC').all() as Row[];
+    return rows.map((r) => this.summarize(r));
+  }
+
+  get(sessionId: string): SessionSummary | null {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(sessionId) as Row | undefined;
+    return row ? this.summarize(row) : null;
+  }
+
+  /** Finds a session by id or unique id prefix; throws an InputError naming what is wrong. */
+  resolve(idOrPrefix: string): SessionSummary {
+    const exact = this.get(idOrPrefix);
+    if (exact) return exact;
+    const rows = this.db.prepare(`SELECT * FROM sessions WHERE id LIKE ? ESCAPE '\\' LIMIT 3`).all(`${idOrPrefix.replace(/[\\%_]/g, '\\$&')}%`) as Row[];
+    if (rows.length === 1) return this.summarize(rows[0]);
+    throw new InputError(this.file, `session "${idOrPrefix}"`, rows.length ? `ambiguous: matches ${rows.map((r) => r.id).join(', ')}…` : 'no such session');
+  }
+
+  /** The whole journal of a session, in order. */
+  journal(sessionId: string): JournalEntry[] {
+    const rows = this.db.prepare('SELECT seq, at_ms, kind, payload FROM journal WHERE session_id = ? ORDER BY seq').all(sessionId) as { seq: number; at_ms: number; kind: string; payload: string }[];
+    return rows.map((r) => entryFromRow(r.seq, r.at_ms, r.kind, JSON.parse(r.payload)));
+  }
+
+  /** The SPEC §1 result of a session: stored when complete, folded from the journal otherwise. */
+  result(sessionId: string): RunResult {
+    const row = this.db.prepare('SELECT result_json FROM sessions WHERE id = ?').get(sessionId) as { result_json: string | null } | undefined;
+    if (row?.result_json) return JSON.parse(row.result_json) as RunResult;
+    return buildRunResult(sessionId, this.journal(sessionId));
+  }
+
+  parentOf(sessionId: string): { parentId: string | null; relation: string | null; forkAtMs: number | null } {
+    const r = this.db.prepare('SELECT parent_id, relation, fork_at_ms FROM sessions WHERE id = ?').get(sessionId) as { parent_id: string | null; relation: string | null; fork_at_ms: number | null };
+    return { parentId: r.parent_id, relation: r.relation, forkAtMs: r.fork_at_ms };
+  }
+
+  delete(sessionId: string): boolean {
+    return this.db.prepare('DELETE FROM sessions WHERE id = ?').run(sessionId).changes > 0;
+  }
+
+  /** A session and its journal as one JSON document, with PII masked everywhere. */
+  export(sessionId: string): SessionExport {
+    const s = this.resolve(sessionId);
+    const strict = (this.db.prepare('SELECT strict FROM sessions WHERE id = ?').get(s.sessionId) as { strict: number }).strict === 1;
+    return maskDeep({
+      callsimExport: 1 as const,
+      session: { sessionId: s.sessionId, createdAt: s.createdAt, source: s.source, status: s.status, outcome: s.outcome, parentId: s.parentId, relation: s.relation, strict },
+      journal: this.journal(s.sessionId) as unknown as SessionExport['journal'],
+    });
+  }
+
+  /** Imports an exported session. All or nothing; an existing id or a bad file is an InputError. */
+  import(file: string, text: string): string {
+    const { session, journal } = parseJsonWith(text, file, exportSchema);
+    if (this.get(session.sessionId)) throw new InputError(file, '$.session.sessionId', `session ${session.sessionId} already exists in ${this.file}`);
+    const entries = journal as unknown as JournalEntry[];
+    if (!entries.some((e) => e.kind === 'input' && e.event?.type === 'session.started')) throw new InputError(file, '$.journal', 'has no session.started event');
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO sessions (id, created_at, source, status, outcome, events, parent_id, relation, strict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(session.sessionId, session.createdAt, session.source, session.status === 'running' ? 'interrupted' : session.status, session.outcome, entries.length, session.parentId ?? null, session.relation ?? null, session.strict ? 1 : 0);
+      const insert = this.db.prepare('INSERT INTO journal (session_id, seq, at_ms, kind, type, payload) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const e of entries) insert.run(session.sessionId, e.seq, e.atMs, e.kind, entryType(e), JSON.stringify(entryPayload(e)));
+      if (session.status === 'complete') {
+        const result = buildRunResult(session.sessionId, entries);
+        this.db.prepare('UPDATE sessions SET result_json = ?, handoff_reason = ? WHERE id = ?').run(JSON.stringify(result), result.handoff?.reason ?? null, session.sessionId);
+      }
+    })();
+    return session.sessionId;
+  }
+
+  private summarize(r: Row): SessionSummary {
+    const status: SessionStatus = r.status === 'running' && (r.pid === null || !processAlive(r.pid)) ? 'interrupted' : (r.status as SessionStatus);
+    return {
+      sessionId: r.id,
+      createdAt: r.created_at,
+      source: r.source,
+      status,
+      outcome: r.outcome,
+      events: r.events,
+      handoffReason: r.handoff_reason,
+      parentId: r.parent_id,
+      relation: r.relation,
+    };
+  }
+}
+
+interface Row {
+  id: string;
+  created_at: string;
+  source: string;
+  status: string;
+  outcome: string | null;
+  pid: number | null;
+  events: number;
+  handoff_reason: string | null;
+  parent_id: string | null;
+  relation: string | null;
+}
+
+function entryType(e: JournalEntry): string {
+  return e.kind === 'input' ? e.event.type : e.kind === 'command' ? e.command.type : 'transition';
+}
+
+function entryPayload(e: JournalEntry): unknown {
+  return e.kind === 'input' ? e.event : e.kind === 'command' ? e.command : { state: e.state, cause: e.cause };
+}
+
+function entryFromRow(seq: number, atMs: number, kind: string, payload: any): JournalEntry {
+  if (kind === 'input') return { seq, atMs, kind, event: payload };
+  if (kind === 'command') return { seq, atMs, kind, command: payload };
+  return { seq, atMs, kind: 'transition', state: payload.state, cause: payload.cause };
+}

@@ -1,0 +1,26 @@
+import type { CallCommand, CallEvent } from '../../shared/events.ts';
+import type { Fault } from '../../shared/faults.ts';
+import type { Rng } from '../../shared/rng.ts';
+import type { Scheduler } from '../../shared/scheduler.ts';
+
+/**
+ * What every part of the simulated world sees: the virtual clock, a way to deliver an event
+ * to the machine (journaled first), the seeded generator and the live fault plan.
+ * Parts never deliver synchronously from inside a command: they schedule, even at +0 ms, so
+ * the machine never re-enters itself and the journal order is the order the machine saw.
+ */
+export interface WorldContext {
+  scheduler: Scheduler;
+  deliver(event: CallEvent): void;
+  rng(label: string): Rng;
+  faults(): readonly Fault[];
+  /** 1-based index of the next call to `target` (tools, agent, asr, tts are counted apart). */
+  nextCallIndex(target: string): number;
+}
+
+/** One part of the world: reacts to the machine's commands and to the events it delivered. */
+export interface WorldPart {
+  start?(): void;
+  onCommand?(command: CallCommand): void;
+  onEvent?(event: CallEvent): void;
+}

@@ -1,0 +1,94 @@
+import type { Policy, PolicyOverride } from './policy.ts';
+import type { Fault } from './faults.ts';
+
+/** Why the call went to a human (SPEC §1). */
+export type HandoffReason =
+  | 'caller_request'
+  | 'caller_frustration'
+  | 'backend_failure'
+  | 'tool_loop'
+  | 'latency_timeout'
+  | 'dead_air'
+  | 'cost_limit'
+  | 'no_progress'
+  | 'agent_request';
+export type HandoffPriority = 'high' | 'normal';
+export type Outcome = 'handoff' | 'completed' | 'caller_hung_up' | 'error';
+export type ToolOutcome = 'ok' | 'error' | 'timeout' | 'empty' | 'malformed';
+
+/** What the agent (simulated or a real model) decided after thinking. */
+export type AgentResponse =
+  /** Say something. `progress: false` when the agent could not act on the caller's turn. */
+  | { kind: 'say'; text: string; progress: boolean }
+  /** Call a tool (the orchestration layer decides whether it may). */
+  | { kind: 'tool'; tool: string; args: Record<string, unknown> }
+  /** The agent itself asks for a human. */
+  | { kind: 'handoff'; text?: string }
+  /** Say goodbye and end the call. */
+  | { kind: 'end'; text: string };
+
+/** What the agent is asked to think about. */
+export type AgentInput =
+  | { kind: 'caller'; text: string }
+  | { kind: 'tool'; callId: number; tool: string; outcome: ToolOutcome; status?: number; data?: unknown }
+  | { kind: 'retry'; reason: string };
+
+/**
+ * Every event that enters the call machine, each journaled before it is sent (SPEC §6).
+ * Names are dotted; the machine handles each with an exhaustive set of transitions.
+ */
+export type CallEvent =
+  | { type: 'caller.speech.started' }
+  | { type: 'caller.speech.ended' }
+  | { type: 'asr.result'; text: string; confidence: number }
+  | { type: 'asr.failed'; error: string }
+  | { type: 'caller.hungup' }
+  | { type: 'agent.response'; response: AgentResponse; tokens: number }
+  | { type: 'agent.failed'; error: string; tokens: number }
+  | { type: 'agent.speech.ended' }
+  | { type: 'tool.result'; callId: number; tool: string; outcome: Exclude<ToolOutcome, 'timeout'>; status?: number; data?: unknown; latencyMs: number }
+  | { type: 'control.policy.set'; patch: PolicyOverride };
+
+/** Inputs that are journaled but steer the world, not the machine. */
+export type WorldEvent =
+  | { type: 'session.started'; policy: Policy; faults: Fault[]; seed: number; appVersion: string; source: SessionSource; strict: boolean }
+  | { type: 'timer.fired'; timerId: number }
+  | { type: 'control.fault.set'; fault: Fault }
+  | { type: 'control.fault.cleared'; target: string }
+  | { type: 'caller.audio'; startMs: number; endMs: number; sampleRate: number; pcm16: string /* base64 */ }
+  | { type: 'vad.probability'; atMs: number; p: number };
+
+export type JournalInput = CallEvent | WorldEvent;
+
+/** Where a session's caller came from. */
+export type SessionSource =
+  | { kind: 'scenario'; name: string; scenario: unknown /* the validated scenario file */ }
+  | { kind: 'recording'; file: string }
+  | { kind: 'mic' }
+  | { kind: 'fork' | 'whatif'; parentId: string; atMs?: number; scenario?: unknown };
+
+/** Commands the machine emits for the world to carry out (the machine executes nothing). */
+export type CallCommand =
+  | { type: 'agent.speak'; text: string; scripted: boolean; purpose: SpeechPurpose }
+  | { type: 'agent.speech.stop'; reason: 'barge_in' | 'handoff' | 'hangup' }
+  | { type: 'filler.play'; text: string }
+  | { type: 'agent.think'; input: AgentInput }
+  | { type: 'agent.cancel'; reason: 'latency_timeout' | 'handoff' | 'caller_spoke' }
+  | { type: 'agent.kill'; reason: 'cost_limit' }
+  | { type: 'tool.call'; callId: number; tool: string; args: Record<string, unknown>; attempt: number }
+  | { type: 'tool.abandon'; callId: number; reason: 'timeout' | 'handoff' }
+  | { type: 'handoff.start'; reason: HandoffReason; priority: HandoffPriority }
+  | { type: 'call.end'; outcome: Outcome };
+
+export type SpeechPurpose = 'greeting' | 'answer' | 'clarify' | 'reprompt' | 'fallback' | 'handoff' | 'goodbye';
+
+/** One row of a session's journal: an input, a command, or a transition, at its virtual time. */
+export type JournalEntry =
+  | { seq: number; atMs: number; kind: 'input'; event: JournalInput }
+  | { seq: number; atMs: number; kind: 'command'; command: CallCommand }
+  | { seq: number; atMs: number; kind: 'transition'; state: string; cause: string };
+
+/** Exhaustiveness check for switches over unions. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,503 @@
+import { and, assign, emit, setup } from 'xstate';
+import type { AgentInput, AgentResponse, CallCommand, CallEvent, HandoffPriority, HandoffReason, Outcome, SpeechPurpose } from './events.ts';
+import type { Policy } from './policy.ts';
+import { scriptLines } from './script.ts';
+import { initialFrustration, updateFrustration, type FrustrationState } from './frustration.ts';
+import { asksForHuman } from './humanRequest.ts';
+
+/**
+ * The call machine: the whole call as one XState v5 statechart.
+ *
+ * It executes nothing and reads no clock or randomness. Inputs arrive as `CallEvent`s, time
+ * arrives through the actor's injected clock (its delayed transitions are named after the
+ * policy keys that set them), and every effect leaves as an emitted `CallCommand` that the
+ * world carries out. Every rule of SPEC §3 is one named guard or delay below, found by the
+ * policy key's name.
+ */
+
+export interface ToolCallInFlight {
+  callId: number;
+  tool: string;
+  args: Record<string, unknown>;
+  attempt: number;
+}
+
+export interface PendingSpeech {
+  text: string;
+  scripted: boolean;
+  purpose: SpeechPurpose;
+}
+
+export interface CallContext {
+  policy: Policy;
+  /** Transcript of the caller turn being collected. */
+  callerText: string;
+  callerSpeaking: boolean;
+  /** What the agent is (or will be) thinking about. */
+  agentInput: AgentInput | null;
+  speech: PendingSpeech | null;
+  nextCallId: number;
+  currentTool: ToolCallInFlight | null;
+  /** Consecutive failed calls per backend (the part of the tool name before the dot). */
+  consecutiveFailures: Record<string, number>;
+  /** The tool called last and how many times in a row. */
+  sameTool: { tool: string | null; count: number };
+  tokens: number;
+  frustration: FrustrationState;
+  toolFailures: number;
+  reprompts: number;
+  noProgress: number;
+  bargeIns: number;
+  fillerPlays: number;
+  handoff: { reason: HandoffReason; priority: HandoffPriority } | null;
+  outcome: Outcome | null;
+}
+
+export interface CallInput {
+  policy: Policy;
+}
+
+const highPriority: ReadonlySet<HandoffReason> = new Set(['caller_request', 'backend_failure', 'caller_frustration']);
+
+/** The backend a tool belongs to: `crm.getAccountBalance` → `crm`. Pure. */
+export function backendOf(tool: string): string {
+  const dot = tool.indexOf('.');
+  return dot < 0 ? tool : tool.slice(0, dot);
+}
+
+function initialContext(policy: Policy): CallContext {
+  return {
+    policy,
+    callerText: '',
+    callerSpeaking: false,
+    agentInput: null,
+    speech: { text: scriptLines.greeting, scripted: true, purpose: 'greeting' },
+    nextCallId: 1,
+    currentTool: null,
+    consecutiveFailures: {},
+    sameTool: { tool: null, count: 0 },
+    tokens: 0,
+    frustration: initialFrustration,
+    toolFailures: 0,
+    reprompts: 0,
+    noProgress: 0,
+    bargeIns: 0,
+    fillerPlays: 0,
+    handoff: null,
+    outcome: null,
+  };
+}
+
+type Ev<T extends CallEvent['type']> = Extract<CallEvent, { type: T }>;
+
+/** A parameterized action reference: `handoff('dead_air')` records why and how urgent. */
+const handoff = (reason: HandoffReason) => ({ type: 'setHandoff' as const, params: { reason } });
+/** A parameterized action reference: the next line the agent will say. */
+const say = (text: string, purpose: SpeechPurpose, scripted: boolean) => ({ type: 'setSpeech' as const, params: { text, purpose, scripted } });
+
+export const callMachine = setup({
+  types: {
+    context: {} as CallContext,
+    events: {} as CallEvent,
+    input: {} as CallInput,
+    emitted: {} as CallCommand,
+  },
+  delays: {
+    toolLatencyBudgetMs: ({ context }) => context.policy.toolLatencyBudgetMs,
+    fillerAfterMs: ({ context }) => context.policy.fillerAfterMs,
+    thinkingBudgetMs: ({ context }) => context.policy.thinkingBudgetMs,
+    deadAirMs: ({ context }) => context.policy.deadAirMs,
+    endOfTurnSilenceMs: ({ context }) => context.policy.endOfTurnSilenceMs,
+    bargeInMinSpeechMs: ({ context }) => context.policy.bargeInMinSpeechMs,
+    /** Backoff before the orchestration layer's own retry of a failed tool call. */
+    toolRetryBackoffMs: ({ context }) => 100 * (context.currentTool?.attempt ?? 1),
+  },
+  guards: {
+    /** SPEC §3 circuitBreakerFailures: consecutive failures of the current tool's backend. */
+    circuitBreakerFailures: ({ context }) =>
+      !!context.currentTool &&
+      (context.consecutiveFailures[backendOf(context.currentTool.tool)] ?? 0) >= context.policy.circuitBreakerFailures,
+    /** SPEC §3 toolRetries, without ever exceeding sameToolMaxConsecutive. */
+    toolRetries: ({ context }) =>
+      !!context.currentTool &&
+      context.currentTool.attempt <= context.policy.toolRetries &&
+      context.sameTool.count < context.policy.sameToolMaxConsecutive,
+    /** SPEC §3 sameToolMaxConsecutive: the requested tool has already been called that many times in a row. */
+    sameToolMaxConsecutive: ({ context, event }) => {
+      const e = event as Ev<'agent.response'>;
+      return (
+        e.response.kind === 'tool' &&
+        context.sameTool.tool === e.response.tool &&
+        context.sameTool.count >= context.policy.sameToolMaxConsecutive
+      );
+    },
+    /** SPEC §3 tokenBudget: this response takes the call past its budget. */
+    tokenBudget: ({ context, event }) => context.tokens + (event as Ev<'agent.response'>).tokens > context.policy.tokenBudget,
+    /** SPEC §3 deadAirReprompts: reprompts left before a dead_air handoff. */
+    deadAirReprompts: ({ context }) => context.reprompts < context.policy.deadAirReprompts,
+    /** SPEC §3 noProgressTurns: this is another turn the agent could not act on, and the limit is reached. */
+    noProgressTurns: ({ context, event }) => {
+      const r = (event as Ev<'agent.response'>).response;
+      return r.kind === 'say' && !r.progress && context.policy.noProgressTurns > 0 && context.noProgress + 1 >= context.policy.noProgressTurns;
+    },
+    /** SPEC §3: an explicit request for a human hands off at once. */
+    callerAsksForHuman: ({ event }) => asksForHuman((event as Ev<'asr.result'>).text),
+    /** SPEC §3 frustrationThreshold: this utterance takes the caller's frustration score to the threshold. */
+    frustrationThreshold: ({ context, event }) =>
+      updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.toolFailures }).score >=
+      context.policy.frustrationThreshold,
+    isToolRequest: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'tool',
+    isAgentHandoff: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'handoff',
+    isGoodbye: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'end',
+    isCurrentCall: ({ context, event }) => context.currentTool?.callId === (event as Ev<'tool.result'>).callId,
+    isFailedResult: ({ event }) => {
+      const o = (event as Ev<'tool.result'>).outcome;
+      return o === 'error' || o === 'malformed';
+    },
+    hasTranscript: ({ context }) => context.callerText.trim().length > 0,
+    callerIsSpeaking: ({ context }) => context.callerSpeaking,
+    saidGoodbye: ({ context }) => context.speech?.purpose === 'goodbye',
+    agentCircuitOpen: ({ context }) => (context.consecutiveFailures['agent'] ?? 0) + 1 >= context.policy.circuitBreakerFailures,
+  },
+  actions: {
+    setHandoff: assign((_, params: { reason: HandoffReason }) => ({
+      handoff: { reason: params.reason, priority: (highPriority.has(params.reason) ? 'high' : 'normal') as HandoffPriority },
+    })),
+    setSpeech: assign((_, params: PendingSpeech) => ({ speech: params })),
+    speak: emit(({ context }): CallCommand => ({
+      type: 'agent.speak',
+      text: context.speech!.text,
+      scripted: context.speech!.scripted,
+      purpose: context.speech!.purpose,
+    })),
+    think: emit(({ context }): CallCommand => ({ type: 'agent.think', input: context.agentInput! })),
+    callTool: emit(({ context }): CallCommand => ({
+      type: 'tool.call',
+      callId: context.currentTool!.callId,
+      tool: context.currentTool!.tool,
+      args: context.currentTool!.args,
+      attempt: context.currentTool!.attempt,
+    })),
+    startHandoff: emit(({ context }): CallCommand => ({
+      type: 'handoff.start',
+      reason: context.handoff!.reason,
+      priority: context.handoff!.priority,
+    })),
+    takeCallerTurn: assign({
+      agentInput: ({ context }) => ({ kind: 'caller' as const, text: context.callerText.trim() }),
+      callerText: () => '',
+    }),
+    collectTranscript: assign({
+      callerText: ({ context, event }) => `${context.callerText} ${(event as Ev<'asr.result'>).text}`.trim(),
+    }),
+    addTokens: assign({ tokens: ({ context, event }) => context.tokens + (event as Ev<'agent.response'>).tokens }),
+    startToolCall: assign(({ context, event }) => {
+      const r = (event as Ev<'agent.response'>).response as Extract<AgentResponse, { kind: 'tool' }>;
+      const count = context.sameTool.tool === r.tool ? context.sameTool.count + 1 : 1;
+      return {
+        currentTool: { callId: context.nextCallId, tool: r.tool, args: r.args, attempt: 1 },
+        nextCallId: context.nextCallId + 1,
+        sameTool: { tool: r.tool, count },
+      };
+    }),
+    retryToolCall: assign(({ context }) => ({
+      currentTool: { ...context.currentTool!, callId: context.nextCallId, attempt: context.currentTool!.attempt + 1 },
+      nextCallId: context.nextCallId + 1,
+      sameTool: { tool: context.currentTool!.tool, count: context.sameTool.count + 1 },
+    })),
+    recordToolFailure: assign(({ context, event }) => {
+      const backend = backendOf(context.currentTool!.tool);
+      const e = event as Partial<Ev<'tool.result'>>;
+      const outcome = e.type === 'tool.result' ? e.outcome! : 'timeout';
+      return {
+        consecutiveFailures: { ...context.consecutiveFailures, [backend]: (context.consecutiveFailures[backend] ?? 0) + 1 },
+        toolFailures: context.toolFailures + 1,
+        agentInput: {
+          kind: 'tool' as const,
+          callId: context.currentTool!.callId,
+          tool: context.currentTool!.tool,
+          outcome,
+          status: e.type === 'tool.result' ? e.status : undefined,
+        },
+      };
+    }),
+    recordToolSuccess: assign(({ context, event }) => {
+      const e = event as Ev<'tool.result'>;
+      return {
+        consecutiveFailures: { ...context.consecutiveFailures, [backendOf(e.tool)]: 0 },
+        agentInput: { kind: 'tool' as const, callId: e.callId, tool: e.tool, outcome: e.outcome, status: e.status, data: e.data },
+        currentTool: null,
+      };
+    }),
+    assessCaller: assign({
+      frustration: ({ context, event }) =>
+        updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.toolFailures }),
+    }),
+  },
+}).createMachine({
+  id: 'call',
+  context: ({ input }) => initialContext(input.policy),
+  initial: 'active',
+  on: {
+    'control.policy.set': { actions: assign({ policy: ({ context, event }) => ({ ...context.policy, ...event.patch }) }) },
+  },
+  states: {
+    active: {
+      type: 'parallel',
+      on: {
+        'caller.hungup': { target: 'hungUp' },
+        'caller.speech.started': { actions: assign({ callerSpeaking: true, reprompts: 0 }) },
+        'caller.speech.ended': { actions: assign({ callerSpeaking: false }) },
+      },
+      states: {
+        conversation: {
+          initial: 'agentSpeaking',
+          on: { 'asr.result': { actions: 'collectTranscript' } },
+          states: {
+            agentSpeaking: {
+              entry: 'speak',
+              initial: 'speaking',
+              states: {
+                speaking: {
+                  always: { guard: 'callerIsSpeaking', target: 'callerOverlap' },
+                  on: { 'caller.speech.started': 'callerOverlap' },
+                },
+                /** The caller talks over the agent: a barge-in once it lasts bargeInMinSpeechMs; shorter is a backchannel. */
+                callerOverlap: {
+                  after: {
+                    bargeInMinSpeechMs: {
+                      target: '#call.active.conversation.callerSpeaking',
+                      actions: [
+                        emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
+                        assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
+                      ],
+                    },
+                  },
+                  on: { 'caller.speech.ended': 'speaking' },
+                },
+              },
+              on: {
+                /** Words heard while the agent talks belong to a barge-in (collected in callerSpeaking) or to a backchannel: dropped. */
+                'asr.result': {},
+                'agent.speech.ended': [
+                  { guard: 'saidGoodbye', target: '#call.completed' },
+                  { guard: 'callerIsSpeaking', target: 'callerSpeaking' },
+                  { target: 'listening' },
+                ],
+              },
+            },
+            listening: {
+              after: {
+                deadAirMs: [
+                  {
+                    guard: 'deadAirReprompts',
+                    target: 'agentSpeaking',
+                    actions: [
+                      assign({
+                        speech: ({ context }) => ({
+                          text: scriptLines.reprompt[Math.min(context.reprompts, scriptLines.reprompt.length - 1)],
+                          scripted: true,
+                          purpose: 'reprompt' as const,
+                        }),
+                      }),
+                      assign({ reprompts: ({ context }) => context.reprompts + 1 }),
+                    ],
+                  },
+                  { target: '#call.handoff', actions: handoff('dead_air') },
+                ],
+              },
+              on: { 'caller.speech.started': 'callerSpeaking' },
+            },
+            callerSpeaking: {
+              on: { 'caller.speech.ended': 'callerPaused' },
+            },
+            callerPaused: {
+              after: {
+                endOfTurnSilenceMs: [
+                  { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
+                  { target: 'awaitingTranscript' },
+                ],
+              },
+              on: { 'caller.speech.started': 'callerSpeaking' },
+            },
+            awaitingTranscript: {
+              always: { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
+              on: {
+                'caller.speech.started': 'callerSpeaking',
+                'asr.failed': { target: 'agentSpeaking', actions: say(scriptLines.reprompt[1], 'reprompt', true) },
+              },
+            },
+            thinking: {
+              entry: 'think',
+              initial: 'waiting',
+              states: {
+                waiting: {
+                  after: {
+                    fillerAfterMs: {
+                      target: 'fillerPlayed',
+                      actions: [
+                        emit({ type: 'filler.play', text: scriptLines.filler } as CallCommand),
+                        assign({ fillerPlays: ({ context }) => context.fillerPlays + 1 }),
+                      ],
+                    },
+                  },
+                },
+                fillerPlayed: {},
+              },
+              after: {
+                thinkingBudgetMs: {
+                  target: '#call.handoff',
+                  actions: [emit({ type: 'agent.cancel', reason: 'latency_timeout' } as CallCommand), handoff('latency_timeout')],
+                },
+              },
+              on: {
+                'agent.response': [
+                  {
+                    guard: 'tokenBudget',
+                    target: '#call.handoff',
+                    actions: ['addTokens', emit({ type: 'agent.kill', reason: 'cost_limit' } as CallCommand), handoff('cost_limit')],
+                  },
+                  { guard: 'sameToolMaxConsecutive', target: 'fallbackScript', actions: 'addTokens' },
+                  { guard: 'isToolRequest', target: 'toolCall', actions: ['addTokens', 'startToolCall'] },
+                  { guard: 'isAgentHandoff', target: '#call.handoff', actions: ['addTokens', handoff('agent_request')] },
+                  {
+                    guard: 'isGoodbye',
+                    target: 'agentSpeaking',
+                    actions: ['addTokens', assign({ speech: ({ event }) => ({ text: (event.response as { text: string }).text, scripted: false, purpose: 'goodbye' as const }) })],
+                  },
+                  { guard: 'noProgressTurns', target: '#call.handoff', actions: ['addTokens', handoff('no_progress')] },
+                  {
+                    target: 'agentSpeaking',
+                    actions: [
+                      'addTokens',
+                      assign(({ context, event }) => {
+                        const r = event.response as Extract<AgentResponse, { kind: 'say' }>;
+                        return {
+                          speech: { text: r.text, scripted: false, purpose: r.progress ? ('answer' as const) : ('clarify' as const) },
+                          noProgress: context.agentInput?.kind !== 'caller' ? context.noProgress : r.progress ? 0 : context.noProgress + 1,
+                        };
+                      }),
+                    ],
+                  },
+                ],
+                /** A model that fails or answers garbage: counted like a failing backend named "agent". */
+                'agent.failed': [
+                  {
+                    guard: 'agentCircuitOpen',
+                    target: '#call.handoff',
+                    actions: [
+                      assign(({ context, event }) => ({
+                        tokens: context.tokens + event.tokens,
+                        consecutiveFailures: { ...context.consecutiveFailures, agent: (context.consecutiveFailures['agent'] ?? 0) + 1 },
+                      })),
+                      handoff('backend_failure'),
+                    ],
+                  },
+                  {
+                    target: 'thinking',
+                    reenter: true,
+                    actions: assign(({ context, event }) => ({
+                      tokens: context.tokens + event.tokens,
+                      consecutiveFailures: { ...context.consecutiveFailures, agent: (context.consecutiveFailures['agent'] ?? 0) + 1 },
+                    })),
+                  },
+                ],
+                'caller.speech.started': {
+                  target: 'callerSpeaking',
+                  actions: [
+                    emit({ type: 'agent.cancel', reason: 'caller_spoke' } as CallCommand),
+                    assign({ callerText: ({ context }) => (context.agentInput?.kind === 'caller' ? context.agentInput.text : context.callerText) }),
+                  ],
+                },
+              },
+            },
+            toolCall: {
+              entry: 'callTool',
+              after: {
+                toolLatencyBudgetMs: {
+                  target: 'toolFailed',
+                  actions: [
+                    emit(({ context }): CallCommand => ({ type: 'tool.abandon', callId: context.currentTool!.callId, reason: 'timeout' })),
+                    'recordToolFailure',
+                  ],
+                },
+              },
+              on: {
+                'tool.result': [
+                  { guard: and(['isCurrentCall', 'isFailedResult']), target: 'toolFailed', actions: 'recordToolFailure' },
+                  { guard: 'isCurrentCall', target: 'thinking', actions: 'recordToolSuccess' },
+                ],
+              },
+            },
+            toolFailed: {
+              always: [
+                { guard: 'circuitBreakerFailures', target: '#call.handoff', actions: handoff('backend_failure') },
+                { guard: 'toolRetries', target: 'toolBackoff' },
+                { target: 'thinking', actions: assign({ currentTool: null }) },
+              ],
+            },
+            toolBackoff: {
+              after: { toolRetryBackoffMs: { target: 'toolCall', actions: 'retryToolCall' } },
+            },
+            /** The deterministic fallback when the agent loops on one tool: a scripted line, then a tool_loop handoff. */
+            fallbackScript: {
+              entry: [say(scriptLines.fallback, 'fallback', true), 'speak'],
+              on: { 'agent.speech.ended': { target: '#call.handoff', actions: handoff('tool_loop') } },
+            },
+          },
+        },
+        /** Beside the conversation: every caller utterance is checked for a human request and frustration. */
+        callerMonitor: {
+          initial: 'calm',
+          on: {
+            'asr.result': [
+              { guard: 'callerAsksForHuman', target: '#call.handoff', actions: ['assessCaller', handoff('caller_request')] },
+              { guard: 'frustrationThreshold', target: '#call.handoff', actions: ['assessCaller', handoff('caller_frustration')] },
+              { target: '.assessed', actions: ['assessCaller'] },
+            ],
+          },
+          states: {
+            calm: {},
+            assessed: {
+              always: [
+                { guard: ({ context }) => context.frustration.score >= context.policy.frustrationThreshold / 2, target: 'upset' },
+                { target: 'calm' },
+              ],
+            },
+            upset: {},
+          },
+        },
+      },
+    },
+    /** The handoff state: entered at most once; from here the agent says only scripted lines. */
+    handoff: {
+      entry: [
+        'startHandoff',
+        assign({ speech: ({ context }) => ({ text: scriptLines.handoff[context.handoff!.reason], scripted: true, purpose: 'handoff' as const }) }),
+        'speak',
+      ],
+      on: {
+        'agent.speech.ended': 'transferred',
+        'caller.hungup': 'transferred',
+      },
+    },
+    transferred: {
+      type: 'final',
+      entry: [assign({ outcome: 'handoff' }), emit({ type: 'call.end', outcome: 'handoff' } as CallCommand)],
+    },
+    completed: {
+      type: 'final',
+      entry: [assign({ outcome: 'completed' }), emit({ type: 'call.end', outcome: 'completed' } as CallCommand)],
+    },
+    hungUp: {
+      type: 'final',
+      entry: [
+        emit({ type: 'agent.speech.stop', reason: 'hangup' } as CallCommand),
+        assign({ outcome: 'caller_hung_up' }),
+        emit({ type: 'call.end', outcome: 'caller_hung_up' } as CallCommand),
+      ],
+    },
+  },
+});
+
+export type CallMachine = typeof callMachine;

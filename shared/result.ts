@@ -1,0 +1,149 @@
+import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from './events.ts';
+import { buildHandoffPacket, type HandoffPacket } from './summarizer.ts';
+
+export interface Turn {
+  speaker: 'caller' | 'agent';
+  startMs: number;
+  endMs: number;
+  text: string | null;
+  interrupted: boolean;
+}
+
+export interface ToolCallRecord {
+  tool: string;
+  startMs: number;
+  endMs: number;
+  outcome: ToolOutcome;
+  status?: number;
+}
+
+/** The `run --json` object of SPEC §1, key for key. */
+export interface RunResult {
+  sessionId: string;
+  outcome: Outcome;
+  durationMs: number;
+  handoff: null | { reason: HandoffReason; priority: HandoffPriority; atMs: number; packet: HandoffPacket };
+  turns: Turn[];
+  toolCalls: ToolCallRecord[];
+  transitions: { atMs: number; state: string }[];
+  metrics: { tokens: number; costUsd: number; bargeIns: number; fillerPlays: number };
+}
+
+/** Blended price of the simulated model, per token (USD 5 per million). */
+export const usdPerToken = 5 / 1_000_000;
+
+/**
+ * Folds a session's journal into the SPEC §1 result. Pure: the same journal always gives the
+ * same object, so `run --json`, `sessions show` and the UI agree to the byte.
+ */
+export function buildRunResult(sessionId: string, entries: readonly JournalEntry[]): RunResult {
+  const turns: Turn[] = [];
+  const toolCalls: (ToolCallRecord & { callId: number; open: boolean })[] = [];
+  const transitions: { atMs: number; state: string }[] = [];
+  let openCaller: Turn | null = null;
+  let openAgent: Turn | null = null;
+  let outcome: Outcome = 'error';
+  let endMs = 0;
+  let handoff: { reason: HandoffReason; priority: HandoffPriority; atMs: number } | null = null;
+  let tokens = 0;
+  let bargeIns = 0;
+  let fillerPlays = 0;
+  let ended = false;
+
+  const closeAgent = (atMs: number, interrupted: boolean) => {
+    if (!openAgent) return;
+    openAgent.endMs = atMs;
+    openAgent.interrupted = interrupted;
+    openAgent = null;
+  };
+  const closeTools = (atMs: number) => {
+    for (const c of toolCalls) if (c.open) Object.assign(c, { open: false, endMs: atMs, outcome: 'timeout' as const });
+  };
+
+  for (const e of entries) {
+    endMs = Math.max(endMs, e.atMs);
+    if (e.kind === 'transition') {
+      transitions.push({ atMs: e.atMs, state: e.state });
+    } else if (e.kind === 'input') {
+      const ev = e.event;
+      if (ev.type === 'caller.speech.started') {
+        openCaller = { speaker: 'caller', startMs: e.atMs, endMs: e.atMs, text: null, interrupted: false };
+        turns.push(openCaller);
+      } else if (ev.type === 'caller.speech.ended') {
+        if (openCaller) openCaller.endMs = e.atMs;
+        openCaller = null;
+      } else if (ev.type === 'asr.result') {
+        const t = [...turns].reverse().find((x) => x.speaker === 'caller' && x.text === null);
+        if (t) t.text = ev.text;
+      } else if (ev.type === 'agent.speech.ended') {
+        closeAgent(e.atMs, false);
+      } else if (ev.type === 'tool.result') {
+        const c = toolCalls.find((x) => x.callId === ev.callId && x.open);
+        if (c) Object.assign(c, { open: false, endMs: e.atMs, outcome: ev.outcome, status: ev.status });
+      } else if (ev.type === 'agent.response' || ev.type === 'agent.failed') {
+        tokens += ev.tokens;
+      }
+    } else {
+      const c = e.command;
+      switch (c.type) {
+        case 'agent.speak':
+          closeAgent(e.atMs, false);
+          openAgent = { speaker: 'agent', startMs: e.atMs, endMs: e.atMs, text: c.text, interrupted: false };
+          turns.push(openAgent);
+          break;
+        case 'agent.speech.stop':
+          if (c.reason === 'barge_in') bargeIns++;
+          closeAgent(e.atMs, c.reason === 'barge_in');
+          break;
+        case 'filler.play':
+          fillerPlays++;
+          break;
+        case 'tool.call':
+          toolCalls.push({ callId: c.callId, tool: c.tool, startMs: e.atMs, endMs: e.atMs, outcome: 'timeout', open: true });
+          break;
+        case 'tool.abandon': {
+          const t = toolCalls.find((x) => x.callId === c.callId && x.open);
+          if (t) Object.assign(t, { open: false, endMs: e.atMs, outcome: 'timeout' as const });
+          break;
+        }
+        case 'handoff.start':
+          closeAgent(e.atMs, false);
+          closeTools(e.atMs);
+          handoff = { reason: c.reason, priority: c.priority, atMs: e.atMs };
+          break;
+        case 'call.end':
+          closeAgent(e.atMs, false);
+          closeTools(e.atMs);
+          outcome = c.outcome;
+          ended = true;
+          endMs = e.atMs;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  if (!ended) closeTools(endMs);
+  const h = handoff as { reason: HandoffReason; priority: HandoffPriority; atMs: number } | null;
+  return {
+    sessionId,
+    outcome,
+    durationMs: endMs,
+    handoff: h ? { ...h, packet: buildHandoffPacket(entries) } : null,
+    turns: turns.map((t) => ({ ...t })).sort((a, b) => a.startMs - b.startMs),
+    toolCalls: toolCalls.map(({ tool, startMs, endMs: end, outcome: o, status }) => (status === undefined ? { tool, startMs, endMs: end, outcome: o } : { tool, startMs, endMs: end, outcome: o, status })),
+    transitions,
+    metrics: { tokens, costUsd: Math.round(tokens * usdPerToken * 1e6) / 1e6, bargeIns, fillerPlays },
+  };
+}
+
+/** The longest run of calls to one tool in a row. Pure. */
+export function maxSameToolRun(calls: readonly { tool: string }[]): number {
+  let best = 0;
+  let run = 0;
+  for (let i = 0; i < calls.length; i++) {
+    run = i > 0 && calls[i].tool === calls[i - 1].tool ? run + 1 : 1;
+    best = Math.max(best, run);
+  }
+  return best;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { policyOverrideSchema } from './policy.ts';
+import { faultPlanSchema } from './faults.ts';
+
+const ms = z.number().int().min(0).max(24 * 3_600_000);
+
+/** One caller turn (SPEC §2): what the caller does, and when. */
+export const turnSchema = z
+  .object({
+    at: ms.optional(),
+    afterAgentMs: ms.optional(),
+    bargeInMs: ms.optional(),
+    say: z.string().min(1).optional(),
+    silentMs: ms.optional(),
+    hangUp: z.literal(true).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    const acts = ['say', 'silentMs', 'hangUp'].filter((k) => t[k as keyof typeof t] !== undefined);
+    if (acts.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `a turn needs exactly one of "say", "silentMs", "hangUp" (has ${acts.length ? acts.join(', ') : 'none'})` });
+    const times = ['at', 'afterAgentMs', 'bargeInMs'].filter((k) => t[k as keyof typeof t] !== undefined);
+    if (times.length > 1) ctx.addIssue({ code: 'custom', path: [], message: `a turn takes at most one of "at", "afterAgentMs", "bargeInMs" (has ${times.join(', ')})` });
+    if (t.bargeInMs !== undefined && t.say === undefined) ctx.addIssue({ code: 'custom', path: ['bargeInMs'], message: '"bargeInMs" needs "say"' });
+  });
+export type CallerTurn = z.infer<typeof turnSchema>;
+
+const thinkMs = z.union([
+  ms,
+  z
+    .object({ min: ms, max: ms })
+    .strict()
+    .refine((r) => r.max >= r.min, { message: '"max" must be at least "min"' }),
+]);
+
+export const modelSchema = z
+  .object({
+    baseUrl: z.string().url(),
+    name: z.string().min(1),
+    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    systemPrompt: z.string().optional(),
+    stream: z.boolean().optional(),
+  })
+  .strict();
+
+export const toolEndpointSchema = z
+  .object({
+    url: z.string().url(),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH']).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export const expectSchema = z
+  .object({
+    outcome: z.enum(['handoff', 'completed', 'caller_hung_up', 'error']).optional(),
+    handoffReason: z
+      .enum(['caller_request', 'caller_frustration', 'backend_failure', 'tool_loop', 'latency_timeout', 'dead_air', 'cost_limit', 'no_progress', 'agent_request'])
+      .optional(),
+    handoffPriority: z.enum(['high', 'normal']).optional(),
+    handoffWithinMs: ms.optional(),
+    maxSameToolConsecutive: z.number().int().min(0).optional(),
+    maxTokens: z.number().int().min(0).optional(),
+    noAgentSpeechAfterHandoff: z.boolean().optional(),
+    minBargeIns: z.number().int().min(0).optional(),
+    minFillerPlays: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type Expectations = z.infer<typeof expectSchema>;
+
+/** The scenario file of SPEC §2. Strict: unknown keys are errors, not ignored. */
+export const scenarioSchema = z
+  .object({
+    callsim: z.literal(1, { message: 'must be 1 (the scenario format version)' }),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+    strict: z.boolean().optional(),
+    policy: policyOverrideSchema.optional(),
+    agent: z
+      .object({
+        thinkMs: thinkMs.optional(),
+        tokensPerStep: z.number().int().min(0).optional(),
+        onToolError: z.enum(['retry', 'apologize']).optional(),
+        model: modelSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    tools: z.record(z.string(), toolEndpointSchema).optional(),
+    caller: z
+      .object({
+        voice: z.enum(['text', 'flite:rms', 'flite:slt']).optional(),
+        turns: z.array(turnSchema),
+      })
+      .strict(),
+    faults: faultPlanSchema.optional(),
+    expect: expectSchema.optional(),
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+/** Agent defaults of SPEC §2: the naive model that keeps retrying a failing tool. */
+export const agentDefaults = { thinkMs: 400, tokensPerStep: 600, onToolError: 'retry' as const };

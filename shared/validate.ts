@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
+
+/** A user-caused input error: one line naming the file, the place in it, and what is wrong. */
+export class InputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly place: string,
+    readonly problem: string,
+  ) {
+    super(`${file}${place ? `: ${place}` : ''}: ${problem}`);
+    this.name = 'InputError';
+  }
+}
+
+/** `["caller","turns",1,"sya"]` → `$.caller.turns[1].sya`. Pure. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  let out = '$';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+/** Line and column (1-based) of a character offset. Pure. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return { line, column: col };
+}
+
+/** Finds where JSON text first breaks, with a readable reason (strict JSON: no comments, no trailing commas). */
+function syntaxError(text: string, file: string): InputError {
+  const errors: ParseError[] = [];
+  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (!errors.length) return new InputError(file, '', 'invalid JSON');
+  const first = errors[0];
+  const lc = lineColumn(text, first.offset);
+  const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return new InputError(file, `line ${lc.line}:${lc.column}`, `invalid JSON: ${what}`);
+}
+
+/** Turns the first zod issue into an InputError. Pure. */
+export function issueToError(file: string, issue: z.core.$ZodIssue): InputError {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    const path = jsonPath(issue.path);
+    return new InputError(file, path, `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`);
+  }
+  return new InputError(file, jsonPath(issue.path), issue.message);
+}
+
+/**
+ * Parses JSON text and validates it against a strict schema. Returns the value or throws an
+ * InputError naming the file, the place (line:column for syntax, JSON path for schema) and
+ * what is wrong. Pure.
+ */
+export function parseJsonWith<T>(text: string, file: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw syntaxError(text, file);
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw issueToError(file, r.error.issues[0]);
+  return r.data;
+}

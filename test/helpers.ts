@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { scenarioSchema, type Scenario } from '../shared/scenario.ts';
+import { runScenario, type SessionRun } from '../electron/engine/session.ts';
+import type { SetupOverrides } from '../electron/engine/setup.ts';
+
+/** A scenario from a partial one (name, callsim: 1 and an empty caller filled in), validated. */
+export function scenario(partial: Partial<Scenario> & { caller: Scenario['caller'] }): Scenario {
+  return scenarioSchema.parse({ callsim: 1, name: 'test', ...partial });
+}
+
+/** Runs a scenario on the virtual clock without a store. */
+export function run(partial: Partial<Scenario> & { caller: Scenario['caller'] }, o: SetupOverrides = {}): Promise<SessionRun> {
+  return runScenario(scenario(partial), null, o);
+}
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tempDir(prefix = 'callsim-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Times (ms) at which the machine entered a conversation state. */
+export function enteredAt(r: SessionRun, state: string): number[] {
+  return r.result.transitions.filter((t) => t.state === `active.conversation.${state}` || t.state.startsWith(`active.conversation.${state}.`)).map((t) => t.atMs);
+}
+
+/** The conversation's state sequence, without sub-states, collapsing repeats. */
+export function conversationStates(r: SessionRun): string[] {
+  const out: string[] = [];
+  for (const t of r.result.transitions) {
+    const m = /^active\.conversation\.(\w+)/.exec(t.state);
+    const name = m ? m[1] : /^active\./.test(t.state) ? null : t.state;
+    if (name && out[out.length - 1] !== name) out.push(name);
+  }
+  return out;
+}
+
+export const repoRoot = path.resolve(import.meta.dirname, '..');
