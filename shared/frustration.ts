@@ -146,13 +146,22 @@ add('negative', 0.5, `ridiculous, unacceptable, outrageous, absurd, insane, path
   atrocious, incompetent, a joke, what a joke, unbelievable, waste of time, waste of my time,
   sick of, sick and tired, tired of, fed up, had enough, ive had it, enough is enough, hopeless,
   nonsense, garbage, trash, stupid, idiotic, hate this, hate you, scam, rip off, ripoff, shambles,
-  clowns, beyond a joke, ludicrous, laughable, shameful, a nightmare, nightmare`);
+  clowns, beyond a joke, ludicrous, laughable, shameful, a nightmare, nightmare, disaster,
+  a disaster, catastrophe, farce, a farce, circus, clown show, embarrassing, chaos, sick to death of,
+  sick to death, how hard can it be, its not rocket science, cant believe this, i cant believe,
+  unbelievable, what a waste`);
 add('negative', 0.3, `annoying, irritating, frustrating, bad, poor, so slow, too slow, disappointing,
   messed up, screwed up, a mess, unhelpful, no help, no use, confusing, sucks, this sucks, hate,
   give me a break, for gods sake, for crying out loud, and now this, what is going on,
-  whats going on, not okay, not ok, not good enough, not acceptable, come on`);
+  whats going on, not okay, not ok, not good enough, not acceptable, come on, excuses, your excuses,
+  hassle, a pain, headache, taking forever, takes forever, so long, too long, this long,
+  why is this so hard, why is this so difficult, why is it so hard, why is this so complicated,
+  how hard is it, its not that hard, its a simple, so hard, so difficult`);
 add('negative', 0.15, `ugh, argh, oh my god, omg, jeez, geez, seriously`);
-add('emotion', 0.6, `furious, livid, outraged, fuming, beyond angry`);
+add('emotion', 0.6, `furious, livid, outraged, fuming, beyond angry, seething, at my wits end,
+  had it up to here, beside myself`);
+add('emotion', 0.45, `losing my patience, running out of patience, out of patience, lost my patience,
+  patience is wearing thin`);
 add('emotion', 0.5, `angry, pissed, pissed off`);
 add('emotion', 0.4, `frustrated, mad`);
 add('emotion', 0.35, `upset`);
@@ -168,12 +177,16 @@ add('threat', 0.6, `im cancelling, im canceling, ill cancel, going to cancel, go
   never using you again, never ordering again, never again, lawyer, my attorney, sue, suing,
   legal action, report you, reporting you, better business bureau, bbb, filing a complaint,
   file a complaint, formal complaint, dispute the charge, disputing the charge, chargeback,
-  bad review, one star, leave a review`);
+  bad review, one star, leave a review, reverse the payment, reverse the charge, call my bank,
+  calling my bank, contact my bank, switching providers, switching, im leaving, going elsewhere,
+  go elsewhere, find another company, report this, consumer protection, ombudsman,
+  trading standards, social media, post online`);
 add('cancel', 0.4, `cancel my account, cancel my subscription, cancel my service, cancel my membership,
   cancel my contract, cancel my plan`);
 add('waiting', 0.3, `been waiting, still waiting, keep waiting, waiting forever, been on hold,
   on hold for, on hold forever, kept me on hold, left on hold, on hold again, wait some more,
-  waiting and waiting, told to wait`);
+  waiting and waiting, told to wait, ive waited, i waited, waited for, waiting for ages,
+  still havent received, how much longer, how long does it take`);
 add('repetition', 0.3, `how many times, how many more times, already told you, already said,
   i already gave, already gave you, like i said, as i said, i told you, i just told you,
   said that already, for the third time, for the second time, second time, third time,
@@ -188,12 +201,16 @@ add('persistence', 0.3, `still no, still not, still hasnt, still havent, still d
   nobody ever, no one ever, nobody is helping, no one is helping, nobody helps, why does nothing`);
 add('directed', 0.45, `are you kidding me, you kidding me, whats wrong with you, what is wrong with you,
   arent you listening, are you even listening, you dont listen, you never listen, do your job,
-  you dont care, you people dont`);
+  you dont care, you people dont, stop telling me, stop saying, stop asking me, stop apologizing,
+  stop apologising, stop transferring me, dont give me that, youre not listening,
+  you are not listening, you keep saying, you keep telling me, useless bot, stupid bot,
+  stupid machine, dumb bot, sorry doesnt`);
 add('directed', 0.35, `are you serious, are you joking`);
 add('directed', 0.3, `whats wrong with, what is wrong with, is wrong with your, are you listening,
   listen to me, is anyone actually, anyone actually, anybody actually`);
 add('directed', 0.2, `or what, help me or not, is anyone there, anyone there, anybody there`);
-add('demand', 0.3, `i demand, i want answers, i want it fixed, want it fixed`);
+add('demand', 0.3, `i demand, i want answers, i want it fixed, want it fixed, i want this sorted,
+  want this fixed, want this sorted`);
 add('demand', 0.25, `fix it, fix this, i want my money back, give me my money back, sort it out`);
 add('demand', 0.15, `right now, immediately`);
 add('resignation', 0.35, `i give up, pointless, why do i bother, im done, done with, no point`);
@@ -201,20 +218,22 @@ add('resignation', 0.3, `forget it, why bother`);
 add('resignation', 0.25, `whatever`);
 add('resignation', 0.2, `never mind, nevermind`);
 add('emphasis', 0.3, `if this isnt fixed, if this isnt sorted, if you dont fix, if you cant fix,
-  this is the last time`);
+  this is the last time, or im, or ill, or else, or i will`);
 add('emphasis', 0.25, `ive ever, i have ever, ever had, ever seen, ever dealt with, in my life,
   of all time`);
-add('emphasis', 0.2, `at all, i swear`);
+add('emphasis', 0.2, `at all, i swear, already`);
 add('target', 0.15, `you people, you guys, your company, this company, your system, your service,
   your app, this service, this place`);
 add('sarcasm', 0.55, `thanks for nothing, thank you for nothing, thanks a lot for nothing, yeah right,
   what a surprise, big surprise, surprise surprise, what a shock, what a shocker, shocker,
-  color me shocked, colour me shocked, slow clap, love that for me, oh joy, just what i needed,
-  exactly what i needed, just what i wanted, exactly what i wanted, its not like i have,
+  color me shocked, colour me shocked, slow clap, love that for me, oh joy, its not like i have,
   not like i have anywhere, like thats ever gonna happen, like thats going to happen,
   like thats ever going to happen, gee thanks, my favorite way to, my favourite way to,
   of course it did, of course it is, of course it does, of course it doesnt, of course it didnt,
-  of course not, how convenient, who would have thought, who knew, im shocked, no surprise there`);
+  of course not, how convenient, who would have thought, who knew, im shocked, no surprise there,
+  ill just sit here, i guess ill just, sit here and wait, what are the odds, what were the odds,
+  living the dream, best day ever, couldnt be happier, just peachy, fine and dandy,
+  love this for me`);
 add('sarcasmContext', 0.55, `thanks a lot, thanks a bunch, great job, good job, nice job, well done,
   way to go, nice going, nice one, bravo, genius, oh great, oh perfect, oh wonderful, oh brilliant,
   oh lovely, oh fantastic, oh awesome, oh good, just great, just perfect, just wonderful,
@@ -224,7 +243,11 @@ add('sarcasmContext', 0.55, `thanks a lot, thanks a bunch, great job, good job, 
   i love that, great stuff, top notch, you got there, you have there, you guys have,
   amazing service, great service, wonderful service, fantastic service, excellent service,
   brilliant service, isnt that lovely, isnt that great, isnt that nice, isnt that wonderful,
-  isnt that special, isnt that just great, love being, love waiting, thats great, great system`);
+  isnt that special, isnt that just great, love being, love waiting, thats great, great system,
+  just what i needed, exactly what i needed, just what i wanted, exactly what i wanted,
+  on a roll, killing it, nailed it, smooth, real smooth, very smooth, good one, nice work,
+  top work, im thrilled, thrilled, delighted, peachy, went great, went well, went perfectly,
+  went smoothly, worked great, worked perfectly`);
 add('praise', 0, `great, perfect, wonderful, awesome, amazing, fantastic, brilliant, excellent, lovely,
   incredible, superb, outstanding, stellar, marvelous, marvellous, terrific, fabulous, splendid,
   phenomenal, spectacular`);
@@ -236,10 +259,12 @@ add('courtesy', 0, `please, no worries, no problem, no rush, no hurry, take your
   have a good day, have a nice day, have a good one, have a nice evening, have a great day,
   have a good evening, sorry to bother you, sorry to bother, dear, sir, maam, thats okay,
   thats ok, thats fine, its fine, its okay, its ok, all good, its all good, i understand,
-  these things happen, that would be great, sounds good, that sorts it, that works`);
+  these things happen, that would be great, sounds good, that sorts it, that works, thats alright,
+  its alright, kindly, bye now, you made my day`);
 add('anchor', 0, `for trying, for checking, for looking, for looking into, for letting me know,
   for your patience, for explaining, for sorting, appreciate you trying, appreciate you looking,
-  i know youre trying, thanks for trying anyway`);
+  i know youre trying, thanks for trying anyway, things happen, it happens, i can hold, i can wait,
+  happy to hold, happy to wait, for having another look, for having a look`);
 add('vent', 0, `just venting, im venting, venting, rant, ranting, rant over, long day, rough day,
   bad day, rough week, long week, hard day, crazy day, one of those days, been a day, been a week,
   mess of a day, the worst morning, worst morning, rough morning, long morning, not your fault,
@@ -247,8 +272,12 @@ add('vent', 0, `just venting, im venting, venting, rant, ranting, rant over, lon
   not your problem, nothing personal, dont mind me, ignore me, i know youre just, doing your job,
   sorry for ranting, rambling, all over the place, didnt mean to snap, snapped, wasnt fair to you,
   excuse my language, pardon my french, cranky, grumpy, stressed, stressed out, exhausted,
-  tired, stressful, been up since`);
-add('apology', 0, `sorry, so sorry, im sorry, apologies, my apologies, my bad`);
+  tired, stressful, been up since, what a morning, what a day, what a week, such a week, such a day,
+  end of my rope, wound up, in a mood, short with you, bad time, kept me up, up all night, no sleep,
+  havent slept, been crazy, been hectic, been nuts, on edge, overwhelmed, burnt out, burned out,
+  frazzled, been a lot, a lot going on, so much going on, struggling, not on you, isnt on you,
+  not at you, its not you, youre fine, for the attitude, not directed at you, my own fault`);
+add('apology', 0, `sorry, so sorry, im sorry, apologies, my apologies, my bad, forgive me, pardon me`);
 add('moveOn', 0, `anyway, anyways, anyhow, so anyway, but anyway, moving on, what was i saying,
   oh right, but yeah, so yeah, carry on, back to, where was i`);
 add('situational', 0, `error, errors, broken, down, crashed, crashes, crash, crashing, failed,

@@ -6,6 +6,7 @@ import { Scheduler, schedulerClock } from '../../shared/scheduler.ts';
 import { CallCore } from '../../shared/core.ts';
 import { maskDeep } from '../../shared/pii.ts';
 import type { CallMachine } from '../../shared/machine.ts';
+import type { InspectionEvent } from 'xstate';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 
 /** Where journal entries go as they happen (the session store, or nowhere). */
@@ -41,6 +42,8 @@ export interface RunOptions {
   /** Realtime only: the wall clock, in ms (injected so tests can drive it). */
   wallClock?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** XState inspection events of the call machine (statechart view, Stately's inspector, coverage). */
+  inspect?: (e: InspectionEvent) => void;
 }
 
 /** A live change from the control panel: journaled, then applied. */
@@ -85,6 +88,7 @@ export class CallRunner {
       clock,
       now: () => this.scheduler.now,
       machine: setup.machine,
+      inspect: opts.inspect,
       onTransition: (t) => this.append({ seq: this.seq++, atMs: t.atMs, kind: 'transition', state: t.state, cause: t.cause }),
       onCommand: (command, atMs) => {
         this.append({ seq: this.seq++, atMs, kind: 'command', command });

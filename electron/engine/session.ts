@@ -42,6 +42,10 @@ export async function runSession(setup: CallSetup, target: StoreTarget | null, o
 }
 
 /** Runs a scenario headless on the virtual clock (or paced, with `realtime`) and saves it. */
-export function runScenario(scenario: Scenario, target: StoreTarget | null, o: SetupOverrides & { pacing?: 'virtual' | 'realtime'; onStart?: (runner: CallRunner, sessionId: string) => void } = {}): Promise<SessionRun> {
-  return runSession(scenarioSetup(scenario, o), target, { pacing: o.pacing ?? 'virtual', expect: scenario.expect, onStart: o.onStart });
+export function runScenario(
+  scenario: Scenario,
+  target: StoreTarget | null,
+  o: SetupOverrides & Pick<RunOptions, 'onEntry' | 'inspect'> & { pacing?: 'virtual' | 'realtime'; onStart?: (runner: CallRunner, sessionId: string) => void } = {},
+): Promise<SessionRun> {
+  return runSession(scenarioSetup(scenario, o), target, { pacing: o.pacing ?? 'virtual', expect: scenario.expect, onStart: o.onStart, onEntry: o.onEntry, inspect: o.inspect });
 }
