@@ -143,9 +143,10 @@ function add(category: Category, weight: number, phrases: string): void {
 
 add('negative', 0.5, `ridiculous, unacceptable, outrageous, absurd, insane, pathetic, useless,
   worthless, terrible, horrible, awful, worst, disgusting, disgrace, disgraceful, appalling,
-  atrocious, incompetent, a joke, what a joke, unbelievable, waste of time, waste of my time,
+  atrocious, incompetent, this is a joke, what a joke, its a joke, such a joke, absolute joke,
+  complete joke, total joke, joke of a, unbelievable, waste of time, waste of my time,
   sick of, sick and tired, tired of, fed up, had enough, ive had it, enough is enough, hopeless,
-  nonsense, garbage, trash, stupid, idiotic, hate this, hate you, scam, rip off, ripoff, shambles,
+  nonsense, garbage, trash, stupid, had it with, ive had it with, i want out, idiotic, hate this, hate you, scam, rip off, ripoff, shambles,
   clowns, beyond a joke, ludicrous, laughable, shameful, a nightmare, nightmare, disaster,
   a disaster, catastrophe, farce, a farce, circus, clown show, embarrassing, chaos, sick to death of,
   sick to death, how hard can it be, its not rocket science, cant believe this, i cant believe,
@@ -154,13 +155,15 @@ add('negative', 0.3, `annoying, irritating, frustrating, bad, poor, so slow, too
   messed up, screwed up, a mess, unhelpful, no help, no use, confusing, sucks, this sucks, hate,
   give me a break, for gods sake, for crying out loud, and now this, what is going on,
   whats going on, not okay, not ok, not good enough, not acceptable, come on, excuses, your excuses,
-  hassle, a pain, headache, taking forever, takes forever, so long, too long, this long,
+  hassle, a pain, headache, taking forever, takes forever, taking so long, takes so long, too long, this long,
   why is this so hard, why is this so difficult, why is it so hard, why is this so complicated,
-  how hard is it, its not that hard, its a simple, so hard, so difficult`);
+  how hard is it, its not that hard, its a simple, so hard, so difficult, a straight answer,
+  straight answer`);
+add('negative', 0.2, `charged me twice, charged me three times, you charged me`);
 add('negative', 0.15, `ugh, argh, oh my god, omg, jeez, geez, seriously`);
 add('emotion', 0.6, `furious, livid, outraged, fuming, beyond angry, seething, at my wits end,
   had it up to here, beside myself`);
-add('emotion', 0.45, `losing my patience, running out of patience, out of patience, lost my patience,
+add('emotion', 0.45, `losing it, losing my mind, losing my patience, running out of patience, out of patience, lost my patience,
   patience is wearing thin`);
 add('emotion', 0.5, `angry, pissed, pissed off`);
 add('emotion', 0.4, `frustrated, mad`);
@@ -178,15 +181,18 @@ add('threat', 0.6, `im cancelling, im canceling, ill cancel, going to cancel, go
   legal action, report you, reporting you, better business bureau, bbb, filing a complaint,
   file a complaint, formal complaint, dispute the charge, disputing the charge, chargeback,
   bad review, one star, leave a review, reverse the payment, reverse the charge, call my bank,
-  calling my bank, contact my bank, switching providers, switching, im leaving, going elsewhere,
-  go elsewhere, find another company, report this, consumer protection, ombudsman,
-  trading standards, social media, post online`);
-add('cancel', 0.4, `cancel my account, cancel my subscription, cancel my service, cancel my membership,
+  calling my bank, contact my bank, switching providers, switching companies, switching banks,
+  switching carriers, going elsewhere, go elsewhere, find another company, report this to,
+  report you to, consumer protection, ombudsman,
+  trading standards, social media, post online, competitor, your competitor, closing everything,
+  close everything`);
+add('cancel', 0.25, `cancel my account, cancel my subscription, cancel my service, cancel my membership,
   cancel my contract, cancel my plan`);
 add('waiting', 0.3, `been waiting, still waiting, keep waiting, waiting forever, been on hold,
   on hold for, on hold forever, kept me on hold, left on hold, on hold again, wait some more,
   waiting and waiting, told to wait, ive waited, i waited, waited for, waiting for ages,
-  still havent received, how much longer, how long does it take`);
+  still havent received, how much longer, on the phone for, on this call for,
+  been on the phone`);
 add('repetition', 0.3, `how many times, how many more times, already told you, already said,
   i already gave, already gave you, like i said, as i said, i told you, i just told you,
   said that already, for the third time, for the second time, second time, third time,
@@ -198,7 +204,9 @@ add('persistence', 0.3, `still no, still not, still hasnt, still havent, still d
   still isnt, keeps happening, keep happening, keeps breaking, keeps failing, keeps crashing,
   keeps dropping, never works, never work, nothing ever works, nothing works, doesnt ever work,
   always broken, always something, no one can, nobody can, nobody knows, no one knows,
-  nobody ever, no one ever, nobody is helping, no one is helping, nobody helps, why does nothing`);
+  nobody ever, no one ever, nobody is helping, no one is helping, nobody helps, why does nothing,
+  been down for, been broken for, been out for, been off for, not been working, hasnt worked,
+  hasnt been working, been without, nobody will, no one will`);
 add('directed', 0.45, `are you kidding me, you kidding me, whats wrong with you, what is wrong with you,
   arent you listening, are you even listening, you dont listen, you never listen, do your job,
   you dont care, you people dont, stop telling me, stop saying, stop asking me, stop apologizing,
@@ -218,10 +226,11 @@ add('resignation', 0.3, `forget it, why bother`);
 add('resignation', 0.25, `whatever`);
 add('resignation', 0.2, `never mind, nevermind`);
 add('emphasis', 0.3, `if this isnt fixed, if this isnt sorted, if you dont fix, if you cant fix,
-  this is the last time, or im, or ill, or else, or i will`);
+  this is the last time, or im, or ill, or else, or i will, if its not fixed, if it isnt fixed,
+  if its not sorted, if this is not fixed, unless this is fixed`);
 add('emphasis', 0.25, `ive ever, i have ever, ever had, ever seen, ever dealt with, in my life,
   of all time`);
-add('emphasis', 0.2, `at all, i swear, already`);
+add('emphasis', 0.2, `at all, i swear, already, what kind of, what sort of`);
 add('target', 0.15, `you people, you guys, your company, this company, your system, your service,
   your app, this service, this place`);
 add('sarcasm', 0.55, `thanks for nothing, thank you for nothing, thanks a lot for nothing, yeah right,
@@ -233,7 +242,8 @@ add('sarcasm', 0.55, `thanks for nothing, thank you for nothing, thanks a lot fo
   of course not, how convenient, who would have thought, who knew, im shocked, no surprise there,
   ill just sit here, i guess ill just, sit here and wait, what are the odds, what were the odds,
   living the dream, best day ever, couldnt be happier, just peachy, fine and dandy,
-  love this for me`);
+  love this for me, yeah because, because that worked, what a treat, works like a charm,
+  working like a charm, like a charm, thats helpful not, helpful not`);
 add('sarcasmContext', 0.55, `thanks a lot, thanks a bunch, great job, good job, nice job, well done,
   way to go, nice going, nice one, bravo, genius, oh great, oh perfect, oh wonderful, oh brilliant,
   oh lovely, oh fantastic, oh awesome, oh good, just great, just perfect, just wonderful,
@@ -247,11 +257,14 @@ add('sarcasmContext', 0.55, `thanks a lot, thanks a bunch, great job, good job, 
   just what i needed, exactly what i needed, just what i wanted, exactly what i wanted,
   on a roll, killing it, nailed it, smooth, real smooth, very smooth, good one, nice work,
   top work, im thrilled, thrilled, delighted, peachy, went great, went well, went perfectly,
-  went smoothly, worked great, worked perfectly`);
+  went smoothly, worked great, worked perfectly, worked so well, went so well, work there,
+  job there, that was useful, that was helpful, so useful, super useful, really useful,
+  very useful, oh super, just super, well super`);
 add('praise', 0, `great, perfect, wonderful, awesome, amazing, fantastic, brilliant, excellent, lovely,
   incredible, superb, outstanding, stellar, marvelous, marvellous, terrific, fabulous, splendid,
   phenomenal, spectacular`);
-add('mildPraise', 0, `good, nice, helpful, happy, glad, pleased, cool, relief, kind, neat, sweet`);
+add('mildPraise', 0, `good, nice, helpful, happy, glad, pleased, cool, relief, neat, sweet, useful,
+  impressive, impressed, kind of you, very kind, so kind, youre kind, thats kind, how kind`);
 add('gratitude', 0, `thanks, thank you, thank you so much, thanks so much, thank you very much,
   thanks very much, many thanks, appreciate it, appreciate that, i appreciate, appreciate your help,
   much appreciated, cheers, appreciate`);
@@ -276,8 +289,15 @@ add('vent', 0, `just venting, im venting, venting, rant, ranting, rant over, lon
   end of my rope, wound up, in a mood, short with you, bad time, kept me up, up all night, no sleep,
   havent slept, been crazy, been hectic, been nuts, on edge, overwhelmed, burnt out, burned out,
   frazzled, been a lot, a lot going on, so much going on, struggling, not on you, isnt on you,
-  not at you, its not you, youre fine, for the attitude, not directed at you, my own fault`);
-add('apology', 0, `sorry, so sorry, im sorry, apologies, my apologies, my bad, forgive me, pardon me`);
+  not at you, its not you, youre fine, for the attitude, not directed at you, my own fault,
+  not your doing, worn out, wiped out, drained, run down, been dealing with,
+  one thing after another, bear with me, at the situation, with the situation, not upset at you,
+  not angry with you, not mad with you, not annoyed with you, not annoyed at you,
+  not frustrated with you, not frustrated at you, not cross with you, dont take it personally,
+  nothing against you, juggling, long shift, doing your best, rough couple of days,
+  all frazzled, head is all over the place, stressed about`);
+add('apology', 0, `sorry, so sorry, im sorry, apologies, my apologies, my bad, forgive me, pardon me,
+  pardon the, excuse the, sorry for the`);
 add('moveOn', 0, `anyway, anyways, anyhow, so anyway, but anyway, moving on, what was i saying,
   oh right, but yeah, so yeah, carry on, back to, where was i`);
 add('situational', 0, `error, errors, broken, down, crashed, crashes, crash, crashing, failed,
@@ -311,6 +331,12 @@ const INTENSIFIERS = new Set([
 const SARCASM_MARKERS = new Set([
   'wow', 'oh', 'gee', 'yeah', 'sure', 'just', 'real', 'well', 'ooh', 'ah', 'truly', 'how', 'so',
   'really', 'super', 'very',
+]);
+
+/** Things a caller insults directly: "garbage system", "useless company". */
+const INSULTED_THINGS = new Set([
+  'system', 'systems', 'company', 'service', 'app', 'website', 'site', 'place', 'bot', 'robot',
+  'machine', 'business', 'outfit', 'people', 'computer', 'phone', 'line', 'menu',
 ]);
 
 /** Capitalised words that are names, not shouting. */
@@ -392,6 +418,15 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
     }
     negative += points;
     reasons.push(why);
+    const next = tokens[m.end]?.word;
+    if (c === 'negative' && next !== undefined && INSULTED_THINGS.has(next) && tokens[m.end].clause === tokens[m.at].clause) {
+      negative += 0.2;
+      reasons.push(`insult aimed at the ${next}: '${m.text} ${next}' (+0.20)`);
+    }
+  }
+  for (const r of timesRepeated(tokens, matches)) {
+    negative += 0.3;
+    reasons.push(`has to repeat '${r}' (+0.30)`);
   }
   const durations = findDurations(tokens, matches);
   if (negative > 0) {
@@ -415,14 +450,16 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
   const strongPraise = new Set(matches.filter((m) => m.entry.category === 'praise' && !m.negated).map((m) => m.text));
   const praiseRepeated = strongPraise.size < praiseMatches.filter((m) => m.entry.category === 'praise').length;
   const markedPraise = praiseMatches.filter((m) => hasMarkerBefore(tokens, m.at) || m.intensifier !== null);
-  const explicitSarcasm = quoted('sarcasm');
+  const explicitSarcasm = [...quoted('sarcasm'), ...thanksForNothing(tokens, matches)];
   const contextSarcasm = quoted('sarcasmContext');
   const situational = quoted('situational');
   const anchors = quoted('anchor');
   const badNews = situational.length > 0 || negative > 0;
   const praiseIsSuspect = praiseMatches.length > 0 || contextSarcasm.length > 0;
+  const tag = tagQuestion(tokens);
   const markers: string[] = [
     ...contextSarcasm,
+    ...(tag && praiseIsSuspect ? [`tag question '${tag}'`] : []),
     ...markedPraise.map((m) => `'${markerText(tokens, m)}'`),
     ...(praiseRepeated || strongPraise.size >= 2 ? [`stacked praise ${[...strongPraise].map((p) => `'${p}'`).join(' + ')}`] : []),
   ];
@@ -436,7 +473,10 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
     sarcasmCues = [...explicitSarcasm, ...markers, ...(badNewsCue ? [badNewsCue] : [])];
   } else if (praiseIsSuspect && anchors.length === 0) {
     if (failures > 0 && (markers.length > 0 || badNews)) {
-      sarcasmCues = [...markers, ...(badNewsCue ? [badNewsCue] : [])];
+      const praised = praiseMatches.map((m) => `'${m.text}'`).join(', ');
+      sarcasmCues = markers.length > 0
+        ? [...markers, ...(badNewsCue ? [badNewsCue] : [])]
+        : [`praise ${praised} with ${badNewsCue}`];
     } else if (failures === 0 && markers.length > 0 && badNewsCue) {
       sarcasmCues = [...markers, badNewsCue];
     }
@@ -637,6 +677,48 @@ function negatorText(tokens: Token[], at: number): string {
     if (NEGATORS.has(tokens[k].word)) return tokens.slice(k, at).map((t) => t.word).join(' ');
   }
   return '';
+}
+
+const REPEAT_VERBS = new Set([
+  'explained', 'said', 'told', 'asked', 'called', 'repeated', 'gave', 'given', 'spelled', 'spelt',
+  'rung', 'rang', 'emailed', 'written', 'wrote', 'provided', 'confirmed', 'answered',
+]);
+const TIMES_COUNTS = new Set(['twice', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'several', 'many', 'multiple', 'dozen', 'hundred']);
+
+/** "i've explained this five times", "told you twice": a repeat verb and a count in one clause. */
+function timesRepeated(tokens: Token[], matches: Match[]): string[] {
+  const used = (k: number) => matches.some((m) => k >= m.at && k < m.end);
+  for (let i = 0; i < tokens.length; i++) {
+    if (used(i) || !REPEAT_VERBS.has(tokens[i].word)) continue;
+    for (let k = i + 1; k < tokens.length && k <= i + 5 && tokens[k].clause === tokens[i].clause; k++) {
+      const w = tokens[k].word;
+      const counted = w === 'twice' || (TIMES_COUNTS.has(w) && tokens[k + 1]?.word === 'times') || (/^\d+$/.test(w) && tokens[k + 1]?.word === 'times');
+      if (counted && !used(k)) return [tokens.slice(i, w === 'twice' ? k + 1 : k + 2).map((t) => t.word).join(' ')];
+    }
+  }
+  return [];
+}
+
+/** "thank you ever so much for absolutely nothing": thanks, then "for … nothing" in the same clause. */
+function thanksForNothing(tokens: Token[], matches: Match[]): string[] {
+  for (const m of matches) {
+    if (m.entry.category !== 'gratitude') continue;
+    const clause = tokens[m.at].clause;
+    let sawFor = false;
+    for (let k = m.end; k < tokens.length && k < m.end + 6 && tokens[k].clause === clause; k++) {
+      if (tokens[k].word === 'for') sawFor = true;
+      if (tokens[k].word === 'nothing' && sawFor) return [`'${tokens.slice(m.at, k + 1).map((t) => t.word).join(' ')}'`];
+    }
+  }
+  return [];
+}
+
+/** A question tag at the end ("didn't it", "huh") turns praise into a remark about what happened. */
+function tagQuestion(tokens: Token[]): string | null {
+  const last2 = tokens.slice(-2).map((t) => t.word).join(' ');
+  if (/^(?:didnt|isnt|wasnt|doesnt|hasnt) (?:it|that|this|they|you)$/.test(last2)) return last2;
+  const last = tokens[tokens.length - 1]?.word;
+  return last === 'huh' || last === 'eh' ? last : null;
 }
 
 /** "for an hour", "forty minutes", "three weeks", "forever", "all day": not already in a phrase. */
