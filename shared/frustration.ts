@@ -25,7 +25,7 @@
  * 4. Venting is self-directed, apologetic and moves on ("sorry, long day, i'm just venting, anyway
  *    where is my order"): its negative points count at 30%, capped at 0.45, so it never triggers a
  *    handoff. A threat, or sarcasm, is never venting.
- * 5. Shouting (words in capitals) and "!" / "??" add a little, the latter only when the utterance
+ * 5. Shouting (words in capitals, unless the whole text is) and "!" / "??" add a little, the latter only when the utterance
  *    is already negative; so does an agent that has apologised twice or more without a fix.
  *
  * The running score (`updateFrustration`) is a decaying maximum that also accumulates: a negative
@@ -775,12 +775,15 @@ function repeatedClauses(text: string): string[] {
   return found;
 }
 
-/** Words of three letters or more in capitals, when the whole text is not in capitals. */
+/**
+ * Words of three letters or more in capitals. A text with no lower-case letter at all and more
+ * than four words is taken as the transcriber's style, not shouting; "THIS IS RIDICULOUS" or
+ * "REPRESENTATIVE" still count.
+ */
 function shoutedWords(text: string): string[] {
-  const words = text.match(/\b[A-Za-z]{3,}\b/g) ?? [];
-  const caps = words.filter((w) => w === w.toUpperCase() && !ACRONYMS.has(w));
-  const allCaps = caps.length === words.length;
-  if (allCaps && words.length > 6) return []; // an ASR that writes in capitals is not shouting
+  const caps = (text.match(/\b[A-Za-z]{3,}\b/g) ?? []).filter((w) => w === w.toUpperCase() && !ACRONYMS.has(w));
+  const wordCount = (text.match(/[A-Za-z]+/g) ?? []).length;
+  if (!/[a-z]/.test(text) && wordCount > 4) return [];
   return caps;
 }
 

@@ -33,6 +33,10 @@ export interface CallContext {
   /** Transcript of the caller turn being collected. */
   callerText: string;
   callerSpeaking: boolean;
+  /** Recognition failed on the caller turn being collected. */
+  asrFailed: boolean;
+  /** Caller speech segments that ended and whose recognition result has not arrived yet. */
+  pendingTranscripts: number;
   /** What the agent is (or will be) thinking about. */
   agentInput: AgentInput | null;
   speech: PendingSpeech | null;
@@ -70,6 +74,8 @@ function initialContext(policy: Policy): CallContext {
     policy,
     callerText: '',
     callerSpeaking: false,
+    asrFailed: false,
+    pendingTranscripts: 0,
     agentInput: null,
     speech: { text: scriptLines.greeting, scripted: true, purpose: 'greeting' },
     nextCallId: 1,
@@ -154,7 +160,10 @@ export const callMachine = setup({
       const o = (event as Ev<'tool.result'>).outcome;
       return o === 'error' || o === 'malformed';
     },
-    hasTranscript: ({ context }) => context.callerText.trim().length > 0,
+    /** The turn's words are all in: every segment recognised, and something was said. */
+    hasTranscript: ({ context }) => context.pendingTranscripts === 0 && context.callerText.trim().length > 0,
+    /** Nothing usable was recognised for the whole turn. */
+    asrFailed: ({ context }) => context.pendingTranscripts === 0 && context.asrFailed && context.callerText.trim().length === 0,
     callerIsSpeaking: ({ context }) => context.callerSpeaking,
     saidGoodbye: ({ context }) => context.speech?.purpose === 'goodbye',
     agentCircuitOpen: ({ context }) => (context.consecutiveFailures['agent'] ?? 0) + 1 >= context.policy.circuitBreakerFailures,
@@ -186,7 +195,14 @@ export const callMachine = setup({
     takeCallerTurn: assign({
       agentInput: ({ context }) => ({ kind: 'caller' as const, text: context.callerText.trim() }),
       callerText: () => '',
+      asrFailed: false,
     }),
+    /** The caller was not understood: ask again (a scripted line). */
+    askAgain: assign({
+      speech: () => ({ text: scriptLines.notHeard, scripted: true, purpose: 'reprompt' as const }),
+      asrFailed: false,
+    }),
+    transcriptArrived: assign({ pendingTranscripts: ({ context }) => Math.max(0, context.pendingTranscripts - 1) }),
     collectTranscript: assign({
       callerText: ({ context, event }) => `${context.callerText} ${(event as Ev<'asr.result'>).text}`.trim(),
     }),
@@ -246,13 +262,14 @@ export const callMachine = setup({
       type: 'parallel',
       on: {
         'caller.hungup': { target: 'hungUp' },
-        'caller.speech.started': { actions: assign({ callerSpeaking: true, reprompts: 0 }) },
-        'caller.speech.ended': { actions: assign({ callerSpeaking: false }) },
       },
       states: {
         conversation: {
           initial: 'agentSpeaking',
-          on: { 'asr.result': { actions: 'collectTranscript' } },
+          on: {
+            'asr.result': { actions: ['collectTranscript', 'transcriptArrived'] },
+            'asr.failed': { actions: [assign({ asrFailed: true }), 'transcriptArrived'] },
+          },
           states: {
             agentSpeaking: {
               entry: 'speak',
@@ -278,7 +295,7 @@ export const callMachine = setup({
               },
               on: {
                 /** Words heard while the agent talks belong to a barge-in (collected in callerSpeaking) or to a backchannel: dropped. */
-                'asr.result': {},
+                'asr.result': { actions: 'transcriptArrived' },
                 'agent.speech.ended': [
                   { guard: 'saidGoodbye', target: '#call.completed' },
                   { guard: 'callerIsSpeaking', target: 'callerSpeaking' },
@@ -315,17 +332,21 @@ export const callMachine = setup({
               after: {
                 endOfTurnSilenceMs: [
                   { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
+                  { guard: 'asrFailed', target: 'agentSpeaking', actions: 'askAgain' },
                   { target: 'awaitingTranscript' },
                 ],
               },
               on: { 'caller.speech.started': 'callerSpeaking' },
             },
+            /** The caller stopped but recognition has not answered yet. */
             awaitingTranscript: {
-              always: { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
-              on: {
-                'caller.speech.started': 'callerSpeaking',
-                'asr.failed': { target: 'agentSpeaking', actions: say(scriptLines.reprompt[1], 'reprompt', true) },
-              },
+              always: [
+                { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
+                { guard: 'asrFailed', target: 'agentSpeaking', actions: 'askAgain' },
+              ],
+              /** Recognition that never answers is treated as not heard, after the dead-air time. */
+              after: { deadAirMs: { target: 'agentSpeaking', actions: 'askAgain' } },
+              on: { 'caller.speech.started': 'callerSpeaking' },
             },
             thinking: {
               entry: 'think',
@@ -450,6 +471,10 @@ export const callMachine = setup({
         callerMonitor: {
           initial: 'calm',
           on: {
+            // Bookkeeping every region relies on. It lives in this region, not on `active`: XState
+            // takes a parallel parent's transition only when no region handles the event.
+            'caller.speech.started': { actions: assign({ callerSpeaking: true, reprompts: 0 }) },
+            'caller.speech.ended': { actions: assign({ callerSpeaking: false, pendingTranscripts: ({ context }) => context.pendingTranscripts + 1 }) },
             'asr.result': [
               { guard: 'callerAsksForHuman', target: '#call.handoff', actions: ['assessCaller', handoff('caller_request')] },
               { guard: 'frustrationThreshold', target: '#call.handoff', actions: ['assessCaller', handoff('caller_frustration')] },

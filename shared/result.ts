@@ -73,7 +73,8 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
         if (openCaller) openCaller.endMs = e.atMs;
         openCaller = null;
       } else if (ev.type === 'asr.result') {
-        const t = [...turns].reverse().find((x) => x.speaker === 'caller' && x.text === null);
+        // results arrive in the order the segments ended: the oldest ended turn still waiting gets them
+        const t = turns.find((x) => x.speaker === 'caller' && x.text === null && x !== openCaller);
         if (t) t.text = ev.text;
       } else if (ev.type === 'agent.speech.ended') {
         closeAgent(e.atMs, false);

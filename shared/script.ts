@@ -8,6 +8,7 @@ export const scriptLines = {
   greeting: 'Acme support.',
   reprompt: ['Are you still there?', 'Sorry, I did not catch that. Are you still with me?'],
   filler: 'One moment please.',
+  notHeard: "Sorry, I didn't catch that. Could you say it again?",
   fallback: "I'm sorry, I can't get that information right now.",
   handoff: {
     caller_request: "Of course. I'm connecting you with a person now.",

@@ -6,12 +6,23 @@ import { defaultDbPath } from '../store/db.ts';
 import { runScenario } from '../engine/session.ts';
 import { exitCode, readFaults, readPolicy, readScenario, readText } from './io.ts';
 import { formatRunSummary } from './format.ts';
+import { fork, replaySession, whatIf } from '../engine/investigate.ts';
+import { sessionToScenario } from '../engine/toScenario.ts';
+import { junitReport, passed, runSuite, shardOf, type SuiteCaseResult } from '../engine/redteam.ts';
+import { coverage as computeCoverage, machineGraph } from '../../shared/graph.ts';
+import { callMachine } from '../../shared/machine.ts';
+import { scenarioFiles } from './io.ts';
+import path from 'node:path';
 
 const usage = `callsim — simulate and debug voice-call AI agents and their handoffs to humans
 
 Usage:
   callsim run <scenario.json | call.wav> [--json] [--realtime]   run one call, save it, print a summary
-  callsim sessions list | show <id> | export <id> [-o file] | import <file> | delete <id>
+  callsim replay <sessionId> [--json]                           re-execute a saved session from its journal; exit 1 if it diverges
+  callsim whatif <sessionId> --policy p.json [--json]           same caller input and faults under another policy: what changed
+  callsim fork <sessionId> --at <ms> [--faults f.json] [--policy p.json]   identical up to --at, then new faults/policy
+  callsim redteam [dir | files…] [--junit out.xml] [--shard i/n] [--coverage] [--jobs n] [--save]
+  callsim sessions list | show <id> | export <id> [-o file] | import <file> | delete <id> | to-scenario <id> [-o file]
 
 Common flags:
   --db <path>        session database (default: $CALLSIM_DB, else the desktop app's)
@@ -59,6 +70,14 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         return await cmdRun(rest, out);
       case 'sessions':
         return cmdSessions(rest, out);
+      case 'replay':
+        return cmdReplay(rest, out);
+      case 'whatif':
+        return await cmdWhatIf(rest, out);
+      case 'fork':
+        return await cmdFork(rest, out);
+      case 'redteam':
+        return await cmdRedteam(rest, out);
       case undefined:
       case '--help':
       case '-h':
@@ -148,8 +167,18 @@ function cmdSessions(args: string[], out: Out): number {
         out.stdout(values.json ? `${JSON.stringify({ deleted: s.sessionId })}\n` : `deleted ${s.sessionId}\n`);
         return exitCode.done;
       }
+      case 'to-scenario': {
+        const s = store.resolve(need(id, 'to-scenario'));
+        const scenario = sessionToScenario(s.sessionId, store.journal(s.sessionId), store.result(s.sessionId));
+        const text = `${JSON.stringify(scenario, null, 2)}\n`;
+        if (values.output) {
+          fs.writeFileSync(values.output, text);
+          out.stderr(`wrote ${values.output}: ${scenario.caller.turns.length} caller turns, ${scenario.faults?.length ?? 0} faults, expect ${scenario.expect?.outcome}${scenario.expect?.handoffReason ? ` ${scenario.expect.handoffReason}` : ''}\n`);
+        } else out.stdout(text);
+        return exitCode.done;
+      }
       default:
-        throw new InputError('callsim sessions', '', `unknown subcommand "${sub ?? ''}" (list, show, export, import, delete)`);
+        throw new InputError('callsim sessions', '', `unknown subcommand "${sub ?? ''}" (list, show, export, import, delete, to-scenario)`);
     }
   } finally {
     store.close();
@@ -161,3 +190,119 @@ function need(id: string | undefined, sub: string): string {
   return id;
 }
 
+
+function withStore<T>(dbFlag: string | undefined, f: (store: SessionStore) => T): T {
+  const store = new SessionStore(defaultDbPath(dbFlag));
+  let closeNow = true;
+  try {
+    const r = f(store);
+    if (r instanceof Promise) {
+      closeNow = false;
+      return r.finally(() => store.close()) as T;
+    }
+    return r;
+  } finally {
+    if (closeNow) store.close();
+  }
+}
+
+function oneId(positionals: string[], cmd: string): string {
+  if (positionals.length !== 1) throw new InputError(`callsim ${cmd}`, 'arguments', 'give exactly one session id');
+  return positionals[0];
+}
+
+function cmdReplay(args: string[], out: Out): number {
+  const { values, positionals } = parse(args, {});
+  const id = oneId(positionals, 'replay');
+  return withStore(values.db, (store) => {
+    const r = replaySession(store, id);
+    if (values.json) out.stdout(`${JSON.stringify(r)}\n`);
+    else if (r.identical) out.stdout(`${r.sessionId}: identical — ${r.transitions} transitions from ${r.events} journaled events\n`);
+    else {
+      const d = r.divergence!;
+      out.stdout(`${r.sessionId}: DIVERGED at transition ${d.index} (${(d.atMs / 1000).toFixed(3)} s)\n  expected: ${d.expected}\n  actual:   ${d.actual}\n`);
+    }
+    return r.identical ? exitCode.done : exitCode.expectFailed;
+  });
+}
+
+async function cmdWhatIf(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  const id = oneId(positionals, 'whatif');
+  if (!values.policy) throw new InputError('callsim whatif', '--policy', 'give the policy to try (a JSON file of SPEC §3 keys)');
+  const policy = readPolicy(values.policy);
+  return withStore(values.db, async (store) => {
+    const r = await whatIf(store, id, policy);
+    if (values.json) {
+      out.stdout(`${JSON.stringify({ parent: r.parent, child: r.child, diff: r.diff })}\n`);
+      return exitCode.done;
+    }
+    const d = r.diff;
+    const row = (label: string, a: unknown, b: unknown) => `  ${label.padEnd(12)} ${String(a).padEnd(44)} ${String(b)}${String(a) === String(b) ? '' : '   ← changed'}\n`;
+    out.stdout(`what-if on ${r.parent.sessionId} → new session ${r.child.sessionId}\n`);
+    out.stdout(`  policy: ${d.policyChanged.length ? d.policyChanged.join(', ') : 'unchanged'}\n`);
+    out.stdout(`  ${''.padEnd(12)} ${'before'.padEnd(44)} after\n`);
+    out.stdout(row('outcome', d.outcome[0], d.outcome[1]));
+    out.stdout(row('handoff', d.handoff[0], d.handoff[1]));
+    out.stdout(row('tool calls', d.toolCalls[0], d.toolCalls[1]));
+    out.stdout(row('tokens', d.tokens[0], d.tokens[1]));
+    out.stdout(d.firstDifference ? `  first difference: transition ${d.firstDifference.index} at ${d.firstDifference.atMs} ms: ${d.firstDifference.before} → ${d.firstDifference.after}\n` : '  the two runs take the same transitions\n');
+    return exitCode.done;
+  });
+}
+
+async function cmdFork(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, { at: { type: 'string' } });
+  const id = oneId(positionals, 'fork');
+  if (values.at === undefined || !/^\d+$/.test(values.at)) throw new InputError('callsim fork', '--at', `give the fork time in ms (got ${values.at === undefined ? 'nothing' : `"${values.at}"`})`);
+  if (!values.faults && !values.policy) throw new InputError('callsim fork', 'arguments', 'give --faults and/or --policy to go on under');
+  const faults = values.faults ? readFaults(values.faults) : undefined;
+  const policy = values.policy ? readPolicy(values.policy) : undefined;
+  return withStore(values.db, async (store) => {
+    const r = await fork(store, id, Number(values.at), { faults, policy });
+    if (values.json) out.stdout(`${JSON.stringify({ parentId: r.parentId, atMs: r.atMs, checkedTransitions: r.checkedTransitions, result: r.run.result })}\n`);
+    else out.stdout(`fork of ${r.parentId} at ${r.atMs} ms: identical up to there (${r.checkedTransitions} transitions checked)\n${formatRunSummary(`fork ${r.run.sessionId}`, r.run.result, null)}\n`);
+    return exitCode.done;
+  });
+}
+
+async function cmdRedteam(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, { junit: { type: 'string' }, shard: { type: 'string' }, coverage: { type: 'boolean' }, jobs: { type: 'string' }, save: { type: 'boolean' } });
+  const all = scenarioFiles(positionals.length ? positionals : [path.join(import.meta.dirname, '../../recordings/scenarios')]);
+  for (const f of all) readScenario(f); // every file valid before anything runs
+  const files = shardOf(all, values.shard);
+  if (values.jobs !== undefined && !/^[1-9]\d*$/.test(values.jobs)) throw new InputError('callsim redteam', '--jobs', `"${values.jobs}" is not a positive whole number`);
+  const tty = process.stderr.isTTY;
+  let failedSoFar = 0;
+  const progress = (r: SuiteCaseResult, done: number, total: number) => {
+    if (!passed(r)) failedSoFar++;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      out.stderr(`\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total}  failed ${failedSoFar}  ${r.name.slice(0, 30).padEnd(30)}`);
+      if (done === total) out.stderr('\n');
+    } else out.stderr(`[${done}/${total}] ${passed(r) ? 'pass' : 'FAIL'} ${r.name}\n`);
+  };
+  const results = await runSuite(files, { jobs: values.jobs ? Number(values.jobs) : undefined, coverage: !!values.coverage, db: values.save ? defaultDbPath(values.db) : undefined, onResult: progress });
+  const cov = values.coverage ? computeCoverage(machineGraph(callMachine), results.flatMap((r) => (r.trace ? [r.trace] : []))) : undefined;
+  if (values.junit) fs.writeFileSync(values.junit, junitReport(results, cov));
+  const failed = results.filter((r) => !passed(r));
+  if (values.json) {
+    out.stdout(`${JSON.stringify({ passed: results.length - failed.length, failed: failed.length, results: results.map(({ trace, ...r }) => r), coverage: cov ?? null })}\n`);
+  } else {
+    out.stdout(`${'scenario'.padEnd(28)} ${'outcome'.padEnd(15)} ${'reason'.padEnd(19)} ${'time'.padStart(8)}  result\n`);
+    for (const r of results) {
+      out.stdout(`${r.name.slice(0, 28).padEnd(28)} ${r.outcome.padEnd(15)} ${(r.handoffReason ?? '-').padEnd(19)} ${`${((r.handoffAtMs ?? r.durationMs) / 1000).toFixed(2)}s`.padStart(8)}  ${passed(r) ? 'pass' : 'FAIL'}\n`);
+      for (const f of r.failures) out.stdout(`    expect.${f.key}: expected ${f.expected}, got ${f.actual}\n`);
+      if (r.error) out.stdout(`    error: ${r.error}\n`);
+    }
+    if (cov) {
+      out.stdout(`\ncoverage: ${cov.states.entered}/${cov.states.total} states entered, ${cov.transitions.taken}/${cov.transitions.total} transitions taken\n`);
+      for (const s of cov.states.never) out.stdout(`  never entered: ${s}\n`);
+      for (const t of cov.transitions.never) out.stdout(`  never taken:   ${t}\n`);
+    }
+  }
+  // the plain closing line CI runners read
+  out.stdout(`redteam: ${results.length - failed.length} passed, ${failed.length} failed\n`);
+  return failed.length ? exitCode.expectFailed : exitCode.done;
+}

@@ -164,7 +164,8 @@ export class CallRunner {
       return;
     }
     if (!this.core.done && !this.stopped) {
-      this.error = new Error(this.scheduler.nextTime() === null ? `the call stalled at ${this.scheduler.now} ms: nothing left to happen` : `the call was still running after ${limit} ms`);
+      const last = this.entries[this.entries.length - 1]?.atMs ?? 0;
+      this.error = new Error(this.scheduler.nextTime() === null ? `the call stalled at ${last} ms: the machine waits for an event nothing will send` : `the call was still running after ${limit} ms`);
     }
   }
 

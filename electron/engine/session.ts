@@ -31,7 +31,8 @@ export async function runSession(setup: CallSetup, target: StoreTarget | null, o
   const sessionId = target
     ? target.store.createSession({ source: setup.source, seedMaterial, strict: setup.strict, parentId: target.parentId, relation: target.relation, forkAtMs: target.forkAtMs })
     : 'unsaved';
-  const sink = target?.store.journalWriter(sessionId, opts.pacing === 'realtime' ? 1 : 512);
+  // The runner flushes after every tick, so a tick's rows (an input and the transitions it caused) commit together.
+  const sink = target?.store.journalWriter(sessionId, 512);
   const runner = new CallRunner(setup, { ...opts, sink });
   opts.onStart?.(runner, sessionId);
   await runner.run();

@@ -1,0 +1,36 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { readScenario } from '../cli/io.ts';
+import { traceCollector } from '../../shared/graph.ts';
+import { SessionStore } from '../store/sessions.ts';
+import { runScenario } from './session.ts';
+import type { SuiteCaseResult } from './redteam.ts';
+
+const { coverage, db } = workerData as { coverage: boolean; db: string | null };
+const store = db ? new SessionStore(db) : null;
+
+parentPort!.on('message', async ({ index, file }: { index: number; file: string }) => {
+  const t0 = performance.now();
+  let result: SuiteCaseResult;
+  try {
+    const scenario = readScenario(file);
+    const tracer = coverage ? traceCollector() : null;
+    const run = await runScenario(scenario, store ? { store } : null, { inspect: tracer ? (e) => tracer.observe(e as never) : undefined });
+    result = {
+      file,
+      name: scenario.name,
+      outcome: run.result.outcome,
+      handoffReason: run.result.handoff?.reason ?? null,
+      handoffAtMs: run.result.handoff?.atMs ?? null,
+      durationMs: run.result.durationMs,
+      sessionId: store ? run.sessionId : null,
+      failures: run.failures,
+      error: run.error ? run.error.message : null,
+      wallMs: performance.now() - t0,
+      trace: tracer ? { entered: tracer.trace.entered, taken: tracer.trace.taken } : null,
+    };
+  } catch (err) {
+    result = { file, name: file, outcome: 'error', handoffReason: null, handoffAtMs: null, durationMs: 0, sessionId: null, failures: [], error: (err as Error).message, wallMs: performance.now() - t0, trace: null };
+  }
+  parentPort!.postMessage({ index, result });
+});
