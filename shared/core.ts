@@ -52,16 +52,24 @@ export class CallCore {
       },
     });
     this.actor.on('*', (cmd) => opts.onCommand(cmd as CallCommand, opts.now()));
+    // A machine that throws (a guard or action error) stops; the error is kept and rethrown to
+    // the caller of send(), never thrown later from a timer.
+    this.actor.subscribe({ error: (err) => (this.failure = err as Error) });
   }
+
+  /** The error that stopped the machine, if one did. */
+  failure: Error | null = null;
 
   /** Starts the machine (its initial state is recorded at the current time). */
   start(): void {
     this.actor.start();
+    if (this.failure) throw this.failure;
   }
 
   /** Sends one input event. Effects: the machine steps; transitions and commands are reported. */
   send(event: CallEvent): void {
     this.actor.send(event);
+    if (this.failure) throw this.failure;
   }
 
   get done(): boolean {

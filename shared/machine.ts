@@ -49,6 +49,8 @@ export interface CallContext {
   tokens: number;
   frustration: FrustrationState;
   toolFailures: number;
+  /** Failed tool calls since the caller's last turn was taken: what the caller is reacting to. */
+  recentToolFailures: number;
   reprompts: number;
   noProgress: number;
   bargeIns: number;
@@ -85,6 +87,7 @@ function initialContext(policy: Policy): CallContext {
     tokens: 0,
     frustration: initialFrustration,
     toolFailures: 0,
+    recentToolFailures: 0,
     reprompts: 0,
     noProgress: 0,
     bargeIns: 0,
@@ -150,7 +153,7 @@ export const callMachine = setup({
     callerAsksForHuman: ({ event }) => asksForHuman((event as Ev<'asr.result'>).text),
     /** SPEC §3 frustrationThreshold: this utterance takes the caller's frustration score to the threshold. */
     frustrationThreshold: ({ context, event }) =>
-      updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.toolFailures }).score >=
+      updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.recentToolFailures }).score >=
       context.policy.frustrationThreshold,
     isToolRequest: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'tool',
     isAgentHandoff: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'handoff',
@@ -196,6 +199,7 @@ export const callMachine = setup({
       agentInput: ({ context }) => ({ kind: 'caller' as const, text: context.callerText.trim() }),
       callerText: () => '',
       asrFailed: false,
+      recentToolFailures: 0,
     }),
     /** The caller was not understood: ask again (a scripted line). */
     askAgain: assign({
@@ -228,6 +232,7 @@ export const callMachine = setup({
       return {
         consecutiveFailures: { ...context.consecutiveFailures, [backend]: (context.consecutiveFailures[backend] ?? 0) + 1 },
         toolFailures: context.toolFailures + 1,
+        recentToolFailures: context.recentToolFailures + 1,
         agentInput: {
           kind: 'tool' as const,
           callId: context.currentTool!.callId,
@@ -247,7 +252,7 @@ export const callMachine = setup({
     }),
     assessCaller: assign({
       frustration: ({ context, event }) =>
-        updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.toolFailures }),
+        updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.recentToolFailures }),
     }),
   },
 }).createMachine({

@@ -20,25 +20,32 @@ export interface ReplayResult {
   divergence: Divergence | null;
 }
 
-/** A clock whose timers fire only when the journal says they fired. */
+/**
+ * A clock for replay: timers keep the virtual time they are due. The journal says which timer
+ * fired when; a timer that a changed machine set to a different time shows as a divergence.
+ */
 class ReplayClock implements MachineClock {
   private nextId = 1;
-  private pending = new Map<number, () => void>();
-  setTimeout(fn: () => void): number {
+  readonly pending = new Map<number, { due: number; fn: () => void }>();
+  constructor(private readonly now: () => number) {}
+  setTimeout(fn: () => void, ms: number): number {
     const id = this.nextId++;
-    this.pending.set(id, fn);
+    this.pending.set(id, { due: this.now() + ms, fn });
     return id;
   }
   clearTimeout(id: unknown): void {
     this.pending.delete(id as number);
   }
-  /** Fires timer `id`; false if the machine never set it or cleared it (a divergence). */
-  fire(id: number): boolean {
-    const fn = this.pending.get(id);
-    if (!fn) return false;
+  /** The earliest pending timer due before `t`, if any (one the journal never fired). */
+  overdue(t: number): { id: number; due: number } | null {
+    let best: { id: number; due: number } | null = null;
+    for (const [id, p] of this.pending) if (p.due < t && (!best || p.due < best.due || (p.due === best.due && id < best.id))) best = { id, due: p.due };
+    return best;
+  }
+  fire(id: number): void {
+    const p = this.pending.get(id)!;
     this.pending.delete(id);
-    fn();
-    return true;
+    p.fn();
   }
 }
 
@@ -59,7 +66,7 @@ export function replayJournal(entries: readonly JournalEntry[], opts: { machine?
   const commands: { atMs: number; command: CallCommand }[] = [];
   let now = 0;
   let divergence: Divergence | null = null;
-  const clock = new ReplayClock();
+  const clock = new ReplayClock(() => now);
   const check = (t: TransitionRecord) => {
     const i = transitions.length;
     transitions.push(t);
@@ -84,13 +91,23 @@ export function replayJournal(entries: readonly JournalEntry[], opts: { machine?
       if (divergence) break;
       if (e.kind !== 'input') continue;
       if (opts.upToMs !== undefined && e.atMs > opts.upToMs) break;
+      // A timer the machine has due before this entry, that the journal never fired, fires now:
+      // a changed machine shows up at the first transition it changes.
+      for (let o = clock.overdue(e.atMs); o && !divergence; o = clock.overdue(e.atMs)) {
+        now = o.due;
+        clock.fire(o.id);
+      }
+      if (divergence) break;
       now = e.atMs;
       events++;
       const ev = e.event;
       if (ev.type === 'timer.fired') {
-        if (!clock.fire(ev.timerId)) {
+        const p = clock.pending.get(ev.timerId);
+        if (!p) {
           divergence = { index: transitions.length, atMs: e.atMs, expected: `timer ${ev.timerId} to be pending`, actual: 'the machine has no such timer' };
-        }
+        } else if (p.due !== e.atMs) {
+          divergence = { index: transitions.length, atMs: e.atMs, expected: `timer ${ev.timerId} due at ${e.atMs} ms`, actual: `the machine set it for ${p.due} ms` };
+        } else clock.fire(ev.timerId);
       } else if (isMachineEvent(ev)) {
         core.send(ev);
       }

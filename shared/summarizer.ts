@@ -75,6 +75,8 @@ export function buildHandoffPacket(entries: readonly JournalEntry[]): HandoffPac
         failures++;
       }
       if (c.type === 'agent.speak') transcript.push(`Agent: ${c.text}`);
+      // the machine counts failures since the caller's last turn was taken, as here
+      if (c.type === 'agent.think' && c.input.kind === 'caller') failures = 0;
     } else if (e.kind === 'input') {
       const ev = e.event;
       if (ev.type === 'tool.result' && openCalls.has(ev.callId)) {

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { repoRoot, tempDir } from '../helpers.ts';
+
+const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
+function callsim(args: string[], db: string) {
+  const r = spawnSync(process.execPath, [bin, ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const scenarioPath = (name: string) => path.join(repoRoot, 'recordings/scenarios', `${name}.json`);
+const json = (r: { stdout: string }) => JSON.parse(r.stdout);
+
+describe('callsim replay', () => {
+  it('a saved session replays identically: exit 0 and the SPEC §1 JSON', () => {
+    const db = path.join(tempDir(), 'r.db');
+    const run = json(callsim(['run', scenarioPath('crm-blackout'), '--json'], db));
+    const r = callsim(['replay', run.sessionId, '--json'], db);
+    expect(r.code).toBe(0);
+    expect(json(r)).toEqual({ sessionId: run.sessionId, identical: true, events: expect.any(Number), transitions: run.transitions.length, divergence: null });
+  });
+
+  it('a tampered journal: exit 1, the first differing transition in words and JSON', () => {
+    const db = path.join(tempDir(), 't.db');
+    const run = json(callsim(['run', scenarioPath('crm-blackout'), '--json'], db));
+    const d = new Database(db);
+    const row = d.prepare(`SELECT seq, payload FROM journal WHERE session_id = ? AND type = 'tool.result' ORDER BY seq LIMIT 1`).get(run.sessionId) as { seq: number; payload: string };
+    const ev = JSON.parse(row.payload);
+    ev.outcome = 'ok';
+    ev.data = { customerId: 'C-1', name: 'Tampered', tier: 'gold' };
+    d.prepare('UPDATE journal SET payload = ? WHERE session_id = ? AND seq = ?').run(JSON.stringify(ev), run.sessionId, row.seq);
+    d.close();
+    const words = callsim(['replay', run.sessionId], db);
+    expect(words.code).toBe(1);
+    expect(words.stdout).toMatch(/DIVERGED at transition \d+ \(\d+\.\d+ s\)\n {2}expected: active\.conversation\.tool\w+ at \d+ ms\n {2}actual: {3}active\.conversation\.thinking/);
+    const r = json(callsim(['replay', run.sessionId, '--json'], db));
+    expect(r.identical).toBe(false);
+    expect(r.divergence).toMatchObject({ index: expect.any(Number), atMs: expect.any(Number), expected: expect.stringContaining('tool'), actual: expect.stringContaining('thinking') });
+  });
+});
+
+describe('callsim whatif and fork', () => {
+  it('whatif re-runs under another policy, stores the run linked to its parent, and reports the diff', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'w.db');
+    const run = json(callsim(['run', scenarioPath('crm-blackout'), '--json'], db));
+    fs.writeFileSync(path.join(dir, 'p.json'), JSON.stringify({ circuitBreakerFailures: 2 }));
+    const r = json(callsim(['whatif', run.sessionId, '--policy', path.join(dir, 'p.json'), '--json'], db));
+    expect(r.parent.handoff.atMs).toBe(run.handoff.atMs);
+    expect(r.child.handoff.reason).toBe('backend_failure');
+    expect(r.child.handoff.atMs).toBeLessThan(r.parent.handoff.atMs);
+    expect(r.diff.policyChanged).toEqual(['circuitBreakerFailures: 3 → 2']);
+    expect(r.diff.toolCalls).toEqual([3, 2]);
+    expect(r.diff.firstDifference).not.toBeNull();
+    const list = json(callsim(['sessions', 'list', '--json'], db));
+    expect(list.map((s: { sessionId: string }) => s.sessionId)).toContain(r.child.sessionId);
+    const words = callsim(['whatif', run.sessionId, '--policy', path.join(dir, 'p.json')], db).stdout;
+    expect(words).toMatch(/handoff +backend_failure \(high\) at \d+ ms +backend_failure \(high\) at \d+ ms +← changed/);
+  });
+
+  it('fork is identical up to --at, then goes on under the new faults', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'f.db');
+    const run = json(callsim(['run', scenarioPath('happy-path'), '--json'], db));
+    expect(run.outcome).toBe('completed');
+    const at = run.toolCalls[0].startMs - 1;
+    fs.writeFileSync(path.join(dir, 'f.json'), JSON.stringify([{ target: 'crm.lookupCustomer', mode: 'error', status: 500 }]));
+    const r = json(callsim(['fork', run.sessionId, '--at', String(at), '--faults', path.join(dir, 'f.json'), '--json'], db));
+    expect(r.checkedTransitions).toBe(run.transitions.filter((t: { atMs: number }) => t.atMs < at).length);
+    expect(r.result.transitions.slice(0, r.checkedTransitions)).toEqual(run.transitions.slice(0, r.checkedTransitions));
+    expect(r.result.handoff.reason).toBe('backend_failure');
+    expect(callsim(['replay', r.result.sessionId, '--json'], db).code).toBe(0);
+    expect(callsim(['fork', run.sessionId, '--at', '99999999', '--faults', path.join(dir, 'f.json')], db).stderr).toMatch(/--at: 99999999 ms is after the end of session/);
+  });
+});
+
+describe('callsim sessions to-scenario', () => {
+  it('an incident becomes a scenario whose run reproduces the session transitions and passes its expect block', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 's.db');
+    const run = json(callsim(['run', scenarioPath('barge-in'), '--json'], db));
+    const file = path.join(dir, 'incident.json');
+    expect(callsim(['sessions', 'to-scenario', run.sessionId, '-o', file], db).code).toBe(0);
+    const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(s.expect).toMatchObject({ outcome: 'handoff', handoffReason: 'caller_request', handoffPriority: 'high', handoffWithinMs: run.handoff.atMs });
+    const again = callsim(['run', file, '--json'], db);
+    expect(again.code).toBe(0);
+    expect(json(again).transitions).toEqual(run.transitions);
+  });
+});
+
+describe('callsim redteam', () => {
+  it('runs the library in parallel, writes JUnit, reports coverage, closes with a pass/fail line', () => {
+    const dir = tempDir();
+    const junit = path.join(dir, 'out.xml');
+    const r = callsim(['redteam', path.join(repoRoot, 'recordings/scenarios'), '--junit', junit, '--coverage', '--json'], path.join(dir, 'x.db'));
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const report = JSON.parse(lines[0]);
+    const n = fs.readdirSync(path.join(repoRoot, 'recordings/scenarios')).filter((f) => f.endsWith('.json')).length;
+    expect(report.passed).toBe(n);
+    expect(lines[1]).toBe(`redteam: ${n} passed, 0 failed`);
+    expect(report.coverage.states.entered).toBeLessThanOrEqual(report.coverage.states.total);
+    expect(report.coverage.transitions.never.length).toBe(report.coverage.transitions.total - report.coverage.transitions.taken);
+    const xml = fs.readFileSync(junit, 'utf8');
+    expect(xml.match(/<testcase /g)).toHaveLength(n);
+    expect(xml).toContain('name="coverage.transitions"');
+    expect(r.stderr).toMatch(new RegExp(`\\[${n}/${n}\\] (pass|FAIL)`));
+  });
+
+  it('--shard i/n splits the suite into disjoint slices that cover it', () => {
+    const dir = tempDir();
+    const names = (i: number) =>
+      JSON.parse(callsim(['redteam', '--shard', `${i}/3`, '--json'], path.join(dir, 'x.db')).stdout.split('\n')[0]).results.map((x: { name: string }) => x.name);
+    const [a, b, c] = [names(1), names(2), names(3)];
+    const all = [...a, ...b, ...c];
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.length).toBe(fs.readdirSync(path.join(repoRoot, 'recordings/scenarios')).filter((f) => f.endsWith('.json')).length);
+    expect(callsim(['redteam', '--shard', '4/3'], path.join(dir, 'x.db')).stderr).toMatch(/--shard: "4\/3" is not i\/n/);
+  });
+
+  it('a failing expectation fails the suite with exit 1 and a JUnit failure', () => {
+    const dir = tempDir();
+    const s = JSON.parse(fs.readFileSync(scenarioPath('happy-path'), 'utf8'));
+    s.expect = { outcome: 'handoff' };
+    fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(s));
+    fs.copyFileSync(scenarioPath('crm-blackout'), path.join(dir, 'good.json'));
+    const r = callsim(['redteam', dir, '--junit', path.join(dir, 'j.xml')], path.join(dir, 'x.db'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('redteam: 1 passed, 1 failed');
+    expect(fs.readFileSync(path.join(dir, 'j.xml'), 'utf8')).toContain('<failure message="expect.outcome: expected handoff, got completed"/>');
+  });
+});
+
+describe('a session cut short by SIGKILL', () => {
+  it('keeps every event journaled before the cut, shows interrupted, and replays identically up to it', async () => {
+    const db = path.join(tempDir(), 'kill.db');
+    const child = spawn(process.execPath, [bin, 'run', scenarioPath('dead-air'), '--realtime', '--db', db], { cwd: repoRoot, stdio: 'ignore' });
+    const rows = () => {
+      if (!fs.existsSync(db)) return 0;
+      const d = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        return (d.prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n;
+      } catch {
+        return 0;
+      } finally {
+        d.close();
+      }
+    };
+    const deadline = Date.now() + 20_000;
+    while (rows() < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const running = JSON.parse(callsim(['sessions', 'list', '--json'], db).stdout);
+    expect(running[0].status).toBe('running');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const kept = rows();
+    expect(kept).toBeGreaterThanOrEqual(12);
+    const [s] = JSON.parse(callsim(['sessions', 'list', '--json'], db).stdout);
+    expect(s).toMatchObject({ status: 'interrupted', events: kept });
+    const replay = JSON.parse(callsim(['replay', s.sessionId, '--json'], db).stdout);
+    expect(replay).toMatchObject({ identical: true, divergence: null });
+    expect(replay.transitions).toBeGreaterThan(2);
+  }, 40_000);
+});
