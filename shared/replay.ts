@@ -3,6 +3,7 @@ import { CallCore, type TransitionRecord } from './core.ts';
 import type { MachineClock } from './scheduler.ts';
 import type { CallMachine } from './machine.ts';
 import type { Policy } from './policy.ts';
+import type { InspectionEvent } from 'xstate';
 
 /** Where a replay first differs from the recorded session. */
 export interface Divergence {
@@ -57,7 +58,10 @@ const describe = (t: TransitionRecord | undefined) => (t ? `${t.state} at ${t.at
  * Compares each transition with the recorded one and stops at the first difference (an error
  * thrown by a changed machine is reported as a divergence, not thrown). Pure.
  */
-export function replayJournal(entries: readonly JournalEntry[], opts: { machine?: CallMachine; upToMs?: number } = {}): ReplayResult {
+export function replayJournal(
+  entries: readonly JournalEntry[],
+  opts: { machine?: CallMachine; upToMs?: number; /** The machine's inspection events, with the replay's virtual time (the UI's scrubber checkpoints). */ inspect?: (e: InspectionEvent, atMs: number) => void } = {},
+): ReplayResult {
   const start = entries.find((e) => e.kind === 'input' && e.event.type === 'session.started');
   if (!start || start.kind !== 'input' || start.event.type !== 'session.started') throw new Error('journal has no session.started event');
   const policy: Policy = start.event.policy;
@@ -83,6 +87,7 @@ export function replayJournal(entries: readonly JournalEntry[], opts: { machine?
     onTransition: check,
     onCommand: (command, atMs) => commands.push({ atMs, command }),
     machine: opts.machine,
+    inspect: opts.inspect && ((e) => opts.inspect!(e, now)),
   });
   let events = 0;
   try {
