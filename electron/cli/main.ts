@@ -78,6 +78,11 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         return await cmdFork(rest, out);
       case 'redteam':
         return await cmdRedteam(rest, out);
+      case 'bench': {
+        const { runBench } = await import('./bench.ts');
+        await runBench(out.stdout);
+        return exitCode.done;
+      }
       case undefined:
       case '--help':
       case '-h':

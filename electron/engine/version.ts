@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import pkg from '../../package.json' with { type: 'json' };
 
 /** The app version journaled with every session (package.json's version). */
-export const appVersion: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+export const appVersion: string = pkg.version;
