@@ -1,0 +1,96 @@
+// From a recorded call to what the caller said and when: decode → 16 kHz mono → VAD segments →
+// ASR. This is what `callsim run call.wav` uses; the engine turns each segment into caller events.
+
+import { recognizeSegments, recognizeShortResponses, type RecognizedUtterance } from './asr.ts';
+import { to16kMono } from './resample.ts';
+import { detectSpeechSegments } from './vad.ts';
+import { readWavFile, type ChannelChoice } from './wav.ts';
+
+export interface AnalyzedSegment {
+  /** Where the speech starts and stops, in ms from the start of the file (as detected). */
+  startMs: number;
+  endMs: number;
+  /** Recognized words, lower-case; empty when the recognizer found none. */
+  text: string;
+  /** Mean word posterior from the open-vocabulary recognizer, 0..1 (low when it was unsure, even if the text of a backchannel came from the closed list). */
+  confidence: number;
+  /**
+   * A short acknowledgement ("okay", "yeah", "mhm") rather than a turn: see isBackchannel. It is
+   * still reported, with its time, so the engine can journal it; whether it ends or interrupts
+   * anything is the engine's decision.
+   */
+  backchannel: boolean;
+}
+
+export interface AnalyzedRecording {
+  durationMs: number;
+  segments: AnalyzedSegment[];
+}
+
+export interface AnalyzeOptions {
+  /** Which channel of a stereo recording is the caller; default 'mix'. */
+  channel?: ChannelChoice;
+  /** Silence that ends a turn (policy endOfTurnSilenceMs); default 600. */
+  endOfTurnSilenceMs?: number;
+}
+
+/** Acknowledgements, as the recognizers spell them (see SHORT_RESPONSES). */
+const BACKCHANNELS = new Set([
+  'mhm', 'hmm', 'mm', 'uh-huh', 'uh', 'um', 'oh', 'okay', 'yeah', 'yep', 'right', 'alright', 'sure', 'i see', 'got it',
+]);
+/** Longer than this, speech is a turn whatever its words. */
+export const BACKCHANNEL_MAX_MS = 1000;
+/** An open-vocabulary word this sure and not an acknowledgement makes the speech a turn. */
+const CONFIDENT_WORD = 0.5;
+
+/**
+ * Whether a stretch of speech is a backchannel ("okay", "yeah", "uh-huh") rather than a turn.
+ * Pure. Duration alone cannot tell: "yeah" and "no" last as long, and "no" is an answer. So:
+ * speech over BACKCHANNEL_MAX_MS is a turn; so is speech in which the open-vocabulary recognizer
+ * heard more than two words, or is confident of a word that is not an acknowledgement; otherwise
+ * the closed-list choice (recognizeShortResponses) decides. Without the other side of the call,
+ * "yeah" after a question counts as a backchannel too; the engine knows whether the agent was
+ * speaking and may decide otherwise.
+ */
+export function isBackchannel(
+  durationMs: number,
+  open: Pick<RecognizedUtterance, 'words' | 'wordConfidences'>,
+  shortResponse: string | null,
+): boolean {
+  if (durationMs > BACKCHANNEL_MAX_MS || open.words.length > 2) return false;
+  const confidentContent = open.words.some((w, i) => open.wordConfidences[i] >= CONFIDENT_WORD && !BACKCHANNELS.has(w));
+  if (confidentContent) return false;
+  if (shortResponse !== null) return BACKCHANNELS.has(shortResponse);
+  return open.words.length > 0 && open.words.every((w) => BACKCHANNELS.has(w));
+}
+
+/**
+ * Analyzes a recorded call: where the caller speaks, and what is said. Effects: reads the file,
+ * loads the VAD model, runs the recognizer. Throws AudioInputError (naming the file) for a file
+ * that is missing or not a usable WAV, AsrUnavailableError when pocketsphinx is not installed.
+ */
+export async function analyzeRecording(path: string, opts: AnalyzeOptions = {}): Promise<AnalyzedRecording> {
+  const wav = readWavFile(path, { channel: opts.channel });
+  const samples = await to16kMono(wav);
+  const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs: opts.endOfTurnSilenceMs });
+  const recognized = await recognizeSegments(samples, speech);
+  const short = speech.filter((s) => s.endMs - s.startMs <= BACKCHANNEL_MAX_MS);
+  const shortResponses = new Map<{ startMs: number; endMs: number }, string>();
+  (await recognizeShortResponses(samples, short)).forEach((response, i) => shortResponses.set(short[i], response));
+  return {
+    durationMs: wav.durationMs,
+    segments: speech.map((segment, i) => {
+      const open = recognized[i];
+      const shortResponse = shortResponses.get(segment) ?? null;
+      const backchannel = isBackchannel(segment.endMs - segment.startMs, open, shortResponse);
+      return {
+        startMs: segment.startMs,
+        endMs: segment.endMs,
+        // For a backchannel the closed-list word is the better transcript (see isBackchannel).
+        text: backchannel && shortResponse ? shortResponse : open.text,
+        confidence: open.confidence,
+        backchannel,
+      };
+    }),
+  };
+}
