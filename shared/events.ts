@@ -56,6 +56,7 @@ export type WorldEvent =
   | { type: 'control.fault.set'; fault: Fault }
   | { type: 'control.fault.cleared'; target: string }
   | { type: 'caller.audio'; startMs: number; endMs: number; sampleRate: number; pcm16: string /* base64 */ }
+  | { type: 'caller.backchannel'; startMs: number; endMs: number; text: string }
   | { type: 'vad.probability'; atMs: number; p: number };
 
 export type JournalInput = CallEvent | WorldEvent;
@@ -63,7 +64,7 @@ export type JournalInput = CallEvent | WorldEvent;
 /** Where a session's caller came from. */
 export type SessionSource =
   | { kind: 'scenario'; name: string; scenario: unknown /* the validated scenario file */ }
-  | { kind: 'recording'; file: string }
+  | { kind: 'recording'; file: string; channel?: 'left' | 'right' | 'mix' }
   | { kind: 'mic' }
   | { kind: 'fork' | 'whatif'; parentId: string; atMs?: number; scenario?: unknown };
 

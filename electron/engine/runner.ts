@@ -61,6 +61,8 @@ export class CallRunner {
   private readonly parts: WorldPart[];
   private faults: Fault[];
   private readonly callIndexes = new Map<string, number>();
+  /** Real work the world is waiting on (model and backend requests). */
+  private readonly inflight = new Set<Promise<unknown>>();
   private seq = 0;
   private stopped = false;
   error: Error | null = null;
@@ -74,8 +76,20 @@ export class CallRunner {
     const ctx: WorldContext = {
       scheduler: this.scheduler,
       deliver: (event) => this.deliver(event),
+      record: (event) => this.journalInput(event),
       rng: (label) => rootRng.fork(label),
       faults: () => this.faults,
+      track: (work) => {
+        const p = work.then(
+          () => undefined,
+          (err: unknown) => {
+            this.error ??= err instanceof Error ? err : new Error(String(err));
+            this.stopped = true;
+          },
+        );
+        this.inflight.add(p);
+        void p.finally(() => this.inflight.delete(p));
+      },
       nextCallIndex: (target) => {
         const n = (this.callIndexes.get(target) ?? 0) + 1;
         this.callIndexes.set(target, n);
@@ -113,7 +127,7 @@ export class CallRunner {
   /** Runs the whole call. Resolves when the machine reaches a final state (or the call fails). */
   async run(): Promise<void> {
     this.begin();
-    if (this.opts.pacing === 'virtual') this.runVirtual();
+    if (this.opts.pacing === 'virtual') await this.runVirtual();
     else await this.runRealtime();
     this.opts.sink?.flush();
   }
@@ -155,10 +169,19 @@ export class CallRunner {
     for (const p of this.parts) p.start?.();
   }
 
-  private runVirtual(): void {
+  /**
+   * Virtual time runs as fast as the jobs allow, but stands still while the world waits on
+   * real work (a model or a backend over HTTP): the answer is then placed at its measured
+   * latency on the virtual clock, so timers due before it still fire first.
+   */
+  private async runVirtual(): Promise<void> {
     const limit = this.opts.maxDurationMs ?? 60 * 60_000;
     try {
-      this.scheduler.runUntil(limit, () => this.done);
+      for (;;) {
+        this.scheduler.runUntil(limit, () => this.done || this.inflight.size > 0);
+        if (this.done || this.inflight.size === 0) break;
+        await Promise.race(this.inflight);
+      }
     } catch (err) {
       this.error = err as Error;
       return;

@@ -137,23 +137,40 @@ export class AgentPart implements WorldPart {
   private drop(): void {
     if (this.pending !== null) this.ctx.scheduler.cancel(this.pending);
     this.pending = null;
+    this.generation++;
   }
+
+  /** Bumped by every cancel, so an answer that arrives for a cancelled thought is dropped. */
+  private generation = 0;
 
   private think(input: AgentInput): void {
     const { ctx } = this;
-    const index = ctx.nextCallIndex('agent');
-    const effect = faultEffect(ctx.faults(), 'agent', index, ctx.scheduler.now, ctx.rng(`fault:agent:${index}`));
-    const decision = this.brain.respond(input, ctx.rng(`agent:${index}`));
-    if (decision instanceof Promise) throw new Error('asynchronous agents are run by the async runner');
-    const f = effect.failure;
-    if (f?.mode === 'timeout') return;
-    const latencyMs = decision.latencyMs + effect.addedLatencyMs;
     this.drop();
-    this.pending = ctx.scheduler.after(latencyMs, () => {
-      this.pending = null;
-      if (f) ctx.deliver({ type: 'agent.failed', error: f.mode === 'error' ? `model HTTP ${f.status}` : `model answered ${f.mode}`, tokens: decision.tokens });
-      else if (decision.ok) ctx.deliver({ type: 'agent.response', response: decision.response, tokens: decision.tokens });
-      else ctx.deliver({ type: 'agent.failed', error: decision.error, tokens: decision.tokens });
-    });
+    const generation = this.generation;
+    const startedAt = ctx.scheduler.now;
+    const index = ctx.nextCallIndex('agent');
+    const effect = faultEffect(ctx.faults(), 'agent', index, startedAt, ctx.rng(`fault:agent:${index}`));
+    const f = effect.failure;
+    if (f?.mode === 'timeout') return; // never answers: the thinking budget decides
+    if (f && f.mode !== 'malformed') {
+      // the fault replaces the answer: the model is not asked
+      this.pending = ctx.scheduler.after(effect.addedLatencyMs, () => {
+        this.pending = null;
+        ctx.deliver({ type: 'agent.failed', error: f.mode === 'error' ? `model HTTP ${f.status}` : `model answered ${f.mode}`, tokens: 0 });
+      });
+      return;
+    }
+    const settle = (decision: AgentDecision) => {
+      if (generation !== this.generation) return; // cancelled while the model was thinking
+      this.pending = ctx.scheduler.at(startedAt + decision.latencyMs + effect.addedLatencyMs, () => {
+        this.pending = null;
+        if (f?.mode === 'malformed') ctx.deliver({ type: 'agent.failed', error: 'model answered malformed', tokens: decision.tokens });
+        else if (decision.ok) ctx.deliver({ type: 'agent.response', response: decision.response, tokens: decision.tokens });
+        else ctx.deliver({ type: 'agent.failed', error: decision.error, tokens: decision.tokens });
+      });
+    };
+    const decision = this.brain.respond(input, ctx.rng(`agent:${index}`));
+    if (decision instanceof Promise) ctx.track(decision.then(settle));
+    else settle(decision);
   }
 }

@@ -1,5 +1,6 @@
 import type { CallCommand, CallEvent } from '../../shared/events.ts';
 import { faultEffect } from '../../shared/faults.ts';
+import { deliverRecognition, playHeardSegments, type HeardSegment } from './recognition.ts';
 import type { CallerTurn } from '../../shared/scenario.ts';
 import { callerSpeechMs } from './speech.ts';
 import type { WorldContext, WorldPart } from './world.ts';
@@ -7,7 +8,11 @@ import type { WorldContext, WorldPart } from './world.ts';
 /** How long a caller waits after the agent stops before answering, when a turn says nothing. */
 export const callerReactionMs = 500;
 
-const garbleWords = ['uh', 'the', 'bell', 'count', 'cold', 'order', 'walk', 'um', 'fine', 'tree'];
+/** A synthesized caller line: how long its audio lasts and what was heard in it. */
+export interface HeardLine {
+  durationMs: number;
+  segments: HeardSegment[];
+}
 
 type Waiting = { kind: 'answer'; delayMs: number } | { kind: 'speechStart'; delayMs: number } | null;
 
@@ -24,9 +29,14 @@ export class ScriptedCaller implements WorldPart {
   private agentSpeaking = false;
   private done = false;
 
+  /**
+   * @param heard For synthesized voices: each line's audio as detection and recognition heard it
+   * (speech segments within the line, misheard words included) and its real duration.
+   */
   constructor(
     private readonly ctx: WorldContext,
     private readonly turns: readonly CallerTurn[],
+    private readonly heard?: ReadonlyMap<string, HeardLine>,
   ) {}
 
   start(): void {
@@ -89,6 +99,15 @@ export class ScriptedCaller implements WorldPart {
       return;
     }
     const text = turn.say!;
+    const line = this.heard?.get(text);
+    if (line) {
+      playHeardSegments(ctx, ctx.scheduler.now, line.segments, () => !this.done);
+      ctx.scheduler.after(line.durationMs, () => {
+        this.agentAnswered = false;
+        this.next();
+      });
+      return;
+    }
     ctx.deliver({ type: 'caller.speech.started' });
     ctx.scheduler.after(callerSpeechMs(text), () => {
       if (this.done) return;
@@ -101,20 +120,7 @@ export class ScriptedCaller implements WorldPart {
 
   /** Text voice: the words are known; `asr` faults may delay, fail or garble them. */
   private recognize(text: string): void {
-    const { ctx } = this;
-    const index = ctx.nextCallIndex('asr');
-    const effect = faultEffect(ctx.faults(), 'asr', index, ctx.scheduler.now, ctx.rng(`fault:asr:${index}`));
-    const f = effect.failure;
-    if (f?.mode === 'timeout') return;
-    let event: CallEvent;
-    if (f?.mode === 'error' || f?.mode === 'empty' || f?.mode === 'malformed') event = { type: 'asr.failed', error: f.mode === 'error' ? `recognizer error ${f.status}` : `recognizer returned ${f.mode}` };
-    else if (f?.mode === 'garble') {
-      const rng = ctx.rng(`garble:${index}`);
-      const words = text.split(/\s+/).map((w) => (rng.next() < 0.5 ? rng.pick(garbleWords) : w));
-      event = { type: 'asr.result', text: words.join(' '), confidence: 0.4 };
-    } else event = { type: 'asr.result', text, confidence: 1 };
-    if (effect.addedLatencyMs > 0) ctx.scheduler.after(effect.addedLatencyMs, () => ctx.deliver(event));
-    else ctx.deliver(event);
+    deliverRecognition(this.ctx, text, 1);
   }
 }
 

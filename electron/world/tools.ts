@@ -95,7 +95,8 @@ export class ToolsPart implements WorldPart {
     const index = ctx.nextCallIndex(call.tool);
     const effect = faultEffect(ctx.faults(), call.tool, index, ctx.scheduler.now, ctx.rng(`fault:${call.tool}:${index}`));
     const backend = this.backends.find((b) => b.handles(call.tool)) ?? this.backends[this.backends.length - 1];
-    const settle = (answer: ToolAnswer) => {
+    const startedAt = ctx.scheduler.now;
+    const settle = (answer: ToolAnswer, from = startedAt) => {
       let { outcome, status, data } = answer;
       const f = effect.failure;
       if (f?.mode === 'timeout') return; // never answers
@@ -105,18 +106,23 @@ export class ToolsPart implements WorldPart {
       const latencyMs = answer.latencyMs + effect.addedLatencyMs;
       this.pending.set(
         call.callId,
-        ctx.scheduler.after(latencyMs, () => {
+        ctx.scheduler.at(from + latencyMs, () => {
           this.pending.delete(call.callId);
           ctx.deliver({ type: 'tool.result', callId: call.callId, tool: call.tool, outcome, status, data, latencyMs });
         }),
       );
     };
+    if (effect.failure?.mode === 'timeout') return; // never answers: the latency budget decides
     const answer = backend.answer(call, rng);
-    if (answer instanceof Promise) throw new Error('asynchronous tool backends are run by the async runner');
-    settle(answer);
+    if (answer instanceof Promise) ctx.track(answer.then((a) => !this.abandoned.has(call.callId) && settle(a, startedAt)));
+    else settle(answer, startedAt);
   }
 
+  /** Calls given up on (timeout, handoff): an HTTP answer that arrives later is dropped. */
+  private readonly abandoned = new Set<number>();
+
   private abandon(callId: number): void {
+    this.abandoned.add(callId);
     const job = this.pending.get(callId);
     if (job !== undefined) this.ctx.scheduler.cancel(job);
     this.pending.delete(callId);

@@ -1,4 +1,4 @@
-import type { CallCommand, CallEvent } from '../../shared/events.ts';
+import type { CallCommand, CallEvent, WorldEvent } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { Scheduler } from '../../shared/scheduler.ts';
@@ -12,8 +12,15 @@ import type { Scheduler } from '../../shared/scheduler.ts';
 export interface WorldContext {
   scheduler: Scheduler;
   deliver(event: CallEvent): void;
+  /** Journals an input that steers the world but not the machine (audio, backchannels). */
+  record(event: WorldEvent): void;
   rng(label: string): Rng;
   faults(): readonly Fault[];
+  /**
+   * Registers real work (an HTTP request) the call must wait for: on the virtual clock, time
+   * stands still until it settles. The work schedules its own result; a rejection fails the call.
+   */
+  track(work: Promise<unknown>): void;
   /** 1-based index of the next call to `target` (tools, agent, asr, tts are counted apart). */
   nextCallIndex(target: string): number;
 }
