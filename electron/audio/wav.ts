@@ -78,9 +78,9 @@ function fourCC(view: DataView, at: number): string {
   return String.fromCharCode(view.getUint8(at), view.getUint8(at + 1), view.getUint8(at + 2), view.getUint8(at + 3));
 }
 
-/** Names a chunk id for a message without letting binary junk into it. */
-function printableId(id: string): string {
-  return /^[\x20-\x7e]{4}$/.test(id) ? `'${id}'` : 'a chunk with a non-text id';
+/** Names a chunk for a message without letting binary junk into it. */
+function chunkName(id: string): string {
+  return /^[\x20-\x7e]{4}$/.test(id) ? `'${id}' chunk` : 'a chunk with a non-text id';
 }
 
 function parseFormat(view: DataView, at: number, size: number, file: string): WavFormat {
@@ -138,10 +138,12 @@ type SampleReader = (view: DataView, at: number) => number;
 
 function sampleReader(format: WavFormat): SampleReader {
   if (format.encoding === 'float') {
-    const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
+    // Float files may hold anything: NaN becomes silence and the rest is clipped to full scale,
+    // as any conversion to PCM would do (and a 64-bit value could not even fit a Float32Array).
+    const sane = (x: number): number => (Number.isNaN(x) ? 0 : Math.max(-1, Math.min(1, x)));
     return format.bitsPerSample === 32
-      ? (v, at) => finite(v.getFloat32(at, true))
-      : (v, at) => finite(v.getFloat64(at, true));
+      ? (v, at) => sane(v.getFloat32(at, true))
+      : (v, at) => sane(v.getFloat64(at, true));
   }
   switch (format.bitsPerSample) {
     case 8:
@@ -192,7 +194,7 @@ export function decodeWav(bytes: Uint8Array, file: string, opts: DecodeWavOption
       break;
     }
     if (size > remaining) {
-      throw new AudioInputError(file, `truncated: ${printableId(id)} chunk at byte ${at} says ${size} bytes but only ${remaining} remain`);
+      throw new AudioInputError(file, `truncated: ${chunkName(id)} at byte ${at} says ${size} bytes but only ${remaining} remain`);
     }
     if (id === 'fmt ') {
       if (format) throw new AudioInputError(file, 'has two fmt chunks');
