@@ -1,0 +1,192 @@
+import { callMachine } from '../../shared/machine.ts';
+import { machineGraph, type MachineGraph } from '../../shared/graph.ts';
+import { faultModes, knownTools } from '../../shared/faults.ts';
+import { policyDefaults, resolvePolicy } from '../../shared/policy.ts';
+import { scenarioSchema } from '../../shared/scenario.ts';
+import { InputError, parseJsonWith } from '../../shared/validate.ts';
+import {
+  validateRequest,
+  type AppInfo,
+  type Channel,
+  type Checkpoint,
+  type IpcError,
+  type IpcResult,
+  type PushBatch,
+  type Request,
+  type Response,
+} from '../../shared/ipc.ts';
+import type { SessionStore } from '../store/sessions.ts';
+import { appVersion } from '../engine/version.ts';
+import { scenarioSetup } from '../engine/setup.ts';
+import { fork, replaySession, whatIf } from '../engine/investigate.ts';
+import { readScenario } from '../cli/io.ts';
+import type { CallSetup } from '../engine/runner.ts';
+import { LiveCalls } from './live.ts';
+import { libraryPath, listLibrary } from './library.ts';
+import { viewJournal } from './view.ts';
+import { sessionCheckpoints } from './checkpoints.ts';
+
+/** A feature this build cannot serve (e.g. recorded calls before the audio pipeline lands). */
+export class UnavailableError extends Error {}
+
+type Handlers = { [C in Channel]: (request: Request<C>) => Promise<Response<C>> | Response<C> };
+
+export interface ApiOptions {
+  store: SessionStore;
+  /** The library the UI picks calls from: a folder with scenarios/ and audio/. */
+  recordingsDir: string;
+}
+
+/** How a recorded call becomes a call setup: the engine's audio entry points, when this build has them. */
+interface RecordingEntry {
+  hearRecording: (file: string, o: { endOfTurnSilenceMs: number }) => Promise<unknown>;
+  recordingSetup: (file: string, heard: unknown, o: Record<string, unknown>) => CallSetup;
+}
+
+/** Loads the audio entry points, or null while the audio pipeline is not part of this build. */
+async function loadRecordingEntry(): Promise<RecordingEntry | null> {
+  // A computed specifier: the module is the audio engineer's and may not exist in this build.
+  const specifier = '../engine/audioCall.ts';
+  try {
+    const m = (await import(/* @vite-ignore */ specifier)) as Partial<RecordingEntry>;
+    return typeof m.hearRecording === 'function' && typeof m.recordingSetup === 'function' ? (m as RecordingEntry) : null;
+  } catch {
+    return null;
+  }
+}
+
+const audioMissing = 'recorded calls need the audio pipeline (electron/engine/audioCall.ts), which is not in this build yet; run a scenario instead';
+
+/**
+ * The Node side of the contract in shared/ipc.ts: one handler per channel, over the session
+ * store, the engine and the live calls. Both the Electron IPC handlers and `callsim serve`'s
+ * WebSocket call `handle`, which validates the request first and turns every outcome into
+ * `{ ok, value } | { ok, error }`. Effects: whatever the channel does (runs calls, writes sessions).
+ */
+export class CallsimApi {
+  readonly live: LiveCalls;
+  private readonly listeners = new Set<(b: PushBatch[]) => void>();
+  private graph: MachineGraph | null = null;
+  private readonly checkpointCache = new Map<string, { events: number; checkpoints: Checkpoint[] }>();
+
+  constructor(private readonly o: ApiOptions) {
+    this.live = new LiveCalls(o.store, (b) => {
+      for (const l of this.listeners) l(b);
+    });
+  }
+
+  /** Subscribes to live pushes; returns the unsubscribe function. */
+  onPush(listener: (b: PushBatch[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Validates and serves one request. Never throws: every failure is an `IpcError`. */
+  async handle(channel: string, request: unknown): Promise<IpcResult<unknown>> {
+    const v = validateRequest(channel, request);
+    if (!v.ok) return v;
+    try {
+      const handler = this.handlers[v.channel] as (r: unknown) => unknown;
+      return { ok: true, value: await handler(v.request) };
+    } catch (err) {
+      return { ok: false, error: toIpcError(err) };
+    }
+  }
+
+  /** Stops the live calls (each is saved as it stands). */
+  close(): Promise<void> {
+    return this.live.stopAll();
+  }
+
+  private readonly handlers: Handlers = {
+    'app.info': async (): Promise<AppInfo> => {
+      const audio = await loadRecordingEntry();
+      return {
+        version: appVersion,
+        policyDefaults: { ...policyDefaults },
+        faultTargets: [...knownTools, 'agent', 'asr', 'tts'],
+        faultModes: [...faultModes],
+        audio: { available: !!audio, reason: audio ? null : audioMissing },
+        dbPath: this.o.store.file,
+      };
+    },
+    'machine.graph': () => (this.graph ??= machineGraph(callMachine)),
+    'library.list': () => listLibrary(this.o.recordingsDir),
+    'call.start': async (r) => {
+      const overrides = { policy: r.policy, faults: r.faults, seed: r.seed };
+      let setup: CallSetup;
+      if (r.source.kind === 'library' && r.source.file.endsWith('.wav')) {
+        const file = libraryPath(this.o.recordingsDir, r.source.file);
+        const audio = await loadRecordingEntry();
+        if (!audio) throw new UnavailableError(audioMissing);
+        try {
+          const heard = await audio.hearRecording(file, { endOfTurnSilenceMs: resolvePolicy(r.policy).endOfTurnSilenceMs });
+          setup = audio.recordingSetup(file, heard, overrides);
+        } catch (err) {
+          if (err instanceof InputError) throw err;
+          if ((err as Error).name === 'AudioInputError') throw new InputError(r.source.file, '', (err as Error).message);
+          // Missing speech models and the like: the recording cannot be heard on this machine.
+          throw new UnavailableError(`${r.source.file}: ${(err as Error).message}`);
+        }
+      } else if (r.source.kind === 'library') {
+        setup = scenarioSetup(readScenario(libraryPath(this.o.recordingsDir, r.source.file)), overrides);
+      } else {
+        if (!/\.json$/i.test(r.source.name)) throw new InputError(r.source.name, '', 'open a scenario .json file (recorded calls are picked from the library)');
+        setup = scenarioSetup(parseJsonWith(r.source.text, r.source.name, scenarioSchema), overrides);
+      }
+      const { sessionId } = await this.live.start(setup, { pacing: r.pacing });
+      return { sessionId };
+    },
+    'call.control': (r) => {
+      if (!this.live.control(r.sessionId, r.action)) throw notRunning(r.sessionId);
+      return { applied: true as const };
+    },
+    'call.stop': (r) => ({ stopped: this.live.stop(r.sessionId) }),
+    'calls.live': () => this.live.list(),
+    'sessions.list': () => this.o.store.list(),
+    'sessions.open': (r) => {
+      const summary = this.o.store.resolve(r.sessionId);
+      const entries = this.o.store.journal(summary.sessionId);
+      const { journal, waveform } = viewJournal(entries);
+      return { summary, result: this.o.store.result(summary.sessionId), journal, waveform };
+    },
+    'sessions.checkpoints': (r) => {
+      const s = this.o.store.resolve(r.sessionId);
+      const cached = this.checkpointCache.get(s.sessionId);
+      if (cached && cached.events === s.events && s.status !== 'running') return { checkpoints: cached.checkpoints };
+      const checkpoints = sessionCheckpoints(this.o.store.journal(s.sessionId));
+      if (this.checkpointCache.size >= 8) this.checkpointCache.delete(this.checkpointCache.keys().next().value!);
+      this.checkpointCache.set(s.sessionId, { events: s.events, checkpoints });
+      return { checkpoints };
+    },
+    'sessions.export': (r) => {
+      const doc = this.o.store.export(r.sessionId);
+      return { fileName: `${doc.session.sessionId}.callsim.json`, json: `${JSON.stringify(doc, null, 1)}\n` };
+    },
+    'sessions.import': (r) => ({ sessionId: this.o.store.import(r.fileName, r.text) }),
+    'sessions.delete': (r) => {
+      const s = this.o.store.resolve(r.sessionId);
+      if (this.live.list().some((c) => c.sessionId === s.sessionId)) throw new InputError(`session ${s.sessionId}`, '', 'is running; stop the call before deleting it');
+      this.checkpointCache.delete(s.sessionId);
+      return { deleted: this.o.store.delete(s.sessionId) };
+    },
+    'sessions.replay': (r) => replaySession(this.o.store, r.sessionId),
+    'sessions.whatif': async (r) => {
+      const w = await whatIf(this.o.store, r.sessionId, r.policy);
+      return { parentId: w.parent.sessionId, childId: w.run.sessionId, parent: w.parent, child: w.child, diff: w.diff };
+    },
+    'sessions.fork': async (r) => {
+      const f = await fork(this.o.store, r.sessionId, r.atMs, { faults: r.faults, policy: r.policy });
+      return { sessionId: f.run.sessionId, checkedTransitions: f.checkedTransitions };
+    },
+  };
+}
+
+const notRunning = (id: string) => new InputError(`session ${id}`, '', 'is not running (a saved session cannot change; fork it from the scrubber instead)');
+
+/** The bridge's form of an error: user-caused ones keep their message; others are internal. Pure. */
+export function toIpcError(err: unknown): IpcError {
+  if (err instanceof InputError) return { code: /no such session/.test(err.message) ? 'not_found' : 'bad_input', message: err.message };
+  if (err instanceof UnavailableError) return { code: 'unavailable', message: err.message };
+  return { code: 'internal', message: `internal error: ${(err as Error)?.message ?? String(err)}` };
+}

@@ -1,0 +1,181 @@
+import type { InspectionEvent } from 'xstate';
+import type { JournalEntry } from '../../shared/events.ts';
+import type { LiveCall, PushBatch, StatelyInspectionEvent } from '../../shared/ipc.ts';
+import { describeSource, type SessionStore } from '../store/sessions.ts';
+import type { CallRunner, CallSetup, ControlAction } from '../engine/runner.ts';
+import { runSession } from '../engine/session.ts';
+import { toStatelyEvent } from './inspect.ts';
+import { viewJournal } from './view.ts';
+
+/** How often pushes leave, at most: one batch per animation frame at 60 Hz. */
+export const pushIntervalMs = 16;
+
+interface Pending {
+  entries: JournalEntry[];
+  inspection: StatelyInspectionEvent[];
+  /** Index in `inspection` of the batch's snapshot event, replaced by each newer one. */
+  snapshotAt: number;
+  started?: PushBatch['started'];
+  ended?: PushBatch['ended'];
+}
+
+interface Running {
+  runner: CallRunner;
+  source: string;
+  pacing: 'virtual' | 'realtime';
+  done: Promise<void>;
+}
+
+export interface StartOptions {
+  pacing: 'virtual' | 'realtime';
+  /** Realtime only: how many times faster than the wall clock the call runs (benchmarks; 1 for a live call). */
+  timeScale?: number;
+}
+
+/**
+ * The calls running in this process, started from the UI. Journals each through the store as
+ * it goes (the runner does) and pushes what happens — journal entries, inspection events in
+ * the Stately shape, the result — to the UI in batches of at most one per `pushIntervalMs`,
+ * so a thousand journal events a second arrive as sixty messages. Snapshots within one batch
+ * are coalesced to the last: the UI draws only the newest state of a frame.
+ */
+export class LiveCalls {
+  private readonly running = new Map<string, Running>();
+  private readonly pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | null = null;
+  private inspectionSeq = 0;
+  /** Wall time (epoch ms) each transition entry was journaled, by session and seq: for the latency benchmark. */
+  readonly transitionWallTimes = new Map<string, Map<number, number>>();
+  recordTransitionTimes = false;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly push: (batches: PushBatch[]) => void,
+  ) {}
+
+  /**
+   * Starts a call and resolves with its session id once the session exists (a virtual call
+   * has then already run to its end). Effects: writes a session; pushes as the call goes.
+   */
+  start(setup: CallSetup, o: StartOptions): Promise<{ sessionId: string; done: Promise<void> }> {
+    return new Promise((resolve, reject) => {
+      let sessionId: string | null = null;
+      const scale = o.timeScale ?? 1;
+      const wallClock = scale === 1 ? undefined : () => performance.now() * scale;
+      const run = runSession(setup, { store: this.store }, {
+        pacing: o.pacing,
+        wallClock,
+        onStart: (runner, id) => {
+          sessionId = id;
+          this.running.set(id, { runner, source: describeSource(setup.source), pacing: o.pacing, done: Promise.resolve() });
+          this.queue(id).started = { source: describeSource(setup.source), pacing: o.pacing, policy: setup.policy };
+        },
+        onEntry: (entry) => sessionId && this.onEntry(sessionId, entry),
+        inspect: (e) => sessionId && this.onInspect(sessionId, e),
+      });
+      const done = run.then(
+        (r) => {
+          this.queue(r.sessionId).ended = { result: r.result, error: r.error?.message ?? null };
+          this.running.delete(r.sessionId);
+          this.schedule();
+        },
+        (err: Error) => {
+          if (sessionId) {
+            this.running.delete(sessionId);
+            this.schedule();
+          } else reject(err);
+        },
+      );
+      // runSession calls onStart synchronously, before its first await.
+      if (sessionId) {
+        this.running.get(sessionId)!.done = done;
+        resolve({ sessionId, done });
+      } else done.then(() => reject(new Error('the call did not start')));
+    });
+  }
+
+  /** Applies a control-panel action to a running call. False if no such call is running. */
+  control(sessionId: string, action: ControlAction): boolean {
+    const r = this.running.get(sessionId);
+    if (!r) return false;
+    r.runner.control(action);
+    return true;
+  }
+
+  /** Stops a running call where it is. False if no such call is running. */
+  stop(sessionId: string): boolean {
+    const r = this.running.get(sessionId);
+    if (!r) return false;
+    r.runner.stop();
+    return true;
+  }
+
+  list(): LiveCall[] {
+    return [...this.running].map(([sessionId, r]) => ({ sessionId, source: r.source, pacing: r.pacing, nowMs: r.runner.now }));
+  }
+
+  /** Stops every running call and waits for each to be saved. */
+  async stopAll(): Promise<void> {
+    const all = [...this.running.values()];
+    for (const r of all) r.runner.stop();
+    await Promise.all(all.map((r) => r.done));
+    this.flush();
+  }
+
+  private queue(sessionId: string): Pending {
+    let p = this.pending.get(sessionId);
+    if (!p) {
+      p = { entries: [], inspection: [], snapshotAt: -1 };
+      this.pending.set(sessionId, p);
+    }
+    this.schedule();
+    return p;
+  }
+
+  private onEntry(sessionId: string, entry: JournalEntry): void {
+    if (this.recordTransitionTimes && entry.kind === 'transition') {
+      let m = this.transitionWallTimes.get(sessionId);
+      if (!m) this.transitionWallTimes.set(sessionId, (m = new Map()));
+      m.set(entry.seq, performance.timeOrigin + performance.now());
+    }
+    if (entry.kind === 'input' && entry.event.type === 'vad.probability') return;
+    this.queue(sessionId).entries.push(entry);
+  }
+
+  private onInspect(sessionId: string, e: InspectionEvent): void {
+    if (e.type !== '@xstate.snapshot' && e.type !== '@xstate.event' && e.type !== '@xstate.actor') return;
+    const ev = toStatelyEvent(e, `${sessionId}:${this.inspectionSeq++}`, Date.now());
+    if (!ev) return;
+    const p = this.queue(sessionId);
+    if (ev.type === '@xstate.snapshot' && p.snapshotAt >= 0) {
+      p.inspection.splice(p.snapshotAt, 1);
+    }
+    p.inspection.push(ev);
+    if (ev.type === '@xstate.snapshot') p.snapshotAt = p.inspection.length - 1;
+  }
+
+  private schedule(): void {
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), pushIntervalMs);
+  }
+
+  /** Sends what is pending now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.pending.size) return;
+    const batches: PushBatch[] = [];
+    const sentAt = performance.timeOrigin + performance.now();
+    for (const [sessionId, p] of this.pending) {
+      const { journal, waveform } = viewJournal(p.entries);
+      const batch: PushBatch = { sessionId, nowMs: this.running.get(sessionId)?.runner.now ?? lastAt(p.entries), sentAt, entries: journal, inspection: p.inspection };
+      if (waveform.length) batch.waveform = waveform;
+      if (p.started) batch.started = p.started;
+      if (p.ended) batch.ended = p.ended;
+      batches.push(batch);
+    }
+    this.pending.clear();
+    this.push(batches);
+  }
+}
+
+const lastAt = (entries: JournalEntry[]) => (entries.length ? entries[entries.length - 1].atMs : 0);

@@ -1,0 +1,227 @@
+import type { MachineGraph } from '../shared/graph.ts';
+import type { AppInfo, CallsimBridge, IpcResult, LibraryRecording, LibraryScenario, PushBatch, Request, SessionRow, WhatIfView, ReplayReportView } from '../shared/ipc.ts';
+import type { Channel } from '../shared/ipc.ts';
+import { connectBridge, type ConnectionState } from './bridge.ts';
+import { createStore } from './store.ts';
+import { CallModel } from './model/call.ts';
+import { layoutStatechart, type StatechartLayout } from './model/layout.ts';
+
+export type Tab = 'live' | 'sessions' | 'session' | 'whatif';
+
+export interface AppState {
+  connection: ConnectionState;
+  info: AppInfo | null;
+  graph: MachineGraph | null;
+  layout: StatechartLayout | null;
+  library: { scenarios: LibraryScenario[]; recordings: LibraryRecording[] } | null;
+  sessions: SessionRow[];
+  tab: Tab;
+  /** The call the Live tab watches. */
+  liveId: string | null;
+  /** The saved session the Session tab shows, and the scrubber's position in it. */
+  openedId: string | null;
+  atMs: number;
+  replay: ReplayReportView | null;
+  whatif: WhatIfView | null;
+  busy: string | null;
+  toast: { kind: 'error' | 'info'; text: string } | null;
+  /** Bumped once per animation frame in which any call changed. */
+  tick: number;
+}
+
+export const app = createStore<AppState>({
+  connection: 'connecting',
+  info: null,
+  graph: null,
+  layout: null,
+  library: null,
+  sessions: [],
+  tab: 'live',
+  liveId: null,
+  openedId: null,
+  atMs: 0,
+  replay: null,
+  whatif: null,
+  busy: null,
+  toast: null,
+  tick: 0,
+});
+
+/** Calls the UI knows, live or opened, by session id. Mutated in place; `tick` tells views. */
+export const models = new Map<string, CallModel>();
+
+let bridge: CallsimBridge;
+let queued: PushBatch[] = [];
+let frameRequested = false;
+
+/** Applies the pushes that arrived since the last frame, once per animation frame. */
+function drain(): void {
+  frameRequested = false;
+  const graph = app.get().graph;
+  if (!graph) return;
+  const batches = queued;
+  queued = [];
+  const now = performance.now();
+  for (const b of batches) {
+    let m = models.get(b.sessionId);
+    if (!m) {
+      m = new CallModel(b.sessionId, graph);
+      models.set(b.sessionId, m);
+      if (!b.started) void attach(m);
+    }
+    m.applyBatch(b, now);
+  }
+  if (batches.length) app.set((s) => ({ tick: s.tick + 1 }));
+}
+
+/** A call that was running before this page loaded: fetch its journal so far; pushes fill the rest. */
+async function attach(m: CallModel): Promise<void> {
+  const r = await bridge.openSession({ sessionId: m.sessionId });
+  if (!r.ok) return;
+  m.source = r.value.summary.source;
+  m.pacing ??= 'realtime';
+  m.applyJournal(r.value.journal);
+  app.set((s) => ({ tick: s.tick + 1 }));
+}
+
+function onPush(batches: PushBatch[]): void {
+  queued.push(...batches);
+  if (!frameRequested) {
+    frameRequested = true;
+    requestAnimationFrame(drain);
+  }
+}
+
+/** Turns a bridge answer into its value, or shows its error and throws. */
+async function call<C extends Channel>(p: Promise<IpcResult<unknown>>): Promise<any> {
+  const r = await p;
+  if (!r.ok) {
+    app.set({ toast: { kind: 'error', text: r.error.message } });
+    throw new Error(r.error.message);
+  }
+  return r.value;
+}
+
+/** Connects, then loads what every view needs: app info, the machine's graph and its layout, the library, the sessions. */
+export async function boot(): Promise<void> {
+  bridge = connectBridge((connection) => app.set({ connection }));
+  bridge.onPush(onPush);
+  const [info, graph, library, sessions, live] = await Promise.all([
+    call(bridge.appInfo({})),
+    call(bridge.machineGraph({})),
+    call(bridge.listLibrary({})),
+    call(bridge.listSessions({})),
+    call(bridge.liveCalls({})),
+  ]);
+  const layout = await layoutStatechart(graph);
+  app.set({ info, graph, library, sessions, layout });
+  for (const c of live as { sessionId: string }[]) {
+    const m = new CallModel(c.sessionId, graph);
+    models.set(c.sessionId, m);
+    await attach(m);
+    app.set({ liveId: c.sessionId });
+  }
+  if (queued.length) drain();
+}
+
+const toast = (text: string) => app.set({ toast: { kind: 'info', text } });
+
+export const actions = {
+  showTab(tab: Tab) {
+    app.set({ tab });
+    if (tab === 'sessions') void actions.refreshSessions();
+  },
+  dismissToast: () => app.set({ toast: null }),
+
+  async startCall(req: Request<'call.start'>) {
+    app.set({ busy: 'starting call' });
+    try {
+      const { sessionId } = await call(bridge.startCall(req));
+      app.set({ liveId: sessionId, tab: 'live' });
+    } finally {
+      app.set({ busy: null });
+    }
+  },
+  async control(req: Request<'call.control'>) {
+    await call(bridge.controlCall(req));
+  },
+  async stopCall(sessionId: string) {
+    await call(bridge.stopCall({ sessionId }));
+  },
+
+  async refreshSessions() {
+    app.set({ sessions: await call(bridge.listSessions({})) });
+  },
+  /** Opens a saved session at its start; its checkpoints follow, for the monitors. */
+  async openSession(sessionId: string) {
+    const graph = app.get().graph!;
+    app.set({ busy: 'opening session' });
+    try {
+      const opened = await call(bridge.openSession({ sessionId }));
+      const m = new CallModel(opened.summary.sessionId, graph);
+      m.source = opened.summary.source;
+      m.applyJournal(opened.journal);
+      m.waveform = opened.waveform;
+      m.ended = { result: opened.result, error: null };
+      m.nowMs = opened.result.durationMs;
+      m.checkpoints = [];
+      models.set(`saved:${m.sessionId}`, m);
+      app.set({ openedId: m.sessionId, atMs: 0, tab: 'session', replay: null });
+      const cp = await call(bridge.sessionCheckpoints({ sessionId: m.sessionId }));
+      m.checkpoints = cp.checkpoints;
+      m.version++;
+      app.set((s) => ({ tick: s.tick + 1 }));
+    } finally {
+      app.set({ busy: null });
+    }
+  },
+  seek(atMs: number) {
+    app.set({ atMs });
+  },
+  async exportSession(sessionId: string) {
+    const { fileName, json } = await call(bridge.exportSession({ sessionId }));
+    const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = fileName;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
+  async importSession(file: File) {
+    const { sessionId } = await call(bridge.importSession({ fileName: file.name, text: await file.text() }));
+    toast(`imported ${sessionId}`);
+    await actions.refreshSessions();
+  },
+  async deleteSession(sessionId: string) {
+    await call(bridge.deleteSession({ sessionId }));
+    models.delete(`saved:${sessionId}`);
+    if (app.get().openedId === sessionId) app.set({ openedId: null, tab: 'sessions' });
+    await actions.refreshSessions();
+  },
+  async replay(sessionId: string) {
+    app.set({ busy: 'replaying', replay: null });
+    try {
+      app.set({ replay: await call(bridge.replaySession({ sessionId })) });
+    } finally {
+      app.set({ busy: null });
+    }
+  },
+  async whatIf(req: Request<'sessions.whatif'>) {
+    app.set({ busy: 'running what-if' });
+    try {
+      app.set({ whatif: await call(bridge.whatIf(req)), tab: 'whatif' });
+    } finally {
+      app.set({ busy: null });
+    }
+  },
+  async fork(req: Request<'sessions.fork'>) {
+    app.set({ busy: 'forking' });
+    try {
+      const { sessionId, checkedTransitions } = await call(bridge.forkSession(req));
+      toast(`forked ${sessionId}: identical for ${checkedTransitions} transitions up to ${req.atMs} ms`);
+      await actions.openSession(sessionId);
+    } finally {
+      app.set({ busy: null });
+    }
+  },
+};

@@ -1,0 +1,134 @@
+import { memo, createContext, useContext, useMemo, type ReactElement } from 'react';
+import { BaseEdge, Handle, MarkerType, Panel, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
+import type { MachineGraph } from '../../shared/graph.ts';
+import type { StatechartLayout } from '../model/layout.ts';
+import { activePaths, stepEdges, type StateFrame } from '../model/states.ts';
+import { fmtMs, shortState } from '../format.ts';
+
+interface Lit {
+  active: Set<string>;
+  edges: Set<string>;
+  entered: string | null;
+}
+const LitContext = createContext<Lit>({ active: new Set(), edges: new Set(), entered: null });
+
+type StateData = { path: string; label: string; type: string; delays: string[]; compound: boolean };
+
+const StateNode = memo(function StateNode({ data }: NodeProps<Node<StateData>>) {
+  const lit = useContext(LitContext);
+  const active = lit.active.has(data.path);
+  const cls = ['state', data.compound ? 'compound' : 'leaf', data.type, active ? 'active' : '', lit.entered === data.path ? 'entered' : ''].join(' ');
+  return (
+    <div className={cls} data-state={data.path} data-active={active ? 'true' : 'false'} title={`${data.path}${data.delays.length ? `\nafter: ${data.delays.join(', ')}` : ''}`}>
+      <Handle type="target" position={Position.Left} isConnectable={false} className="handle" />
+      <span className="state-label">
+        {data.type === 'parallel' ? '∥ ' : ''}
+        {data.label}
+      </span>
+      <Handle type="source" position={Position.Right} isConnectable={false} className="handle" />
+    </div>
+  );
+});
+
+type EdgeData = { points: { x: number; y: number }[]; labels: string[] };
+
+const ElkEdge = memo(function ElkEdge({ id, data, markerEnd }: EdgeProps<Edge<EdgeData>>) {
+  const lit = useContext(LitContext).edges.has(id);
+  const pts = data?.points ?? [];
+  if (pts.length < 2) return null;
+  const d = `M ${pts.map((p) => `${p.x} ${p.y}`).join(' L ')}`;
+  let label: ReactElement | null = null;
+  if (lit && data) {
+    // The label sits on the route's longest segment.
+    let best = 0;
+    for (let i = 1; i < pts.length; i++) if (Math.hypot(pts[i].x - pts[i - 1].x, pts[i].y - pts[i - 1].y) > Math.hypot(pts[best + 1].x - pts[best].x, pts[best + 1].y - pts[best].y)) best = i - 1;
+    const x = (pts[best].x + pts[best + 1].x) / 2;
+    const y = (pts[best].y + pts[best + 1].y) / 2;
+    label = (
+      <g className="edge-label" transform={`translate(${x} ${y - 6 - (data.labels.length - 1) * 12})`}>
+        {data.labels.map((l, i) => (
+          <text key={l} y={i * 12} textAnchor="middle">
+            {l}
+          </text>
+        ))}
+      </g>
+    );
+  }
+  return (
+    <g className={lit ? 'edge lit' : 'edge'} data-edge={id}>
+      <BaseEdge path={d} markerEnd={markerEnd} />
+      <title>{data?.labels.join('\n')}</title>
+      {label}
+    </g>
+  );
+});
+
+const nodeTypes = { state: StateNode };
+const edgeTypes = { elk: ElkEdge };
+
+/** React Flow nodes and edges of a layout; built once per layout. */
+function flowElements(layout: StatechartLayout): { nodes: Node<StateData>[]; edges: Edge<EdgeData>[] } {
+  const compound = new Set(layout.states.map((s) => s.parent).filter(Boolean));
+  const nodes: Node<StateData>[] = layout.states.map((s) => ({
+    id: s.path,
+    type: 'state',
+    position: { x: s.x, y: s.y },
+    parentId: s.parent ?? undefined,
+    data: { path: s.path, label: s.label, type: s.type, delays: s.delays, compound: compound.has(s.path) },
+    style: { width: s.width, height: s.height },
+    draggable: false,
+    selectable: false,
+    zIndex: compound.has(s.path) ? 0 : 2,
+  }));
+  const edges: Edge<EdgeData>[] = layout.edges.map((e) => ({
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    type: 'elk',
+    data: { points: e.points, labels: e.labels },
+    markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+    zIndex: 1,
+  }));
+  return { nodes, edges };
+}
+
+/**
+ * The live statechart: the machine's own states and transitions (laid out by ELK), the active
+ * states lit, the step into the current state drawn with its event.
+ */
+export function Statechart({ graph, layout, frame, atMs }: { graph: MachineGraph; layout: StatechartLayout; frame: StateFrame | null; atMs: number }) {
+  const { nodes, edges } = useMemo(() => flowElements(layout), [layout]);
+  const lit = useMemo<Lit>(() => ({ active: activePaths(frame), edges: new Set(stepEdges(graph, frame)), entered: frame?.entered ?? null }), [graph, frame]);
+  const leaves = frame?.leaves ?? [];
+  return (
+    <div className="statechart" data-at-ms={Math.round(atMs)} data-active-states={leaves.join(' ')}>
+      <LitContext.Provider value={lit}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          fitView
+          fitViewOptions={{ padding: 0.02 }}
+          minZoom={0.2}
+          maxZoom={2.5}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          proOptions={{ hideAttribution: true }}
+          colorMode="dark"
+        >
+          <Panel position="bottom-left" className="step-panel">
+            {frame ? (
+              <>
+                <span className="muted">at {fmtMs(frame.atMs)}</span> <b>{shortState(frame.entered)}</b> <span className="muted">on</span> <code>{frame.cause}</code>
+              </>
+            ) : (
+              <span className="muted">no call: the machine as defined in shared/machine.ts</span>
+            )}
+          </Panel>
+        </ReactFlow>
+      </LitContext.Provider>
+    </div>
+  );
+}

@@ -1,0 +1,245 @@
+import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
+import type { WaveformSegment } from '../../shared/ipc.ts';
+import { itemsUpTo, type TimelineItem } from '../model/timeline.ts';
+import { fmtMs, shortState, words } from '../format.ts';
+
+function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(600);
+  useLayoutEffect(() => {
+    if (!ref.current) return;
+    const ro = new ResizeObserver(([e]) => setWidth(Math.max(100, Math.floor(e.contentRect.width))));
+    ro.observe(ref.current);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+const lanes = ['caller', 'agent', 'tools', 'machine'] as const;
+const laneH = 22;
+const top = 16;
+const labelW = 56;
+
+/**
+ * Caller, agent, tool and machine lanes over a window of time, with the handoff and every
+ * control action marked, caller audio drawn as its waveform, and a cursor at `atMs`.
+ * Clicking seeks when `onSeek` is given.
+ */
+export function Swimlanes({ items, fromMs, toMs, atMs, waveform, onSeek, testid }: { items: readonly TimelineItem[]; fromMs: number; toMs: number; atMs: number; waveform?: readonly WaveformSegment[]; onSeek?: (ms: number) => void; testid?: string }) {
+  const [ref, width] = useWidth<HTMLDivElement>();
+  const span = Math.max(1, toMs - fromMs);
+  const w = width - labelW - 8;
+  const x = (ms: number) => labelW + ((Math.min(Math.max(ms, fromMs), toMs) - fromMs) / span) * w;
+  const laneY = (l: (typeof lanes)[number]) => top + lanes.indexOf(l) * laneH;
+  const height = top + lanes.length * laneH + 4;
+  // Items are in start order: look only at those that can reach into the window.
+  const end = itemsUpTo(items, Math.min(toMs, atMs));
+  const shapes: ReactElement[] = [];
+  for (let i = end - 1; i >= 0 && shapes.length < 600; i--) {
+    const it = items[i];
+    const itEnd = 'endMs' in it ? (it.endMs === null || it.endMs > atMs ? atMs : it.endMs) : it.startMs;
+    if (itEnd < fromMs && it.kind !== 'turn' && it.kind !== 'tool') break;
+    if (itEnd < fromMs) {
+      if (it.startMs < fromMs - 120_000) break;
+      continue;
+    }
+    const x0 = x(it.startMs);
+    const x1 = Math.max(x0 + 2, x(itEnd));
+    switch (it.kind) {
+      case 'turn': {
+        const y = laneY(it.speaker) + 3;
+        const chars = Math.floor((x1 - x0 - 6) / 6);
+        const text = it.text ?? (it.speaker === 'caller' ? '…' : '');
+        shapes.push(
+          <g key={it.id} className={`sl-turn ${it.speaker}${it.interrupted ? ' interrupted' : ''}${it.bargeIn ? ' barge' : ''}`}>
+            <rect x={x0} y={y} width={x1 - x0} height={laneH - 6} rx={3} />
+            {chars > 2 && (
+              <text x={x0 + 4} y={y + 12}>
+                {it.bargeIn ? '⚡ ' : ''}
+                {text.length > chars ? `${text.slice(0, chars - 1)}…` : text}
+              </text>
+            )}
+            <title>{`${it.speaker} ${fmtMs(it.startMs)}–${it.endMs === null ? 'now' : fmtMs(it.endMs)}${it.interrupted ? ' (interrupted)' : ''}${it.bargeIn ? ' (barge-in)' : ''}\n${it.text ?? ''}`}</title>
+          </g>,
+        );
+        break;
+      }
+      case 'tool': {
+        const y = laneY('tools') + 3;
+        shapes.push(
+          <g key={it.id} className={`sl-tool ${it.outcome ?? 'pending'}`}>
+            <rect x={x0} y={y} width={x1 - x0} height={laneH - 6} rx={2} />
+            <title>{`${it.tool} #${it.attempt} → ${it.outcome ?? 'pending'}${it.status ? ` ${it.status}` : ''} (${it.endMs === null ? '…' : `${it.endMs - it.startMs} ms`})`}</title>
+          </g>,
+        );
+        break;
+      }
+      case 'transition':
+        shapes.push(
+          <line key={it.id} className="sl-tick" x1={x0} x2={x0} y1={laneY('machine') + 3} y2={laneY('machine') + laneH - 3}>
+            <title>{`${fmtMs(it.startMs)} ${shortState(it.state)} (${it.cause})`}</title>
+          </line>,
+        );
+        break;
+      case 'filler':
+        shapes.push(
+          <circle key={it.id} className="sl-filler" cx={x0} cy={laneY('agent') + laneH / 2} r={4}>
+            <title>{`filler at ${fmtMs(it.startMs)}: ${it.text}`}</title>
+          </circle>,
+        );
+        break;
+      case 'control':
+      case 'handoff':
+      case 'end':
+        shapes.push(
+          <g key={it.id} className={`sl-marker ${it.kind}`}>
+            <line x1={x0} x2={x0} y1={top - 4} y2={height - 2} />
+            <text x={x0 + 3} y={top - 5}>
+              {it.kind === 'handoff' ? `handoff · ${words(it.reason)}` : it.kind === 'end' ? it.outcome : '⚙'}
+            </text>
+            <title>{it.kind === 'control' ? it.text : it.kind === 'handoff' ? `handoff (${it.reason}, ${it.priority})` : `call ended: ${it.outcome}`}</title>
+          </g>,
+        );
+        break;
+      case 'note':
+        shapes.push(
+          <circle key={it.id} className="sl-note" cx={x0} cy={laneY('machine') + laneH / 2} r={3}>
+            <title>{it.text}</title>
+          </circle>,
+        );
+        break;
+    }
+  }
+  const wave: ReactElement[] = [];
+  for (const seg of waveform ?? []) {
+    if (seg.endMs < fromMs || seg.startMs > Math.min(toMs, atMs)) continue;
+    const mid = laneY('caller') + laneH / 2;
+    const pts: string[] = [];
+    seg.peaks.forEach((p, i) => {
+      const t = seg.startMs + i * seg.stepMs;
+      if (t < fromMs || t > atMs) return;
+      pts.push(`${x(t).toFixed(1)},${(mid - p * (laneH / 2 - 1)).toFixed(1)}`, `${x(t).toFixed(1)},${(mid + p * (laneH / 2 - 1)).toFixed(1)}`);
+    });
+    if (pts.length) wave.push(<polyline key={seg.startMs} className="sl-wave" points={pts.join(' ')} />);
+  }
+  const ticks: ReactElement[] = [];
+  const step = niceStep(span / 8);
+  for (let t = Math.ceil(fromMs / step) * step; t <= toMs; t += step)
+    ticks.push(
+      <text key={t} className="sl-axis" x={x(t)} y={height} textAnchor="middle">
+        {fmtMs(t)}
+      </text>,
+    );
+  return (
+    <div ref={ref} className={`swimlanes${onSeek ? ' seekable' : ''}`} data-testid={testid}>
+      <svg
+        width={width}
+        height={height + 12}
+        onClick={(e) => {
+          if (!onSeek) return;
+          const r = (e.currentTarget as SVGSVGElement).getBoundingClientRect();
+          const px = e.clientX - r.left - labelW;
+          onSeek(Math.round(fromMs + Math.max(0, Math.min(1, px / w)) * span));
+        }}
+      >
+        {lanes.map((l) => (
+          <g key={l}>
+            <rect className="sl-lane" x={labelW} y={laneY(l)} width={w} height={laneH} />
+            <text className="sl-lane-label" x={4} y={laneY(l) + 15}>
+              {l}
+            </text>
+          </g>
+        ))}
+        {wave}
+        {shapes.reverse()}
+        {ticks}
+        {atMs >= fromMs && atMs <= toMs && <line className="sl-cursor" x1={x(atMs)} x2={x(atMs)} y1={top - 6} y2={height} />}
+      </svg>
+    </div>
+  );
+}
+
+function niceStep(raw: number): number {
+  const steps = [100, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000];
+  return steps.find((s) => s >= raw) ?? 1_800_000;
+}
+
+const icon: Record<TimelineItem['kind'], string> = { turn: '', tool: '⚒', filler: '…', transition: '→', control: '⚙', handoff: '⇪', note: '!', end: '■' };
+
+function describe(it: TimelineItem, atMs: number): ReactElement {
+  switch (it.kind) {
+    case 'turn':
+      return (
+        <>
+          <span className={`who ${it.speaker}`}>{it.speaker}</span>
+          {it.bargeIn && <span className="badge barge">barge-in</span>}
+          {it.interrupted && <span className="badge interrupted">interrupted</span>}
+          <span className="said">{it.text ?? (it.endMs === null || it.endMs > atMs ? 'speaking…' : '(not recognised)')}</span>
+        </>
+      );
+    case 'tool':
+      return (
+        <>
+          <code>{it.tool}</code>
+          {it.attempt > 1 && <span className="muted"> retry {it.attempt - 1}</span>} →{' '}
+          {it.endMs === null || it.endMs > atMs ? (
+            <span className="outcome pending">pending</span>
+          ) : (
+            <>
+              <span className={`outcome ${it.outcome}`}>
+                {it.outcome}
+                {it.status ? ` ${it.status}` : ''}
+              </span>{' '}
+              <span className="muted">{it.endMs - it.startMs} ms</span>
+            </>
+          )}
+        </>
+      );
+    case 'filler':
+      return <span className="muted">filler: “{it.text}”</span>;
+    case 'transition':
+      return (
+        <span className="muted">
+          {shortState(it.state)} <span className="cause">on {it.cause}</span>
+        </span>
+      );
+    case 'control':
+      return <span className="control-text">{it.text}</span>;
+    case 'handoff':
+      return (
+        <b className="handoff-text">
+          handoff · {words(it.reason)} ({it.priority})
+        </b>
+      );
+    case 'note':
+      return <span className="note-text">{it.text}</span>;
+    case 'end':
+      return <b>call ended · {words(it.outcome)}</b>;
+  }
+}
+
+/** The call as a list, up to `atMs`: the newest rows at the bottom, kept in view. */
+export function EventList({ items, atMs, showTransitions }: { items: readonly TimelineItem[]; atMs: number; showTransitions: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const end = itemsUpTo(items, atMs);
+  const rows: TimelineItem[] = [];
+  for (let i = end - 1; i >= 0 && rows.length < 160; i--) if (showTransitions || items[i].kind !== 'transition') rows.push(items[i]);
+  rows.reverse();
+  const hidden = end - rows.length;
+  useEffect(() => {
+    const el = ref.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [end, rows.length]);
+  return (
+    <div className="event-list" ref={ref} data-testid="event-list">
+      {hidden > 0 && <div className="muted small earlier">{hidden.toLocaleString('en')} earlier events</div>}
+      {rows.map((it) => (
+        <div key={it.id} className={`row ${it.kind}`} data-kind={it.kind}>
+          <span className="t">{fmtMs(it.startMs)}</span>
+          <span className="i">{icon[it.kind]}</span>
+          <span className="d">{describe(it, atMs)}</span>
+        </div>
+      ))}
+    </div>
+  );
+}

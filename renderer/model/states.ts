@@ -1,0 +1,117 @@
+import type { GraphState, MachineGraph } from '../../shared/graph.ts';
+import type { JournalEntry } from '../../shared/events.ts';
+
+/** The machine's active states from one recorded transition on. */
+export interface StateFrame {
+  atMs: number;
+  seq: number;
+  /** Active leaf states (dotted paths). */
+  leaves: string[];
+  /** The leaf this frame entered, and the event that caused it. */
+  entered: string;
+  cause: string;
+  /** Leaves active before this frame. */
+  before: string[];
+  /** When each active state (leaves and their ancestors) was entered. */
+  enteredAt: Record<string, number>;
+}
+
+const ancestors = (path: string): string[] => {
+  const parts = path.split('.');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
+};
+
+/** The deepest state that contains both paths, or null (the machine's root). Pure. */
+function commonAncestor(a: string, b: string): string | null {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  let i = 0;
+  while (i < pa.length && i < pb.length && pa[i] === pb[i]) i++;
+  return i === 0 ? null : pa.slice(0, i).join('.');
+}
+
+/**
+ * The machine's active states over time, folded from the journal's transition entries. The
+ * journal records each leaf when it is entered; a leaf is left when another leaf is entered
+ * that does not sit in a different region of a parallel state (their deepest common ancestor
+ * is not parallel). The graph gives the state types. Effects: mutates itself.
+ */
+export class StateFold {
+  readonly frames: StateFrame[] = [];
+  private lastSeq = -1;
+  private readonly types: Map<string, GraphState['type']>;
+
+  constructor(graph: MachineGraph) {
+    this.types = new Map(graph.states.map((s) => [s.path, s.type]));
+  }
+
+  apply(entries: readonly JournalEntry[]): void {
+    for (const e of entries) {
+      if (e.seq <= this.lastSeq) continue;
+      this.lastSeq = e.seq;
+      if (e.kind === 'transition') this.enter(e.atMs, e.seq, e.state, e.cause);
+    }
+  }
+
+  private enter(atMs: number, seq: number, leaf: string, cause: string): void {
+    const prev = this.frames[this.frames.length - 1];
+    const before = prev?.leaves ?? [];
+    const leaves = before.filter((l) => {
+      const common = commonAncestor(l, leaf);
+      return common !== null && common !== l && common !== leaf && this.types.get(common) === 'parallel';
+    });
+    leaves.push(leaf);
+    // A state that stays active keeps the time it was entered (its timers run on); one newly
+    // active, and the entered leaf itself, start now.
+    const wasActive = activePaths(prev ?? null);
+    const enteredAt: Record<string, number> = {};
+    for (const p of new Set(leaves.flatMap(ancestors))) enteredAt[p] = wasActive.has(p) ? prev!.enteredAt[p] : atMs;
+    enteredAt[leaf] = atMs;
+    this.frames.push({ atMs, seq, leaves, entered: leaf, cause, before, enteredAt });
+  }
+}
+
+/** The frame in force at `atMs`: the last one at or before it. Pure. */
+export function frameAt(frames: readonly StateFrame[], atMs: number): StateFrame | null {
+  let lo = 0;
+  let hi = frames.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (frames[mid].atMs <= atMs) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found < 0 ? null : frames[found];
+}
+
+/** Every active state of a frame: its leaves and their ancestors. Pure. */
+export function activePaths(frame: StateFrame | null): Set<string> {
+  return new Set((frame?.leaves ?? []).flatMap(ancestors));
+}
+
+const contains = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}.`);
+
+/**
+ * Which arrows of the chart the frame's step went along, read from the machine's graph: a
+ * transition from an active state on the recorded event into (or above) the entered leaf; or
+ * that, then eventless (`always`) transitions through transient states; or, failing both, any
+ * transition from an active state into it. Returns edge ids (`source→target`). Pure.
+ */
+export function stepEdges(graph: MachineGraph, frame: StateFrame | null): string[] {
+  if (!frame) return [];
+  const activeBefore = new Set(frame.before.flatMap(ancestors));
+  const into = (targets: readonly string[]) => targets.find((t) => contains(t, frame.entered));
+  const direct = graph.transitions.find((t) => activeBefore.has(t.source) && t.event === frame.cause && into(t.targets));
+  if (direct) return [`${direct.source}→${into(direct.targets)}`];
+  for (const first of graph.transitions) {
+    if (!activeBefore.has(first.source) || first.event !== frame.cause) continue;
+    for (const mid of first.targets) {
+      const then = graph.transitions.find((t) => t.event === 'always' && contains(t.source, mid) && into(t.targets));
+      if (then) return [`${first.source}→${mid}`, `${then.source}→${into(then.targets)}`];
+    }
+  }
+  const any = graph.transitions.find((t) => activeBefore.has(t.source) && into(t.targets));
+  return any ? [`${any.source}→${into(any.targets)}`] : [];
+}

@@ -1,0 +1,216 @@
+import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from '../../shared/events.ts';
+import type { Fault } from '../../shared/faults.ts';
+import type { Policy } from '../../shared/policy.ts';
+
+/** One thing on the timeline, at the time it began. */
+export type TimelineItem =
+  | { kind: 'turn'; id: number; startMs: number; endMs: number | null; speaker: 'caller' | 'agent'; text: string | null; interrupted: boolean; bargeIn: boolean; purpose: string | null }
+  | { kind: 'tool'; id: number; startMs: number; endMs: number | null; callId: number; tool: string; attempt: number; outcome: ToolOutcome | null; status: number | null }
+  | { kind: 'filler'; id: number; startMs: number; text: string }
+  | { kind: 'transition'; id: number; startMs: number; state: string; cause: string }
+  | { kind: 'control'; id: number; startMs: number; text: string }
+  | { kind: 'handoff'; id: number; startMs: number; reason: HandoffReason; priority: HandoffPriority }
+  | { kind: 'note'; id: number; startMs: number; text: string }
+  | { kind: 'end'; id: number; startMs: number; outcome: Outcome };
+
+/** The fault plan and policy in force from a moment on. */
+export interface PlanChange {
+  atMs: number;
+  faults: Fault[];
+  policy: Policy;
+}
+
+const faultText = (f: Fault) =>
+  `${f.target}: ${f.mode}${f.mode === 'error' ? ` ${f.status ?? 500}` : ''}${f.mode === 'latency' ? ` +${f.ms} ms` : ''}${f.probability !== undefined ? ` p=${f.probability}` : ''}`;
+
+/**
+ * The timeline of one call, folded from its journal one entry at a time (a live call adds a
+ * batch per frame; a saved one is folded once). Items are kept in the order they began, which
+ * is time order, so a seek is a binary search. Entries already folded (by seq) are skipped,
+ * so a journal fetched mid-call and the pushes that follow can overlap. Effects: mutates itself.
+ */
+export class TimelineFold {
+  readonly items: TimelineItem[] = [];
+  readonly plans: PlanChange[] = [];
+  lastSeq = -1;
+  lastAtMs = 0;
+  handoff: { atMs: number; reason: HandoffReason; priority: HandoffPriority } | null = null;
+  outcome: Outcome | null = null;
+  private nextId = 0;
+  private openAgent: Extract<TimelineItem, { kind: 'turn' }> | null = null;
+  private openCaller: Extract<TimelineItem, { kind: 'turn' }> | null = null;
+  private readonly openTools = new Map<number, Extract<TimelineItem, { kind: 'tool' }>>();
+
+  /** Folds entries in; returns how many were new. */
+  apply(entries: readonly JournalEntry[]): number {
+    let n = 0;
+    for (const e of entries) {
+      if (e.seq <= this.lastSeq) continue;
+      this.lastSeq = e.seq;
+      this.lastAtMs = Math.max(this.lastAtMs, e.atMs);
+      this.one(e);
+      n++;
+    }
+    return n;
+  }
+
+  /** The fault plan and policy in force at `atMs` (null before the session started). */
+  planAt(atMs: number): PlanChange | null {
+    let found: PlanChange | null = null;
+    for (const p of this.plans) {
+      if (p.atMs > atMs) break;
+      found = p;
+    }
+    return found;
+  }
+
+  private push<K extends TimelineItem['kind']>(item: Omit<Extract<TimelineItem, { kind: K }>, 'id'> & { kind: K }): Extract<TimelineItem, { kind: K }> {
+    const full = { ...item, id: this.nextId++ } as Extract<TimelineItem, { kind: K }>;
+    this.items.push(full);
+    return full;
+  }
+
+  private plan(atMs: number, change: (p: PlanChange) => Partial<PlanChange>): void {
+    const prev = this.plans[this.plans.length - 1];
+    if (!prev) return;
+    this.plans.push({ ...prev, ...change(prev), atMs });
+  }
+
+  private closeAgent(atMs: number, interrupted: boolean): void {
+    if (!this.openAgent) return;
+    this.openAgent.endMs = atMs;
+    this.openAgent.interrupted = interrupted;
+    this.openAgent = null;
+  }
+
+  private closeTools(atMs: number): void {
+    for (const t of this.openTools.values()) Object.assign(t, { endMs: atMs, outcome: 'timeout' as const });
+    this.openTools.clear();
+  }
+
+  private one(e: JournalEntry): void {
+    const at = e.atMs;
+    if (e.kind === 'transition') {
+      this.push({ kind: 'transition', startMs: at, state: e.state, cause: e.cause });
+      return;
+    }
+    if (e.kind === 'command') {
+      const c = e.command;
+      switch (c.type) {
+        case 'agent.speak':
+          this.closeAgent(at, false);
+          this.openAgent = this.push({ kind: 'turn', startMs: at, endMs: null, speaker: 'agent', text: c.text, interrupted: false, bargeIn: false, purpose: c.purpose });
+          break;
+        case 'agent.speech.stop':
+          if (c.reason === 'barge_in' && this.openCaller) this.openCaller.bargeIn = true;
+          this.closeAgent(at, c.reason === 'barge_in');
+          break;
+        case 'filler.play':
+          this.push({ kind: 'filler', startMs: at, text: c.text });
+          break;
+        case 'tool.call':
+          this.openTools.set(c.callId, this.push({ kind: 'tool', startMs: at, endMs: null, callId: c.callId, tool: c.tool, attempt: c.attempt, outcome: null, status: null }));
+          break;
+        case 'tool.abandon': {
+          const t = this.openTools.get(c.callId);
+          if (t) Object.assign(t, { endMs: at, outcome: 'timeout' as const });
+          this.openTools.delete(c.callId);
+          break;
+        }
+        case 'handoff.start':
+          this.closeAgent(at, false);
+          this.closeTools(at);
+          this.handoff = { atMs: at, reason: c.reason, priority: c.priority };
+          this.push({ kind: 'handoff', startMs: at, reason: c.reason, priority: c.priority });
+          break;
+        case 'agent.cancel':
+          if (c.reason !== 'handoff') this.push({ kind: 'note', startMs: at, text: `agent cancelled (${c.reason.replace('_', ' ')})` });
+          break;
+        case 'agent.kill':
+          this.push({ kind: 'note', startMs: at, text: 'agent worker killed (token budget)' });
+          break;
+        case 'call.end':
+          this.closeAgent(at, false);
+          this.closeTools(at);
+          this.outcome = c.outcome;
+          this.push({ kind: 'end', startMs: at, outcome: c.outcome });
+          break;
+        case 'agent.think':
+          break;
+      }
+      return;
+    }
+    const ev = e.event;
+    switch (ev.type) {
+      case 'session.started':
+        this.plans.push({ atMs: at, faults: [...ev.faults], policy: { ...ev.policy } });
+        break;
+      case 'caller.speech.started':
+        this.openCaller = this.push({ kind: 'turn', startMs: at, endMs: null, speaker: 'caller', text: null, interrupted: false, bargeIn: false, purpose: null });
+        break;
+      case 'caller.speech.ended':
+        if (this.openCaller) this.openCaller.endMs = at;
+        this.openCaller = null;
+        break;
+      case 'asr.result': {
+        for (let i = this.items.length - 1; i >= 0; i--) {
+          const it = this.items[i];
+          if (it.kind === 'turn' && it.speaker === 'caller' && it.text === null) {
+            it.text = ev.text;
+            break;
+          }
+        }
+        break;
+      }
+      case 'asr.failed':
+        this.push({ kind: 'note', startMs: at, text: `speech not recognised (${ev.error})` });
+        break;
+      case 'agent.failed':
+        this.push({ kind: 'note', startMs: at, text: `agent failed: ${ev.error}` });
+        break;
+      case 'agent.speech.ended':
+        this.closeAgent(at, false);
+        break;
+      case 'tool.result': {
+        const t = this.openTools.get(ev.callId);
+        if (t) Object.assign(t, { endMs: at, outcome: ev.outcome, status: ev.status ?? null });
+        this.openTools.delete(ev.callId);
+        break;
+      }
+      case 'control.fault.set':
+        this.push({ kind: 'control', startMs: at, text: `fault set · ${faultText(ev.fault)}` });
+        this.plan(at, (p) => ({ faults: [...p.faults.filter((f) => f.target !== ev.fault.target), ev.fault] }));
+        break;
+      case 'control.fault.cleared':
+        this.push({ kind: 'control', startMs: at, text: `fault cleared · ${ev.target}` });
+        this.plan(at, (p) => ({ faults: p.faults.filter((f) => f.target !== ev.target) }));
+        break;
+      case 'control.policy.set':
+        this.push({ kind: 'control', startMs: at, text: `policy · ${Object.entries(ev.patch).map(([k, v]) => `${k}=${v}`).join(', ')}` });
+        this.plan(at, (p) => ({ policy: { ...p.policy, ...ev.patch } as Policy }));
+        break;
+      case 'caller.hungup':
+        this.push({ kind: 'note', startMs: at, text: 'caller hung up' });
+        break;
+      case 'agent.response':
+      case 'timer.fired':
+      case 'caller.audio':
+      case 'vad.probability':
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Index of the first item that begins after `atMs` (items are in start order). Pure. */
+export function itemsUpTo(items: readonly { startMs: number }[], atMs: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].startMs <= atMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

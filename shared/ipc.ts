@@ -1,0 +1,289 @@
+import { z } from 'zod';
+import { policyOverrideSchema, type Policy, type PolicyOverride } from './policy.ts';
+import { faultSchema, faultPlanSchema, type Fault } from './faults.ts';
+import type { JournalEntry } from './events.ts';
+import type { MachineGraph } from './graph.ts';
+import type { RunResult } from './result.ts';
+
+/**
+ * The one typed contract between the UI and the Node side: channel → request schema and
+ * response type. The Electron IPC handlers and the `callsim serve` WebSocket both serve this
+ * map, and both validate every request against it before a handler sees it. Every answer
+ * crosses as `{ ok: true, value } | { ok: false, error }`. Pure (types and schemas only).
+ */
+
+/** An error that crossed the bridge: a stable code and a message that says what to do. */
+export interface IpcError {
+  code: 'bad_request' | 'bad_input' | 'not_found' | 'unavailable' | 'forbidden' | 'internal';
+  message: string;
+}
+
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+const sessionId = z.string().min(1).max(200);
+const empty = z.object({}).strict();
+
+/** A live change from the control panel (the runner's `ControlAction`). */
+export const controlActionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('fault.set'), fault: faultSchema }).strict(),
+  z.object({ type: z.literal('fault.clear'), target: z.string().min(1).max(200) }).strict(),
+  z.object({ type: z.literal('policy.set'), patch: policyOverrideSchema }).strict(),
+]);
+
+/** Where a call's caller comes from: a file of the library (recordings/) or a file the user opened. */
+export const callSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('library'), file: z.string().min(1).max(500) }).strict(),
+  z.object({ kind: z.literal('file'), name: z.string().min(1).max(500), text: z.string().max(5_000_000) }).strict(),
+]);
+
+// ---- what the answers carry ----
+
+export interface LibraryScenario {
+  /** Path relative to recordings/, e.g. `scenarios/crm-blackout.json`. */
+  file: string;
+  name: string;
+  description: string | null;
+  /** The scenario's own fault plan and policy overrides (what a run uses unless replaced). */
+  faults: Fault[];
+  policy: PolicyOverride;
+  turns: number;
+}
+export interface LibraryRecording {
+  file: string;
+  name: string;
+  bytes: number;
+}
+
+export interface AppInfo {
+  version: string;
+  policyDefaults: Policy;
+  /** Fault targets the control panel offers: each known tool, then agent, asr, tts. */
+  faultTargets: string[];
+  faultModes: string[];
+  /** Whether recorded calls (.wav) can be run in this build. */
+  audio: { available: boolean; reason: string | null };
+  dbPath: string;
+}
+
+export interface SessionRow {
+  sessionId: string;
+  createdAt: string;
+  source: string;
+  status: 'running' | 'complete' | 'interrupted';
+  outcome: string | null;
+  events: number;
+  handoffReason: string | null;
+  parentId: string | null;
+  relation: string | null;
+}
+
+/**
+ * The machine's context as the monitors read it (a small, stable subset of the call machine's
+ * context, taken from `@xstate.snapshot` inspection events or from a session's checkpoints).
+ */
+export interface MonitorContext {
+  policy: Policy;
+  consecutiveFailures: Record<string, number>;
+  sameTool: { tool: string | null; count: number };
+  tokens: number;
+  frustration: number;
+  reprompts: number;
+  noProgress: number;
+  bargeIns: number;
+  fillerPlays: number;
+}
+
+/** The monitors' subset of a machine snapshot's context; null if it is not a call context. Pure. */
+export function toMonitorContext(context: unknown): MonitorContext | null {
+  const c = context as Record<string, any> | null;
+  if (!c || typeof c !== 'object' || !c.policy || !c.sameTool) return null;
+  return {
+    policy: c.policy,
+    consecutiveFailures: { ...(c.consecutiveFailures ?? {}) },
+    sameTool: { tool: c.sameTool.tool ?? null, count: c.sameTool.count ?? 0 },
+    tokens: c.tokens ?? 0,
+    frustration: typeof c.frustration?.score === 'number' ? c.frustration.score : 0,
+    reprompts: c.reprompts ?? 0,
+    noProgress: c.noProgress ?? 0,
+    bargeIns: c.bargeIns ?? 0,
+    fillerPlays: c.fillerPlays ?? 0,
+  };
+}
+
+/** The machine context at a moment of a saved session: what the scrubber seeks through. */
+export interface Checkpoint {
+  atMs: number;
+  context: MonitorContext;
+}
+
+/** Caller audio as the timeline draws it: peaks, not samples. */
+export interface WaveformSegment {
+  startMs: number;
+  endMs: number;
+  /** Peak amplitude (0..1) per `stepMs`. */
+  peaks: number[];
+  stepMs: number;
+}
+
+export interface OpenedSession {
+  summary: SessionRow;
+  result: RunResult;
+  /** The journal without raw audio (caller.audio becomes `waveform`) or VAD probabilities. */
+  journal: JournalEntry[];
+  waveform: WaveformSegment[];
+}
+
+export interface ReplayReportView {
+  sessionId: string;
+  identical: boolean;
+  events: number;
+  transitions: number;
+  divergence: null | { index: number; atMs: number; expected: string; actual: string };
+}
+
+export interface WhatIfView {
+  parentId: string;
+  childId: string;
+  parent: RunResult;
+  child: RunResult;
+  diff: {
+    policyChanged: string[];
+    outcome: [string, string];
+    handoff: [string, string];
+    toolCalls: [number, number];
+    tokens: [number, number];
+    firstDifference: null | { index: number; atMs: number; before: string; after: string };
+  };
+}
+
+/**
+ * An inspection event in the @statelyai/inspect shape (XState v5's inspection API, as Stately
+ * Inspector receives it): `@xstate.actor`, `@xstate.event`, `@xstate.snapshot`.
+ */
+export type StatelyInspectionEvent = {
+  type: '@xstate.actor' | '@xstate.event' | '@xstate.snapshot';
+  sessionId: string;
+  rootId: string | undefined;
+  id: string;
+  createdAt: string;
+  _version: string;
+  event?: { type: string; [k: string]: unknown };
+  snapshot?: { status: string; value?: unknown; context?: unknown; [k: string]: unknown };
+  sourceId?: string | undefined;
+  name?: string;
+  definition?: string | undefined;
+  parentId?: string | undefined;
+};
+
+/** What the Node side pushes about one live call, at most once per ~16 ms. */
+export interface PushBatch {
+  sessionId: string;
+  /** The call's virtual time when the batch left. */
+  nowMs: number;
+  /** Wall time (ms since the epoch, sub-ms) when the batch left: for latency measurements. */
+  sentAt: number;
+  started?: { source: string; pacing: 'virtual' | 'realtime'; policy: Policy };
+  entries: JournalEntry[];
+  /** Caller audio of this batch, as peaks. */
+  waveform?: WaveformSegment[];
+  /** Inspection events; snapshots are coalesced to the last one of the batch. */
+  inspection: StatelyInspectionEvent[];
+  ended?: { result: RunResult; error: string | null };
+}
+
+export interface LiveCall {
+  sessionId: string;
+  source: string;
+  pacing: 'virtual' | 'realtime';
+  nowMs: number;
+}
+
+// ---- the map ----
+
+const out = <T>() => z.custom<T>(() => true);
+
+/** Channel → request schema and response type. The method name is what the preload exposes. */
+export const ipcContract = {
+  'app.info': { method: 'appInfo', request: empty, response: out<AppInfo>() },
+  'machine.graph': { method: 'machineGraph', request: empty, response: out<MachineGraph>() },
+  'library.list': { method: 'listLibrary', request: empty, response: out<{ scenarios: LibraryScenario[]; recordings: LibraryRecording[] }>() },
+  'call.start': {
+    method: 'startCall',
+    request: z
+      .object({
+        source: callSourceSchema,
+        pacing: z.enum(['virtual', 'realtime']),
+        policy: policyOverrideSchema.optional(),
+        /** Replaces the scenario's fault plan when given. */
+        faults: faultPlanSchema.optional(),
+        seed: z.number().int().min(0).max(0xffffffff).optional(),
+      })
+      .strict(),
+    response: out<{ sessionId: string }>(),
+  },
+  'call.control': { method: 'controlCall', request: z.object({ sessionId, action: controlActionSchema }).strict(), response: out<{ applied: true }>() },
+  'call.stop': { method: 'stopCall', request: z.object({ sessionId }).strict(), response: out<{ stopped: boolean }>() },
+  'calls.live': { method: 'liveCalls', request: empty, response: out<LiveCall[]>() },
+  'sessions.list': { method: 'listSessions', request: empty, response: out<SessionRow[]>() },
+  'sessions.open': { method: 'openSession', request: z.object({ sessionId }).strict(), response: out<OpenedSession>() },
+  'sessions.checkpoints': { method: 'sessionCheckpoints', request: z.object({ sessionId }).strict(), response: out<{ checkpoints: Checkpoint[] }>() },
+  'sessions.export': { method: 'exportSession', request: z.object({ sessionId }).strict(), response: out<{ fileName: string; json: string }>() },
+  'sessions.import': { method: 'importSession', request: z.object({ fileName: z.string().min(1).max(500), text: z.string().max(200_000_000) }).strict(), response: out<{ sessionId: string }>() },
+  'sessions.delete': { method: 'deleteSession', request: z.object({ sessionId }).strict(), response: out<{ deleted: boolean }>() },
+  'sessions.replay': { method: 'replaySession', request: z.object({ sessionId }).strict(), response: out<ReplayReportView>() },
+  'sessions.whatif': { method: 'whatIf', request: z.object({ sessionId, policy: policyOverrideSchema }).strict(), response: out<WhatIfView>() },
+  'sessions.fork': {
+    method: 'forkSession',
+    request: z
+      .object({ sessionId, atMs: z.number().int().min(0), faults: faultPlanSchema.optional(), policy: policyOverrideSchema.optional() })
+      .strict(),
+    response: out<{ sessionId: string; checkedTransitions: number }>(),
+  },
+} as const;
+
+export type Channel = keyof typeof ipcContract;
+export const channels = Object.keys(ipcContract) as Channel[];
+export type Request<C extends Channel> = z.input<(typeof ipcContract)[C]['request']>;
+export type Response<C extends Channel> = z.output<(typeof ipcContract)[C]['response']>;
+export type Method<C extends Channel> = (typeof ipcContract)[C]['method'];
+
+/** The push channel: Node → UI only. */
+export const pushChannel = 'push';
+
+/** What the UI can call: one named function per channel, plus the push subscription. */
+export type CallsimBridge = {
+  [C in Channel as Method<C>]: (request: Request<C>) => Promise<IpcResult<Response<C>>>;
+} & {
+  /** Subscribes to live pushes; returns the unsubscribe function. */
+  onPush(listener: (batches: PushBatch[]) => void): () => void;
+};
+
+/** The Electron IPC channel name of a contract channel. */
+export const electronChannel = (c: Channel) => `callsim:${c}`;
+export const electronPushChannel = 'callsim:push';
+
+/** A WebSocket message from the UI: one request. */
+export const wsRequestSchema = z.object({ id: z.number().int().min(0), channel: z.string().max(100), request: z.unknown() }).strict();
+/** A WebSocket message to the UI: an answer to request `id`, or pushes. */
+export type WsMessage = { id: number; result: IpcResult<unknown> } | { push: PushBatch[] };
+
+/** `$.source.kind: Invalid option…` for the first issue of a failed parse. Pure. */
+export function describeIssue(channel: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  let path = '$';
+  for (const p of issue.path) path += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.map((k) => `"${k}"`).join(', ')})` : '';
+  return `${channel}: request ${path}: ${issue.message}${keys}`;
+}
+
+/**
+ * Validates one request against the contract. Returns the parsed request, or a `bad_request`
+ * error that names the channel, the place in the request and what is wrong. Pure.
+ */
+export function validateRequest(channel: string, request: unknown): { ok: true; channel: Channel; request: unknown } | { ok: false; error: IpcError } {
+  if (!Object.hasOwn(ipcContract, channel)) return { ok: false, error: { code: 'bad_request', message: `unknown channel "${channel}" (known: ${channels.join(', ')})` } };
+  const c = channel as Channel;
+  const r = ipcContract[c].request.safeParse(request ?? {});
+  if (!r.success) return { ok: false, error: { code: 'bad_request', message: describeIssue(c, r.error) } };
+  return { ok: true, channel: c, request: r.data };
+}
