@@ -3,9 +3,9 @@
 // frequency is removed rather than folded back into the speech band.
 //
 // The API is async because the WebAssembly module is compiled asynchronously. One converter per
-// input rate is created on first use and kept for the life of the process; each call uses
+// pair of rates is created on first use and kept for the life of the process; each call uses
 // libsamplerate's "simple" API, which starts from a clean filter state, so calls do not leak into
-// each other.
+// each other (except for long inputs, see resample).
 
 import { createRequire } from 'node:module';
 import type { DecodedWav } from './wav.ts';
@@ -14,6 +14,7 @@ export const TARGET_RATE = 16_000;
 
 interface SampleRateConverter {
   simple(dataIn: Float32Array): Float32Array;
+  destroy(): void;
 }
 interface LibSampleRate {
   create(channels: number, inputRate: number, outputRate: number, opts: { converterType: number }): Promise<SampleRateConverter>;
@@ -27,6 +28,9 @@ const libsamplerate = createRequire(import.meta.url)('@alexanderolsen/libsampler
 // The "best" converter is ~4x slower (2.6 s per minute of 44.1 kHz audio on this machine) for
 // no gain that matters to speech.
 const CONVERTER_TYPE = libsamplerate.ConverterType.SRC_SINC_MEDIUM_QUALITY;
+
+/** Samples (in or out) above which the library stops converting in one call (its 4 MB buffer). */
+const LIBRARY_SINGLE_CALL_LIMIT = 1_008_000;
 
 const converters = new Map<string, Promise<SampleRateConverter>>();
 
@@ -53,10 +57,23 @@ export async function resample(samples: Float32Array, fromRate: number, toRate: 
   if (fromRate === toRate) return samples;
   const expected = Math.round((samples.length * toRate) / fromRate);
   if (samples.length === 0) return new Float32Array(0);
-  const converted = (await converter(fromRate, toRate)).simple(samples);
+  let converted: Float32Array;
+  if (Math.max(samples.length, Math.ceil((samples.length * toRate) / fromRate)) > LIBRARY_SINGLE_CALL_LIMIT) {
+    // Past this size the library converts in chunks through libsamplerate's streaming API and
+    // keeps the filter state in the converter: a second long input through the same converter
+    // would start from the first one's tail. So a long input gets a converter of its own (~40 ms).
+    const once = await libsamplerate.create(1, fromRate, toRate, { converterType: CONVERTER_TYPE });
+    try {
+      converted = once.simple(samples);
+    } finally {
+      once.destroy();
+    }
+  } else {
+    converted = (await converter(fromRate, toRate)).simple(samples);
+  }
   if (converted.length === expected) return converted;
-  // On inputs over 4 MB the library converts in chunks and drops the last filter-length of
-  // output (a few ms); pad with silence so that durations and times stay exact.
+  // The chunked conversion drops the last filter-length of output (a few ms), and the one-shot
+  // one may be a sample short: pad with silence so that durations and times stay exact.
   const exact = new Float32Array(expected);
   exact.set(converted.subarray(0, expected));
   return exact;
