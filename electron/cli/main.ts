@@ -22,6 +22,7 @@ Usage:
   callsim whatif <sessionId> --policy p.json [--json]           same caller input and faults under another policy: what changed
   callsim fork <sessionId> --at <ms> [--faults f.json] [--policy p.json]   identical up to --at, then new faults/policy
   callsim redteam [dir | files…] [--junit out.xml] [--shard i/n] [--coverage] [--jobs n] [--save]
+  callsim serve [--port N] [--db path]                         the desktop UI in a browser, on 127.0.0.1 only
   callsim sessions list | show <id> | export <id> [-o file] | import <file> | delete <id> | to-scenario <id> [-o file]
 
 Common flags:
@@ -78,6 +79,7 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         return await cmdFork(rest, out);
       case 'redteam':
         return await cmdRedteam(rest, out);
+      case 'serve': return await (await import('../server/serve.ts')).serve(rest, out);
       case 'bench': {
         const { runBench } = await import('./bench.ts');
         await runBench(out.stdout);
