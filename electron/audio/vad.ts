@@ -111,6 +111,12 @@ export interface SegmenterOptions {
   maxBackdateMs?: number;
   /** How far above the background a frame's energy must be to count as the onset of speech. Default 10 dB. */
   onsetMarginDb?: number;
+  /**
+   * Frames quieter than this never count as an onset, however quiet the background: after
+   * digital silence (synthesized speech, a muted line) the faintest hum is 10 dB above it.
+   * Default -60 dBFS.
+   */
+  minOnsetDb?: number;
 }
 
 /** About 2 s of silent frames make the background estimate. */
@@ -150,6 +156,7 @@ export class SpeechSegmenter {
   readonly frameMs: number;
   private readonly maxBackdateFrames: number;
   private readonly onsetMarginDb: number;
+  private readonly minOnsetDb: number;
   private frame = 0;
   private state: SegmenterState = { kind: 'silence' };
   /** End of the last speech, so that a backdated start never reaches into it. */
@@ -168,6 +175,7 @@ export class SpeechSegmenter {
     this.frameMs = opts.frameMs ?? VAD_FRAME_MS;
     this.maxBackdateFrames = Math.floor((opts.maxBackdateMs ?? 320) / this.frameMs);
     this.onsetMarginDb = opts.onsetMarginDb ?? 10;
+    this.minOnsetDb = opts.minOnsetDb ?? -60;
     if (!(this.stopThreshold <= this.startThreshold)) {
       throw new Error(`SpeechSegmenter: stopThreshold ${this.stopThreshold} must not exceed startThreshold ${this.startThreshold}`);
     }
@@ -245,10 +253,11 @@ export class SpeechSegmenter {
     if (this.backgroundDb.length < MIN_BACKGROUND_FRAMES || this.recentEnergyDb.length === 0) return 0;
     const sorted = [...this.backgroundDb].sort((a, b) => a - b);
     const background = sorted[Math.floor(sorted.length * 0.2)];
+    const onsetDb = Math.max(background + this.onsetMarginDb, this.minOnsetDb);
     let loud = 0;
     // recentEnergyDb does not hold the current frame yet: its last entry is the frame before.
     for (let i = this.recentEnergyDb.length - 1; i >= 0 && loud < this.maxBackdateFrames; i--) {
-      if (this.recentEnergyDb[i] < background + this.onsetMarginDb) break;
+      if (this.recentEnergyDb[i] < onsetDb) break;
       loud++;
     }
     return loud;

@@ -114,6 +114,9 @@ describe('SpeechSegmenter', () => {
     // quiet frames (background level) are not speech
     const quiet = [...background, ...hold(-58, 128), ...voiced, ...hold(-60, 1000)];
     expect(events(probabilities, {}, quiet)[0]).toEqual({ type: 'speech.started', atMs: 768 });
+    // after digital silence, a faint hum is far above the background but still not speech
+    const hum = [...hold(-120, 640), ...hold(-72, 128), ...voiced, ...hold(-120, 1000)];
+    expect(events(probabilities, {}, hum)[0]).toEqual({ type: 'speech.started', atMs: 768 });
   });
 
   it('never moves a start back into the previous turn', () => {

@@ -46,25 +46,22 @@ export function fmtChunk(spec: FmtSpec): ChunkSpec {
 
 /** RIFF container around the chunks (word-aligned with pad bytes, as the format wants). */
 export function riff(chunks: ChunkSpec[], form = 'WAVE', magic = 'RIFF'): Uint8Array {
-  const parts: number[] = [];
-  const ascii = (s: string): void => {
-    for (let i = 0; i < 4; i++) parts.push(s.charCodeAt(i));
-  };
-  const u32 = (n: number): void => {
-    parts.push(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
-  };
-  ascii(form);
-  for (const chunk of chunks) {
-    ascii(chunk.id);
-    u32(chunk.sizeOverride ?? chunk.body.length);
-    parts.push(...chunk.body);
-    if (chunk.body.length % 2) parts.push(0);
-  }
-  const out = new Uint8Array(8 + parts.length);
+  const bodyBytes = chunks.reduce((n, c) => n + 8 + c.body.length + (c.body.length % 2), 4);
+  const out = new Uint8Array(8 + bodyBytes);
   const v = new DataView(out.buffer);
-  for (let i = 0; i < 4; i++) out[i] = magic.charCodeAt(i);
-  v.setUint32(4, parts.length, true);
-  out.set(parts, 8);
+  const ascii = (at: number, s: string): void => {
+    for (let i = 0; i < 4; i++) out[at + i] = s.charCodeAt(i);
+  };
+  ascii(0, magic);
+  v.setUint32(4, bodyBytes, true);
+  ascii(8, form);
+  let at = 12;
+  for (const chunk of chunks) {
+    ascii(at, chunk.id);
+    v.setUint32(at + 4, chunk.sizeOverride ?? chunk.body.length, true);
+    out.set(chunk.body, at + 8);
+    at += 8 + chunk.body.length + (chunk.body.length % 2);
+  }
   return out;
 }
 
