@@ -38,8 +38,10 @@ export type AgentInput =
  * Names are dotted; the machine handles each with an exhaustive set of transitions.
  */
 export type CallEvent =
-  | { type: 'caller.speech.started' }
-  | { type: 'caller.speech.ended' }
+  /** `speechAtMs`: where live detection placed the start (it is confirmed, and sent, a little later). */
+  | { type: 'caller.speech.started'; speechAtMs?: number }
+  /** `speechAtMs`: where the speech really stopped (the end-of-turn silence confirms it later). */
+  | { type: 'caller.speech.ended'; speechAtMs?: number }
   | { type: 'asr.result'; text: string; confidence: number }
   | { type: 'asr.failed'; error: string }
   | { type: 'caller.hungup' }

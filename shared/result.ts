@@ -67,10 +67,11 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
     } else if (e.kind === 'input') {
       const ev = e.event;
       if (ev.type === 'caller.speech.started') {
-        openCaller = { speaker: 'caller', startMs: e.atMs, endMs: e.atMs, text: null, interrupted: false };
+        const at = ev.speechAtMs ?? e.atMs;
+        openCaller = { speaker: 'caller', startMs: at, endMs: at, text: null, interrupted: false };
         turns.push(openCaller);
       } else if (ev.type === 'caller.speech.ended') {
-        if (openCaller) openCaller.endMs = e.atMs;
+        if (openCaller) openCaller.endMs = ev.speechAtMs ?? e.atMs;
         openCaller = null;
       } else if (ev.type === 'asr.result') {
         // results arrive in the order the segments ended: the oldest ended turn still waiting gets them
@@ -114,6 +115,8 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
           break;
         case 'call.end':
           closeAgent(e.atMs, false);
+          if (openCaller) openCaller.endMs = e.atMs; // the call ended while the caller spoke
+          openCaller = null;
           closeTools(e.atMs);
           outcome = c.outcome;
           ended = true;

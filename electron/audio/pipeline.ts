@@ -73,24 +73,30 @@ export async function analyzeRecording(path: string, opts: AnalyzeOptions = {}):
   const wav = readWavFile(path, { channel: opts.channel });
   const samples = await to16kMono(wav);
   const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs: opts.endOfTurnSilenceMs });
+  return { durationMs: wav.durationMs, segments: await hearSegments(samples, speech) };
+}
+
+/**
+ * What was said in each speech segment of 16 kHz audio: open-vocabulary recognition, and for
+ * short segments the closed-list choice that tells a backchannel from a short answer. One
+ * recognizer run each (the model loads once). Effects: runs pocketsphinx.
+ */
+export async function hearSegments(samples: Float32Array, speech: { startMs: number; endMs: number }[]): Promise<AnalyzedSegment[]> {
   const recognized = await recognizeSegments(samples, speech);
   const short = speech.filter((s) => s.endMs - s.startMs <= BACKCHANNEL_MAX_MS);
   const shortResponses = new Map<{ startMs: number; endMs: number }, string>();
   (await recognizeShortResponses(samples, short)).forEach((response, i) => shortResponses.set(short[i], response));
-  return {
-    durationMs: wav.durationMs,
-    segments: speech.map((segment, i) => {
-      const open = recognized[i];
-      const shortResponse = shortResponses.get(segment) ?? null;
-      const backchannel = isBackchannel(segment.endMs - segment.startMs, open, shortResponse);
-      return {
-        startMs: segment.startMs,
-        endMs: segment.endMs,
-        // For a backchannel the closed-list word is the better transcript (see isBackchannel).
-        text: backchannel && shortResponse ? shortResponse : open.text,
-        confidence: open.confidence,
-        backchannel,
-      };
-    }),
-  };
+  return speech.map((segment, i) => {
+    const open = recognized[i];
+    const shortResponse = shortResponses.get(segment) ?? null;
+    const backchannel = isBackchannel(segment.endMs - segment.startMs, open, shortResponse);
+    return {
+      startMs: segment.startMs,
+      endMs: segment.endMs,
+      // For a backchannel the closed-list word is the better transcript (see isBackchannel).
+      text: backchannel && shortResponse ? shortResponse : open.text,
+      confidence: open.confidence,
+      backchannel,
+    };
+  });
 }

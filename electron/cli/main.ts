@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import { InputError } from '../../shared/validate.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { defaultDbPath } from '../store/db.ts';
-import { runScenario } from '../engine/session.ts';
+import { runScenario, runSession } from '../engine/session.ts';
+import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
+import type { Fault } from '../../shared/faults.ts';
 import { exitCode, readFaults, readPolicy, readScenario, readText } from './io.ts';
 import { formatRunSummary } from './format.ts';
 import { fork, replaySession, whatIf } from '../engine/investigate.ts';
@@ -18,6 +20,7 @@ const usage = `callsim — simulate and debug voice-call AI agents and their han
 
 Usage:
   callsim run <scenario.json | call.wav> [--json] [--realtime]   run one call, save it, print a summary
+  callsim mic [--input call.wav] [--mute]                       a live call from the microphone (or a WAV played as one)
   callsim replay <sessionId> [--json]                           re-execute a saved session from its journal; exit 1 if it diverges
   callsim whatif <sessionId> --policy p.json [--json]           same caller input and faults under another policy: what changed
   callsim fork <sessionId> --at <ms> [--faults f.json] [--policy p.json]   identical up to --at, then new faults/policy
@@ -80,6 +83,8 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
       case 'redteam':
         return await cmdRedteam(rest, out);
       case 'serve': return await (await import('../server/serve.ts')).serve(rest, out);
+      case 'mic':
+        return await cmdMic(rest, out);
       case 'bench': {
         const { runBench } = await import('./bench.ts');
         await runBench(out.stdout);
@@ -113,10 +118,7 @@ async function cmdRun(args: string[], out: Out): Promise<number> {
   const policy = values.policy ? readPolicy(values.policy) : undefined;
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
-  if (/\.wav$/i.test(file)) {
-    const { runRecording } = await import('../audio/session.ts');
-    return runRecording(file, { db: defaultDbPath(values.db), policy, faults, seed, json: !!values.json, realtime: !!values.realtime, channel: values.channel, strict: !!values.strict }, out);
-  }
+  if (/\.wav$/i.test(file) || values.channel) return cmdRunRecording(file, values, { policy, faults, seed }, out);
   const scenario = readScenario(file);
   const store = new SessionStore(defaultDbPath(values.db));
   try {
@@ -312,4 +314,98 @@ async function cmdRedteam(args: string[], out: Out): Promise<number> {
   // the plain closing line CI runners read
   out.stdout(`redteam: ${results.length - failed.length} passed, ${failed.length} failed\n`);
   return failed.length ? exitCode.expectFailed : exitCode.done;
+}
+
+async function cmdRunRecording(
+  file: string,
+  values: { db?: string; json?: boolean; realtime?: boolean; channel?: string; strict?: boolean },
+  o: { policy?: PolicyOverride; faults?: Fault[]; seed?: number },
+  out: Out,
+): Promise<number> {
+  const channel = values.channel ?? 'mix';
+  if (channel !== 'left' && channel !== 'right' && channel !== 'mix') throw new InputError('callsim run', '--channel', `"${channel}" is not left, right or mix`);
+  const { hearRecording, recordingSetup } = await import('../engine/audioCall.ts');
+  const { AudioInputError, readWavFile } = await import('../audio/wav.ts');
+  if (values.realtime) {
+    // paced on the wall clock as a live call: the same path as the microphone
+    try {
+      readWavFile(file, { channel });
+    } catch (err) {
+      if (err instanceof AudioInputError) throw new InputError(file, '', err.message.replace(/^[^:]*: /, ''));
+      throw err;
+    }
+    const { WavFileSource } = await import('../audio/mic.ts');
+    return liveCall(new WavFileSource(file, { channel }), { kind: 'recording', file: path.basename(file), channel }, { ...values, ...o }, out);
+  }
+  let heard;
+  try {
+    heard = await hearRecording(file, { channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs });
+  } catch (err) {
+    if (err instanceof AudioInputError) throw new InputError(file, '', err.message.replace(/^[^:]*: /, ''));
+    throw err;
+  }
+  const store = new SessionStore(defaultDbPath(values.db));
+  try {
+    const setup = recordingSetup(file, heard, { ...o, channel, strict: values.strict });
+    const run = await runSession(setup, { store }, { pacing: values.realtime ? 'realtime' : 'virtual' });
+    if (run.error) out.stderr(`callsim: ${file}: the call failed: ${run.error.message}\n`);
+    out.stdout(values.json ? `${JSON.stringify(run.result)}\n` : `${formatRunSummary(path.basename(file), run.result, null)}\n`);
+    return run.error ? exitCode.internal : exitCode.done;
+  } finally {
+    store.close();
+  }
+}
+
+async function cmdMic(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(args, { input: { type: 'string' }, mute: { type: 'boolean' }, channel: { type: 'string' } });
+  if (positionals.length) throw new InputError('callsim mic', 'arguments', `unexpected "${positionals[0]}" (use --input file.wav to play a file as the microphone)`);
+  const policy = values.policy ? readPolicy(values.policy) : undefined;
+  const faults = values.faults ? readFaults(values.faults) : undefined;
+  const seed = parseSeed(values.seed);
+  const { MicrophoneSource, WavFileSource } = await import('../audio/mic.ts');
+  const channel = (values.channel ?? 'mix') as 'left' | 'right' | 'mix';
+  const source = values.input ? new WavFileSource(values.input, { channel }) : new MicrophoneSource();
+  if (!values.json) out.stderr(values.input ? `callsim mic: playing ${values.input} as the microphone; Ctrl-C ends the call\n` : 'callsim mic: listening on the default microphone (use headphones); Ctrl-C ends the call\n');
+  return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, speak: !values.mute && !values.json }, out);
+}
+
+async function liveCall(
+  source: import('../audio/mic.ts').AudioSource,
+  sessionSource: import('../../shared/events.ts').SessionSource,
+  o: { db?: string; json?: boolean; strict?: boolean; policy?: PolicyOverride; faults?: Fault[]; seed?: number; speak?: boolean },
+  out: Out,
+): Promise<number> {
+  const { runLiveCall } = await import('../engine/liveCall.ts');
+  const store = new SessionStore(defaultDbPath(o.db));
+  let stop: (() => void) | null = null;
+  const onSigint = () => stop?.();
+  process.once('SIGINT', onSigint);
+  try {
+    const run = await runLiveCall({
+      source,
+      sessionSource,
+      policy: o.policy,
+      faults: o.faults,
+      seed: o.seed,
+      strict: o.strict,
+      speak: o.speak,
+      store,
+      onStart: (s) => (stop = s),
+      onEntry: o.json
+        ? undefined
+        : (e) => {
+            const t = `${(e.atMs / 1000).toFixed(2).padStart(7)}s`;
+            if (e.kind === 'input' && e.event.type === 'asr.result') out.stdout(`${t}  caller  ${JSON.stringify(e.event.text)}\n`);
+            else if (e.kind === 'command' && e.command.type === 'agent.speak') out.stdout(`${t}  agent   ${JSON.stringify(e.command.text)}\n`);
+            else if (e.kind === 'command' && e.command.type === 'handoff.start') out.stdout(`${t}  HANDOFF ${e.command.reason} (${e.command.priority})\n`);
+            else if (e.kind === 'command' && e.command.type === 'agent.speech.stop' && e.command.reason === 'barge_in') out.stdout(`${t}  (barge-in: agent stopped)\n`);
+          },
+    });
+    if (run.error) out.stderr(`callsim: the call failed: ${run.error.message}\n`);
+    out.stdout(o.json ? `${JSON.stringify(run.result)}\n` : `${formatRunSummary('live call', run.result, null)}\n`);
+    return run.error ? exitCode.internal : exitCode.done;
+  } finally {
+    process.off('SIGINT', onSigint);
+    store.close();
+  }
 }

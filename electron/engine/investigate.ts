@@ -72,8 +72,11 @@ function originalSource(store: SessionStore, start: SessionStarted): SessionSour
 export function rebuildSetup(store: SessionStore, sessionId: string, entries: readonly JournalEntry[], o: { policy: Policy; faults: Fault[]; relation: 'whatif' | 'fork'; atMs?: number }): CallSetup {
   const start = sessionStart(entries, sessionId);
   const src = originalSource(store, start);
+  // A text scenario is simulated again (its caller reacts to the agent); audio callers —
+  // recordings, the microphone, synthesized voices — say again what the journal heard.
+  const textScenario = src.kind === 'scenario' && ((src.scenario as { caller?: { voice?: string } }).caller?.voice ?? 'text') === 'text';
   const base =
-    src.kind === 'scenario'
+    textScenario && src.kind === 'scenario'
       ? scenarioSetup(scenarioSchema.parse(src.scenario), { seed: start.seed, faults: o.faults, strict: start.strict })
       : journaledCallerSetup(entries, { seed: start.seed, faults: o.faults, strict: start.strict });
   return {

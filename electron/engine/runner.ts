@@ -1,4 +1,4 @@
-import type { CallCommand, CallEvent, JournalEntry, JournalInput, SessionSource } from '../../shared/events.ts';
+import type { CallCommand, CallEvent, JournalEntry, JournalInput, SessionSource, WorldEvent } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
 import type { Policy, PolicyOverride } from '../../shared/policy.ts';
 import { createRng } from '../../shared/rng.ts';
@@ -63,6 +63,7 @@ export class CallRunner {
   private readonly callIndexes = new Map<string, number>();
   /** Real work the world is waiting on (model and backend requests). */
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly world: WorldContext;
   private seq = 0;
   private stopped = false;
   error: Error | null = null;
@@ -73,7 +74,7 @@ export class CallRunner {
   ) {
     this.faults = [...setup.faults];
     const rootRng = createRng(setup.seed);
-    const ctx: WorldContext = {
+    const ctx: WorldContext = (this.world = {
       scheduler: this.scheduler,
       deliver: (event) => this.deliver(event),
       record: (event) => this.journalInput(event),
@@ -95,7 +96,7 @@ export class CallRunner {
         this.callIndexes.set(target, n);
         return n;
       },
-    };
+    });
     const clock = schedulerClock(this.scheduler, (timerId) => this.journalInput({ type: 'timer.fired', timerId }));
     this.core = new CallCore({
       policy: setup.policy,
@@ -159,6 +160,16 @@ export class CallRunner {
     this.scheduler.at(this.opts.pacing === 'realtime' ? this.wallNow() : this.scheduler.now, () => this.deliver(event));
   }
 
+  /** Journals a world event from outside (live caller audio, a backchannel) at the current time. */
+  injectRecord(event: WorldEvent): void {
+    this.scheduler.at(this.opts.pacing === 'realtime' ? this.wallNow() : this.scheduler.now, () => this.journalInput(event));
+  }
+
+  /** Registers outside work the call depends on; a failure stops the call with that error. */
+  track(work: Promise<unknown>): void {
+    this.world.track(work);
+  }
+
   private begin(): void {
     const s = this.setup;
     // A strict session keeps no PII anywhere, not even in the scenario it records.
@@ -194,7 +205,8 @@ export class CallRunner {
 
   private t0 = 0;
   private wallNow(): number {
-    return (this.opts.wallClock ?? (() => performance.now()))() - this.t0;
+    // whole milliseconds, as on the virtual clock
+    return Math.round((this.opts.wallClock ?? (() => performance.now()))() - this.t0);
   }
 
   private async runRealtime(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Scenario } from '../../shared/scenario.ts';
+import { resolvePolicy } from '../../shared/policy.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { checkExpectations, type ExpectationFailure } from '../../shared/expect.ts';
@@ -43,10 +44,17 @@ export async function runSession(setup: CallSetup, target: StoreTarget | null, o
 }
 
 /** Runs a scenario headless on the virtual clock (or paced, with `realtime`) and saves it. */
-export function runScenario(
+export async function runScenario(
   scenario: Scenario,
   target: StoreTarget | null,
   o: SetupOverrides & Pick<RunOptions, 'onEntry' | 'inspect'> & { pacing?: 'virtual' | 'realtime'; onStart?: (runner: CallRunner, sessionId: string) => void } = {},
 ): Promise<SessionRun> {
-  return runSession(scenarioSetup(scenario, o), target, { pacing: o.pacing ?? 'virtual', expect: scenario.expect, onStart: o.onStart, onEntry: o.onEntry, inspect: o.inspect });
+  let overrides = o;
+  if (scenario.caller.voice && scenario.caller.voice !== 'text' && !o.heard) {
+    // a synthesized caller goes through the real detection and recognition path
+    const { hearScenarioLines, fliteDurationMs } = await import('./audioCall.ts');
+    const endOfTurnSilenceMs = resolvePolicy(scenario.policy, o.policy).endOfTurnSilenceMs;
+    overrides = { ...o, heard: await hearScenarioLines(scenario, endOfTurnSilenceMs), agentVoiceMs: fliteDurationMs };
+  }
+  return runSession(scenarioSetup(scenario, overrides), target, { pacing: o.pacing ?? 'virtual', expect: scenario.expect, onStart: o.onStart, onEntry: o.onEntry, inspect: o.inspect });
 }

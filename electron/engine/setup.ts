@@ -4,9 +4,11 @@ import type { Fault } from '../../shared/faults.ts';
 import { createRng } from '../../shared/rng.ts';
 import { maskPii } from '../../shared/pii.ts';
 import { AgentPart, SimulatedAgent, type AgentBrain } from '../world/agent.ts';
-import { AgentVoice, ScriptedCaller } from '../world/caller.ts';
+import { AgentVoice, ScriptedCaller, type HeardLine } from '../world/caller.ts';
 import { agentSpeechMs } from '../world/speech.ts';
 import { SimulatedBackend, ToolsPart, type ToolBackend } from '../world/tools.ts';
+import { modelBrainFor } from '../world/model.ts';
+import { httpBackendsFor } from '../world/httpTools.ts';
 import type { CallSetup } from './runner.ts';
 import { appVersion } from './version.ts';
 
@@ -18,6 +20,10 @@ export interface SetupOverrides {
   /** Replace the agent's brain (a model-backed agent); the default is the simulated agent. */
   brain?: AgentBrain;
   backends?: ToolBackend[];
+  /** Synthesized voices: each caller line as detection and recognition heard it. */
+  heard?: ReadonlyMap<string, HeardLine>;
+  /** How long the agent takes to say a line (real TTS for audio runs; a word-rate estimate otherwise). */
+  agentVoiceMs?: (text: string) => number;
 }
 
 /** The default seed when neither the scenario nor the flags give one. */
@@ -25,26 +31,30 @@ export const defaultSeed = 1;
 
 /**
  * Builds the call of a scenario: policy (defaults < scenario < --policy), fault plan
- * (scenario's, or --faults instead), seed, and a simulated world of scripted caller,
- * simulated agent, simulated tools and text voice.
+ * (scenario's, or --faults instead), seed, and a world of scripted caller, agent (simulated,
+ * or the scenario's `agent.model`), tools (simulated, or the user's HTTP backend for each
+ * tool listed in `tools`) and text voice.
  */
 export function scenarioSetup(scenario: Scenario, o: SetupOverrides = {}): CallSetup {
   const seed = o.seed ?? scenario.seed ?? defaultSeed;
   const strict = o.strict ?? scenario.strict ?? false;
   const habits = { ...agentDefaults, ...scenario.agent };
+  const policy = resolvePolicy(scenario.policy, o.policy);
   return {
     source: { kind: 'scenario', name: scenario.name, scenario },
-    policy: resolvePolicy(scenario.policy, o.policy),
+    policy,
     faults: o.faults ?? scenario.faults ?? [],
     seed,
     strict,
     appVersion,
     maskCallerText: strict ? maskPii : undefined,
     world: (ctx) => [
-      new ScriptedCaller(ctx, scenario.caller.turns),
-      new AgentPart(ctx, o.brain ?? new SimulatedAgent(habits)),
-      new ToolsPart(ctx, o.backends ?? [new SimulatedBackend(createRng(seed).fork('backend'))]),
-      new AgentVoice(ctx, agentSpeechMs),
+      new ScriptedCaller(ctx, scenario.caller.turns, o.heard),
+      // configuration picks the brain and backends (a model and HTTP tools for `agent.model`
+      // and `tools`), as machine.provide swaps implementations; unlisted tools stay simulated
+      new AgentPart(ctx, o.brain ?? modelBrainFor(scenario, policy) ?? new SimulatedAgent(habits)),
+      new ToolsPart(ctx, o.backends ?? [...httpBackendsFor(scenario, policy), new SimulatedBackend(createRng(seed).fork('backend'))]),
+      new AgentVoice(ctx, o.agentVoiceMs ?? agentSpeechMs),
     ],
   };
 }

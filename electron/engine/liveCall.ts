@@ -1,0 +1,117 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CallCommand, SessionSource } from '../../shared/events.ts';
+import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
+import type { Fault } from '../../shared/faults.ts';
+import { createRng } from '../../shared/rng.ts';
+import { maskPii } from '../../shared/pii.ts';
+import { agentDefaults } from '../../shared/scenario.ts';
+import type { AudioSource } from '../audio/mic.ts';
+import { AgentPart, SimulatedAgent } from '../world/agent.ts';
+import { AgentVoice } from '../world/caller.ts';
+import { SimulatedBackend, ToolsPart } from '../world/tools.ts';
+import type { WorldContext, WorldPart } from '../world/world.ts';
+import type { SessionStore } from '../store/sessions.ts';
+import { fliteDurationMs } from './audioCall.ts';
+import { LiveAudioCaller } from './liveAudio.ts';
+import type { CallSetup, RunOptions } from './runner.ts';
+import { runSession, type SessionRun } from './session.ts';
+import { appVersion } from './version.ts';
+
+/**
+ * The agent's voice out loud: each line is synthesized with flite and played with sox's
+ * `play`; a barge-in or a handoff kills the player at once. Where `play` is missing it
+ * falls back to silent timing. Effects: runs flite and play.
+ */
+class SpeakerVoice implements WorldPart {
+  private player: ChildProcess | null = null;
+  private readonly timing: AgentVoice;
+  private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callsim-voice-'));
+  private n = 0;
+  constructor(ctx: WorldContext) {
+    this.timing = new AgentVoice(ctx, fliteDurationMs);
+  }
+  onCommand(c: CallCommand): void {
+    this.timing.onCommand(c);
+    if (c.type === 'agent.speak') {
+      this.cut();
+      const file = path.join(this.dir, `${this.n++}.wav`);
+      if (spawnSync('flite', ['-voice', 'slt', '-t', c.text, '-o', file]).status === 0) {
+        this.player = spawn('play', ['-q', file], { stdio: 'ignore' });
+        this.player.on('error', () => (this.player = null));
+      }
+    } else if (c.type === 'agent.speech.stop' || c.type === 'handoff.start' || c.type === 'call.end') {
+      this.cut();
+      if (c.type === 'call.end') fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+  private cut(): void {
+    this.player?.kill('SIGKILL');
+    this.player = null;
+  }
+}
+
+export interface LiveCallOptions {
+  source: AudioSource;
+  sessionSource: SessionSource;
+  policy?: PolicyOverride;
+  faults?: Fault[];
+  seed?: number;
+  strict?: boolean;
+  /** Play the agent's lines on the speakers. */
+  speak?: boolean;
+  store: SessionStore;
+  onEntry?: RunOptions['onEntry'];
+  /** Called once the call is running, with a way to end it (Ctrl-C). */
+  onStart?: (stop: () => void) => void;
+}
+
+/**
+ * A live call on the wall clock: the caller is an audio stream (microphone or a WAV file paced
+ * in real time) through VAD and recognition; the agent and tools are simulated. Journaled as it
+ * goes; the stream's end hangs up. Effects: writes one session.
+ */
+export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
+  const seed = o.seed ?? 1;
+  const policy = resolvePolicy(o.policy);
+  const strict = o.strict ?? false;
+  const setup: CallSetup = {
+    source: o.sessionSource,
+    policy,
+    faults: o.faults ?? [],
+    seed,
+    strict,
+    appVersion,
+    maskCallerText: strict ? maskPii : undefined,
+    world: (ctx) => [
+      new AgentPart(ctx, new SimulatedAgent(agentDefaults)),
+      new ToolsPart(ctx, [new SimulatedBackend(createRng(seed).fork('backend'))]),
+      o.speak ? new SpeakerVoice(ctx) : new AgentVoice(ctx, fliteDurationMs),
+    ],
+  };
+  let caller: LiveAudioCaller | null = null;
+  const run = await runSession(setup, { store: o.store }, {
+    pacing: 'realtime',
+    onEntry: (e) => {
+      o.onEntry?.(e);
+      if (e.kind === 'command' && e.command.type === 'call.end') caller?.stop();
+    },
+    onStart: (runner) => {
+      o.onStart?.(() => runner.stop());
+      runner.track(
+        LiveAudioCaller.start(
+          o.source,
+          { inject: (e) => runner.inject(e), record: (e) => runner.injectRecord(e), track: (p) => runner.track(p) },
+          { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, originMs: runner.now, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
+        ).then((c) => {
+          caller = c;
+          if (runner.done) c.stop();
+        }),
+      );
+    },
+  });
+  (caller as LiveAudioCaller | null)?.stop();
+  return run;
+}
