@@ -60,6 +60,8 @@ export class LiveCalls {
   start(setup: CallSetup, o: StartOptions): Promise<{ sessionId: string; done: Promise<void> }> {
     return new Promise((resolve, reject) => {
       let sessionId: string | null = null;
+      // The actor is created (and inspected) before the session exists: keep those events.
+      const early: InspectionEvent[] = [];
       const scale = o.timeScale ?? 1;
       const wallClock = scale === 1 ? undefined : () => performance.now() * scale;
       const run = runSession(setup, { store: this.store }, {
@@ -69,9 +71,10 @@ export class LiveCalls {
           sessionId = id;
           this.running.set(id, { runner, source: describeSource(setup.source), pacing: o.pacing, done: Promise.resolve() });
           this.queue(id).started = { source: describeSource(setup.source), pacing: o.pacing, policy: setup.policy };
+          for (const e of early.splice(0)) this.onInspect(id, e);
         },
         onEntry: (entry) => sessionId && this.onEntry(sessionId, entry),
-        inspect: (e) => sessionId && this.onInspect(sessionId, e),
+        inspect: (e) => (sessionId ? this.onInspect(sessionId, e) : early.push(e)),
       });
       const done = run.then(
         (r) => {

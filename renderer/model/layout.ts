@@ -1,4 +1,4 @@
-import ELK, { type ElkExtendedEdge, type ElkNode } from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk.bundled.js';
 import type { GraphState, MachineGraph } from '../../shared/graph.ts';
 
 /** One state box of the statechart, positioned relative to its parent box. */
@@ -60,6 +60,7 @@ export function groupEdges(graph: MachineGraph): { id: string; source: string; t
  * orthogonal route. Pure apart from the layout computation.
  */
 export async function layoutStatechart(graph: MachineGraph): Promise<StatechartLayout> {
+  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
   const elk = new ELK();
   const children = new Map<string | null, GraphState[]>();
   for (const s of graph.states) {

@@ -40,6 +40,8 @@ export class TimelineFold {
   private openAgent: Extract<TimelineItem, { kind: 'turn' }> | null = null;
   private openCaller: Extract<TimelineItem, { kind: 'turn' }> | null = null;
   private readonly openTools = new Map<number, Extract<TimelineItem, { kind: 'tool' }>>();
+  /** Caller turns that ended and wait for their words, oldest first (recognition answers in that order). */
+  private readonly awaitingText: Extract<TimelineItem, { kind: 'turn' }>[] = [];
 
   /** Folds entries in; returns how many were new. */
   apply(entries: readonly JournalEntry[]): number {
@@ -66,7 +68,12 @@ export class TimelineFold {
 
   private push<K extends TimelineItem['kind']>(item: Omit<Extract<TimelineItem, { kind: K }>, 'id'> & { kind: K }): Extract<TimelineItem, { kind: K }> {
     const full = { ...item, id: this.nextId++ } as Extract<TimelineItem, { kind: K }>;
-    this.items.push(full);
+    // Journal order is time order, except speech that detection dates a little back: keep
+    // the items sorted by start, so a seek can binary-search them.
+    let i = this.items.length;
+    while (i > 0 && this.items[i - 1].startMs > full.startMs) i--;
+    if (i === this.items.length) this.items.push(full);
+    else this.items.splice(i, 0, full);
     return full;
   }
 
@@ -131,6 +138,8 @@ export class TimelineFold {
           break;
         case 'call.end':
           this.closeAgent(at, false);
+          if (this.openCaller) this.openCaller.endMs = at;
+          this.openCaller = null;
           this.closeTools(at);
           this.outcome = c.outcome;
           this.push({ kind: 'end', startMs: at, outcome: c.outcome });
@@ -146,22 +155,21 @@ export class TimelineFold {
         this.plans.push({ atMs: at, faults: [...ev.faults], policy: { ...ev.policy } });
         break;
       case 'caller.speech.started':
-        this.openCaller = this.push({ kind: 'turn', startMs: at, endMs: null, speaker: 'caller', text: null, interrupted: false, bargeIn: false, purpose: null });
+        this.openCaller = this.push({ kind: 'turn', startMs: ev.speechAtMs ?? at, endMs: null, speaker: 'caller', text: null, interrupted: false, bargeIn: false, purpose: null });
+        this.awaitingText.push(this.openCaller);
         break;
       case 'caller.speech.ended':
-        if (this.openCaller) this.openCaller.endMs = at;
+        if (this.openCaller) this.openCaller.endMs = ev.speechAtMs ?? at;
         this.openCaller = null;
         break;
       case 'asr.result': {
-        for (let i = this.items.length - 1; i >= 0; i--) {
-          const it = this.items[i];
-          if (it.kind === 'turn' && it.speaker === 'caller' && it.text === null) {
-            it.text = ev.text;
-            break;
-          }
-        }
+        const i = this.awaitingText.findIndex((t) => t !== this.openCaller);
+        if (i >= 0) this.awaitingText.splice(i, 1)[0].text = ev.text;
         break;
       }
+      case 'caller.backchannel':
+        this.push({ kind: 'note', startMs: ev.startMs, text: `caller backchannel “${ev.text}” (not a turn)` });
+        break;
       case 'asr.failed':
         this.push({ kind: 'note', startMs: at, text: `speech not recognised (${ev.error})` });
         break;

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { machineGraph } from '../../shared/graph.ts';
+import { callMachine } from '../../shared/machine.ts';
+import { leafPaths } from '../../shared/statePaths.ts';
+import { runScenario } from '../../electron/engine/session.ts';
+import { readScenario } from '../../electron/cli/io.ts';
+import { StateFold, frameAt, stepEdges, activePaths } from '../../renderer/model/states.ts';
+import { TimelineFold, itemsUpTo } from '../../renderer/model/timeline.ts';
+import { layoutStatechart } from '../../renderer/model/layout.ts';
+import { lastAtOrBefore } from '../../renderer/model/call.ts';
+import { repoRoot } from '../helpers.ts';
+
+const graph = machineGraph(callMachine);
+const scenarioDir = path.join(repoRoot, 'recordings/scenarios');
+const scenarios = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.json')).sort();
+
+/** Runs a library scenario, recording the machine's own active leaves after every step. */
+async function runWithSnapshots(file: string) {
+  const snapshots: { atMs: number; leaves: string[] }[] = [];
+  let now = 0;
+  const run = await runScenario(readScenario(path.join(scenarioDir, file)), null, {
+    onEntry: (e) => (now = e.atMs),
+    inspect: (e) => {
+      if (e.type === '@xstate.snapshot') snapshots.push({ atMs: now, leaves: leafPaths((e.snapshot as unknown as { value: unknown }).value).sort() });
+    },
+  });
+  return { run, snapshots };
+}
+
+describe('the statechart reads the active states from the journal alone', () => {
+  it.each(scenarios)('%s: at every step, the folded states are the machine snapshot’s', async (file) => {
+    const { run, snapshots } = await runWithSnapshots(file);
+    const fold = new StateFold(graph);
+    fold.apply(run.entries);
+    // The state after the last step at each instant is what a seek to that instant shows.
+    const lastAt = new Map<number, string[]>();
+    for (const s of snapshots) lastAt.set(s.atMs, s.leaves);
+    for (const [atMs, leaves] of lastAt) expect([...(frameAt(fold.frames, atMs)?.leaves ?? [])].sort(), `${file} at ${atMs} ms`).toEqual(leaves);
+  });
+
+  it('names the arrow of each step: direct, and through transient states', async () => {
+    const { run } = await runWithSnapshots('crm-blackout.json');
+    const fold = new StateFold(graph);
+    fold.apply(run.entries);
+    const listening = fold.frames.find((f) => f.entered === 'active.conversation.callerSpeaking')!;
+    expect(stepEdges(graph, listening)).toEqual(['active.conversation.listening→active.conversation.callerSpeaking']);
+    const handoff = fold.frames.find((f) => f.entered === 'handoff')!;
+    expect(handoff.cause).toBe('tool.result');
+    expect(stepEdges(graph, handoff)).toEqual(['active.conversation.toolCall→active.conversation.toolFailed', 'active.conversation.toolFailed→handoff']);
+    expect(activePaths(handoff)).toEqual(new Set(['handoff']));
+  });
+
+  it('keeps when each active state was entered, for the timers', async () => {
+    const { run } = await runWithSnapshots('slow-model.json');
+    const fold = new StateFold(graph);
+    fold.apply(run.entries);
+    const filler = fold.frames.find((f) => f.entered === 'active.conversation.thinking.fillerPlayed')!;
+    const thinking = [...fold.frames].reverse().find((f) => f.atMs < filler.atMs && f.entered === 'active.conversation.thinking.waiting')!;
+    expect(filler.enteredAt['active.conversation.thinking']).toBe(thinking.atMs);
+    expect(filler.enteredAt['active.conversation.thinking.fillerPlayed']).toBe(filler.atMs);
+  });
+});
+
+describe('the timeline is folded incrementally, agreeing with the result', () => {
+  it.each(scenarios)('%s: turns and tool calls match buildRunResult, batch by batch', async (file) => {
+    const { run } = await runWithSnapshots(file);
+    const fold = new TimelineFold();
+    // As pushes arrive: batches of seven, some repeated (a journal fetched mid-call overlaps pushes).
+    for (let i = 0; i < run.entries.length; i += 7) fold.apply(run.entries.slice(Math.max(0, i - 3), i + 7));
+    const turns = fold.items.filter((i) => i.kind === 'turn');
+    expect(turns.map((t) => ({ speaker: t.speaker, startMs: t.startMs, endMs: t.endMs, text: t.text, interrupted: t.interrupted })).sort((a, b) => a.startMs - b.startMs)).toEqual(
+      run.result.turns.map((t) => ({ speaker: t.speaker, startMs: t.startMs, endMs: t.endMs, text: t.text, interrupted: t.interrupted })),
+    );
+    const tools = fold.items.filter((i) => i.kind === 'tool');
+    expect(tools.map((t) => ({ tool: t.tool, startMs: t.startMs, endMs: t.endMs, outcome: t.outcome, status: t.status ?? undefined }))).toEqual(
+      run.result.toolCalls.map((c) => ({ tool: c.tool, startMs: c.startMs, endMs: c.endMs, outcome: c.outcome, status: c.status })),
+    );
+    expect(fold.handoff?.reason ?? null).toBe(run.result.handoff?.reason ?? null);
+    expect(fold.items.filter((i) => i.kind === 'filler')).toHaveLength(run.result.metrics.fillerPlays);
+    for (let i = 1; i < fold.items.length; i++) expect(fold.items[i].startMs).toBeGreaterThanOrEqual(fold.items[i - 1].startMs);
+  });
+
+  it('marks barge-ins, and control actions change the plan from their time on', async () => {
+    const { run } = await runWithSnapshots('barge-in.json');
+    const fold = new TimelineFold();
+    fold.apply(run.entries);
+    expect(fold.items.some((i) => i.kind === 'turn' && i.speaker === 'caller' && i.bargeIn)).toBe(true);
+    const seq = run.entries.at(-1)!.seq;
+    fold.apply([
+      { seq: seq + 1, atMs: 500, kind: 'input', event: { type: 'control.fault.set', fault: { target: 'asr', mode: 'garble' } } },
+      { seq: seq + 2, atMs: 600, kind: 'input', event: { type: 'control.policy.set', patch: { deadAirMs: 900 } } },
+      { seq: seq + 3, atMs: 700, kind: 'input', event: { type: 'control.fault.cleared', target: 'asr' } },
+    ]);
+    expect(fold.planAt(550)!.faults).toEqual([{ target: 'asr', mode: 'garble' }]);
+    expect(fold.planAt(650)!.policy.deadAirMs).toBe(900);
+    expect(fold.planAt(450)!.policy.deadAirMs).toBe(5000);
+    expect(fold.planAt(800)!.faults).toEqual([]);
+    expect(fold.items.filter((i) => i.kind === 'control').map((i) => (i as { text: string }).text)).toEqual(['fault set · asr: garble', 'policy · deadAirMs=900', 'fault cleared · asr']);
+  });
+
+  it('seeks by binary search', () => {
+    const items = [0, 10, 10, 20, 35].map((startMs) => ({ startMs, atMs: startMs }));
+    expect([-1, 0, 10, 15, 35, 99].map((t) => itemsUpTo(items, t))).toEqual([0, 1, 3, 3, 5, 5]);
+    expect([-1, 0, 15, 99].map((t) => lastAtOrBefore(items, t)?.atMs ?? null)).toEqual([null, 0, 10, 35]);
+  });
+});
+
+describe('the statechart layout', () => {
+  it('draws every state of the machine, children inside their parents, every transition as a routed arrow', async () => {
+    const layout = await layoutStatechart(graph);
+    expect(layout.states.map((s) => s.path).sort()).toEqual(graph.states.map((s) => s.path).sort());
+    const byPath = new Map(layout.states.map((s) => [s.path, s]));
+    for (const s of layout.states) {
+      if (!s.parent) continue;
+      const p = byPath.get(s.parent)!;
+      expect(s.x >= 0 && s.y >= 0 && s.x + s.width <= p.width + 0.01 && s.y + s.height <= p.height + 0.01, `${s.path} inside ${s.parent}`).toBe(true);
+    }
+    const pairs = new Set(graph.transitions.flatMap((t) => t.targets.map((x) => `${t.source}→${x}`)));
+    expect(new Set(layout.edges.map((e) => e.id))).toEqual(pairs);
+    for (const e of layout.edges) expect(e.points.length, e.id).toBeGreaterThanOrEqual(2);
+  });
+});
