@@ -46,9 +46,10 @@ const CONFIDENT_WORD = 0.5;
 /**
  * Whether a stretch of speech is a backchannel ("okay", "yeah", "uh-huh") rather than a turn.
  * Pure. Duration alone cannot tell: "yeah" and "no" last as long, and "no" is an answer. So:
- * speech over BACKCHANNEL_MAX_MS is a turn; so is speech in which the open-vocabulary recognizer
- * heard more than two words, or is confident of a word that is not an acknowledgement; otherwise
- * the closed-list choice (recognizeShortResponses) decides. Without the other side of the call,
+ * speech over BACKCHANNEL_MAX_MS is a turn, and so is speech in which the open-vocabulary
+ * recognizer heard more than two words; if all it heard is an acknowledgement, it is a
+ * backchannel; if it is confident of any other word, a turn; otherwise (it is unsure) the
+ * closed-list choice (recognizeShortResponses) decides. Without the other side of the call,
  * "yeah" after a question counts as a backchannel too; the engine knows whether the agent was
  * speaking and may decide otherwise.
  */
@@ -58,10 +59,12 @@ export function isBackchannel(
   shortResponse: string | null,
 ): boolean {
   if (durationMs > BACKCHANNEL_MAX_MS || open.words.length > 2) return false;
+  const acknowledgement = (words: string[]): boolean =>
+    words.length > 0 && (BACKCHANNELS.has(words.join(' ')) || words.every((w) => BACKCHANNELS.has(w)));
+  if (acknowledgement(open.words)) return true;
   const confidentContent = open.words.some((w, i) => open.wordConfidences[i] >= CONFIDENT_WORD && !BACKCHANNELS.has(w));
   if (confidentContent) return false;
-  if (shortResponse !== null) return BACKCHANNELS.has(shortResponse);
-  return open.words.length > 0 && open.words.every((w) => BACKCHANNELS.has(w));
+  return shortResponse !== null && BACKCHANNELS.has(shortResponse);
 }
 
 /**
