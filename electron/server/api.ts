@@ -37,25 +37,19 @@ export interface ApiOptions {
   recordingsDir: string;
 }
 
-/** How a recorded call becomes a call setup: the engine's audio entry points, when this build has them. */
-interface RecordingEntry {
-  hearRecording: (file: string, o: { endOfTurnSilenceMs: number }) => Promise<unknown>;
-  recordingSetup: (file: string, heard: unknown, o: Record<string, unknown>) => CallSetup;
-}
+type AudioCall = typeof import('../engine/audioCall.ts');
 
-/** Loads the audio entry points, or null while the audio pipeline is not part of this build. */
-async function loadRecordingEntry(): Promise<RecordingEntry | null> {
-  // A computed specifier: the module is the audio engineer's and may not exist in this build.
-  const specifier = '../engine/audioCall.ts';
+/**
+ * The engine's entry for recorded calls, loaded on first use: it brings the VAD and speech
+ * models, which a machine may lack (then recorded calls are unavailable, scenarios still run).
+ */
+async function loadAudioCall(): Promise<{ audio: AudioCall; reason: null } | { audio: null; reason: string }> {
   try {
-    const m = (await import(/* @vite-ignore */ specifier)) as Partial<RecordingEntry>;
-    return typeof m.hearRecording === 'function' && typeof m.recordingSetup === 'function' ? (m as RecordingEntry) : null;
-  } catch {
-    return null;
+    return { audio: await import('../engine/audioCall.ts'), reason: null };
+  } catch (err) {
+    return { audio: null, reason: `recorded calls cannot run here: ${(err as Error).message.split('\n')[0]}` };
   }
 }
-
-const audioMissing = 'recorded calls need the audio pipeline (electron/engine/audioCall.ts), which is not in this build yet; run a scenario instead';
 
 /**
  * The Node side of the contract in shared/ipc.ts: one handler per channel, over the session
@@ -100,13 +94,13 @@ export class CallsimApi {
 
   private readonly handlers: Handlers = {
     'app.info': async (): Promise<AppInfo> => {
-      const audio = await loadRecordingEntry();
+      const audio = await loadAudioCall();
       return {
         version: appVersion,
         policyDefaults: { ...policyDefaults },
         faultTargets: [...knownTools, 'agent', 'asr', 'tts'],
         faultModes: [...faultModes],
-        audio: { available: !!audio, reason: audio ? null : audioMissing },
+        audio: { available: !!audio.audio, reason: audio.reason },
         dbPath: this.o.store.file,
       };
     },
@@ -117,8 +111,8 @@ export class CallsimApi {
       let setup: CallSetup;
       if (r.source.kind === 'library' && r.source.file.endsWith('.wav')) {
         const file = libraryPath(this.o.recordingsDir, r.source.file);
-        const audio = await loadRecordingEntry();
-        if (!audio) throw new UnavailableError(audioMissing);
+        const { audio, reason } = await loadAudioCall();
+        if (!audio) throw new UnavailableError(reason);
         try {
           const heard = await audio.hearRecording(file, { endOfTurnSilenceMs: resolvePolicy(r.policy).endOfTurnSilenceMs });
           setup = audio.recordingSetup(file, heard, overrides);

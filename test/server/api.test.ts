@@ -133,6 +133,19 @@ describe('the contract served by CallsimApi', () => {
     expect(broken).toMatchObject({ ok: false, error: { code: 'bad_input', message: 'mine.json: $: unknown key "oops"' } });
   });
 
+  it('runs a recorded call of the library through detection and recognition, its audio drawn as a waveform', async () => {
+    const { api, store } = makeApi();
+    const info = await ok(api.handle('app.info', {}));
+    expect(info.audio).toEqual({ available: true, reason: null });
+    const { sessionId } = await ok(api.handle('call.start', { source: { kind: 'library', file: 'audio/backchannel-call.wav' }, pacing: 'virtual' }));
+    await until(() => api.live.list().length === 0, 60_000);
+    expect(store.get(sessionId)).toMatchObject({ source: 'recording:backchannel-call.wav', status: 'complete' });
+    const opened = await ok(api.handle('sessions.open', { sessionId }));
+    expect(opened.waveform.length).toBeGreaterThan(0);
+    expect(opened.journal.some((e: JournalEntry) => e.kind === 'input' && e.event.type === 'caller.audio')).toBe(false);
+    expect(opened.result.turns.filter((t: { speaker: string }) => t.speaker === 'caller').length).toBeGreaterThan(0);
+  }, 90_000);
+
   it('lists the library: every scenario with its faults and policy, every recorded call', async () => {
     const { api } = makeApi();
     const lib = await ok(api.handle('library.list', {}));
