@@ -1,6 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import fs from 'node:fs';
-import { InputError } from '../../shared/validate.ts';
+import { InputError, jsonPath, parseJsonWith } from '../../shared/validate.ts';
+import { z } from 'zod';
+import { modelSchema, toolEndpointSchema, type Scenario } from '../../shared/scenario.ts';
+import { byoConfigProblem } from '../world/model.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { defaultDbPath } from '../store/db.ts';
 import { runScenario, runSession } from '../engine/session.ts';
@@ -35,6 +38,7 @@ Common flags:
   --seed <n>         seed for every random draw
   --strict           mask PII in the stored transcript of this session
   --json             machine-readable output on stdout
+  --agent <file>     run: your own agent, {"model": {…}, "tools": {…}} (SPEC §2, bring your own agent)
 
 Exit codes: 0 done, 1 an expect failed or a replay diverged, 2 bad input, 3 internal error.`;
 
@@ -110,7 +114,7 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
 }
 
 async function cmdRun(args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parse(args, { realtime: { type: 'boolean' }, channel: { type: 'string' } });
+  const { values, positionals } = parse(args, { realtime: { type: 'boolean' }, channel: { type: 'string' }, agent: { type: 'string' } });
   if (values.help) return (out.stdout(`${usage}\n`), exitCode.done);
   if (positionals.length !== 1) throw new InputError('callsim run', 'arguments', 'give exactly one scenario .json or call .wav');
   const file = positionals[0];
@@ -118,8 +122,9 @@ async function cmdRun(args: string[], out: Out): Promise<number> {
   const policy = values.policy ? readPolicy(values.policy) : undefined;
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
+  const agent = readAgentFile(values.agent, /\.wav$/i.test(file) || !!values.channel);
   if (/\.wav$/i.test(file) || values.channel) return cmdRunRecording(file, values, { policy, faults, seed }, out);
-  const scenario = readScenario(file);
+  const scenario = withAgent(readScenario(file), agent, file);
   const store = new SessionStore(defaultDbPath(values.db));
   try {
     const run = await runScenario(scenario, { store }, { policy, faults, seed, strict: values.strict || undefined, pacing: values.realtime ? 'realtime' : 'virtual' });
@@ -408,4 +413,31 @@ async function liveCall(
     process.off('SIGINT', onSigint);
     store.close();
   }
+}
+
+/** `run --agent agent.json`: the user's own model and tool backends (SPEC §2, bring your own agent). */
+const agentFileSchema = z
+  .object({ model: modelSchema.optional(), tools: z.record(z.string(), toolEndpointSchema).optional() })
+  .strict()
+  .refine((a) => a.model !== undefined || a.tools !== undefined, { message: 'give "model", "tools" or both' });
+type AgentFile = z.infer<typeof agentFileSchema>;
+
+/** Reads and checks an --agent file (strict schema, API-safe tool names, the key's variable set). */
+function readAgentFile(agentFile: string | undefined, recording: boolean): AgentFile | undefined {
+  if (agentFile === undefined) return undefined;
+  if (recording) throw new InputError('callsim run', '--agent', 'takes a scenario file; a recorded call runs the simulated agent');
+  const agent = parseJsonWith(readText(agentFile), agentFile, agentFileSchema);
+  const problem = byoConfigProblem(agent);
+  if (problem) throw new InputError(agentFile, jsonPath(problem.path), problem.problem);
+  return agent;
+}
+
+/** The scenario with the --agent file's model and tools in place (they win over the scenario's); the result is checked as a whole. */
+function withAgent(scenario: Scenario, agent: AgentFile | undefined, file: string): Scenario {
+  const merged: Scenario = agent
+    ? { ...scenario, agent: { ...scenario.agent, ...(agent.model ? { model: agent.model } : {}) }, ...(agent.tools ? { tools: { ...scenario.tools, ...agent.tools } } : {}) }
+    : scenario;
+  const problem = byoConfigProblem({ model: merged.agent?.model, tools: merged.tools });
+  if (problem) throw new InputError(file, jsonPath(problem.path[0] === 'model' ? ['agent', ...problem.path] : problem.path), problem.problem);
+  return merged;
 }

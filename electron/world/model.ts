@@ -99,7 +99,7 @@ function toolSpec(tool: string): ToolSpec {
 
 /**
  * What is wrong with a bring-your-own-agent configuration, or null: tool names the API cannot
- * carry or that clash once mapped, an API key variable that is not set. The answer names the
+ * carry or that clash once mapped, an API key or header variable that is not set. The answer names the
  * JSON path of the problem (for an InputError). Pure apart from reading `env`.
  */
 export function byoConfigProblem(cfg: { model?: ModelConfig; tools?: ToolEndpoints }, env: NodeJS.ProcessEnv = process.env): { path: (string | number)[]; problem: string } | null {
@@ -114,6 +114,10 @@ export function byoConfigProblem(cfg: { model?: ModelConfig; tools?: ToolEndpoin
   }
   const keyEnv = cfg.model?.apiKeyEnv;
   if (keyEnv && !env[keyEnv]) return { path: ['model', 'apiKeyEnv'], problem: `the environment variable ${keyEnv} is not set` };
+  for (const [tool, endpoint] of Object.entries(cfg.tools ?? {}))
+    for (const [header, value] of Object.entries(endpoint.headers ?? {}))
+      for (const m of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g))
+        if (env[m[1]] === undefined) return { path: ['tools', tool, 'headers', header], problem: `the environment variable ${m[1]} is not set` };
   return null;
 }
 
