@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { InputError } from '../../shared/validate.ts';
 import { defaultDbPath } from '../store/db.ts';
 import { startServer, type RunningServer } from './server.ts';
-import { buildRenderer, defaultRendererDir, rendererIsStale } from './static.ts';
+import { defaultRendererDir } from './static.ts';
+import { buildRenderer, rendererIsStale } from './uiBuild.ts';
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 
