@@ -66,6 +66,22 @@ describe('bring your own agent: the same handoffs as the simulated agent', () =>
     replayStored(byo);
   });
 
+  it("tools alone: the simulated agent calls the user's HTTP backend for the listed tool; the others stay simulated", async () => {
+    const crm = await toolServer({ '/balance': () => ({ status: 500, body: '{"error":"db down"}' }) });
+    const r = await runScenario(scenario({ seed: 42, caller: balanceCall, tools: { 'crm.getAccountBalance': { url: `${crm.url}/balance` } } }), { store });
+    await crm.close();
+    expect(r.error).toBeNull();
+    expect(r.result.toolCalls.map((c) => `${c.tool} ${c.outcome} ${c.status}`)).toEqual([
+      'crm.lookupCustomer ok 200', // simulated
+      'crm.getAccountBalance error 500',
+      'crm.getAccountBalance error 500',
+      'crm.getAccountBalance error 500',
+    ]);
+    expect(crm.requests.map((q) => q.body)).toEqual(Array(3).fill({ customerId: r.result.handoff!.packet.customer.customerId }));
+    expect(r.result.handoff).toMatchObject({ reason: 'backend_failure', priority: 'high' });
+    replayStored(r);
+  });
+
   it('loop: the model keeps calling one tool → fallback script, then tool_loop', async () => {
     const chat = await chatServer(alwaysCall('orders_getShippingStatus', { orderId: 'A123' }));
     const orders = await toolServer({ '/status': () => ({ body: '{"orderId":"A123","status":"in_transit"}' }) });
@@ -169,6 +185,22 @@ describe('bring your own agent: the same handoffs as the simulated agent', () =>
     // the third model answer gets 5 s added: past the 2 s thinking budget
     expect(byo.result.handoff).toMatchObject({ reason: 'latency_timeout' });
     replayStored(byo);
+  });
+});
+
+describe('control-panel faults', () => {
+  it('a fault set live (journaled) corrupts the real backend\'s answer, and the session still replays', async () => {
+    const chat = await chatServer(alwaysCall('crm_lookupCustomer', {}));
+    const crm = await toolServer({ '/lookup': () => ({ body: '{"customerId":"C-9","name":"Ana Lima","tier":"gold"}' }) });
+    const s = scenario({ seed: 42, caller: balanceCall, agent: { model: { baseUrl: chat.url, name: 'scripted' } }, tools: { 'crm.lookupCustomer': { url: `${crm.url}/lookup` } } });
+    const r = await runScenario(s, { store }, { onStart: (runner) => runner.control({ type: 'fault.set', fault: { target: 'crm.lookupCustomer', mode: 'malformed' } }) });
+    await Promise.all([chat.close(), crm.close()]);
+    expect(r.error).toBeNull();
+    expect(r.entries.some((e) => e.kind === 'input' && e.event.type === 'control.fault.set')).toBe(true);
+    expect(crm.requests.length).toBe(3); // the backend answered 200 each time; the live fault replaced the body
+    expect(r.result.toolCalls.map((c) => c.outcome)).toEqual(['malformed', 'malformed', 'malformed']);
+    expect(r.result.handoff).toMatchObject({ reason: 'backend_failure' });
+    replayStored(r);
   });
 });
 
