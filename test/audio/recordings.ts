@@ -33,19 +33,4 @@ export const wavPath = (name: string): string => join(RECORDINGS_DIR, `${name}.w
 export const START_TOLERANCE_MS = 200;
 export const END_TOLERANCE_MS = 300;
 
-/** Word error rate of a hypothesis against a reference, by word-level edit distance. */
-export function wordErrors(reference: string[], hypothesis: string[]): number {
-  let previous = Array.from({ length: hypothesis.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= reference.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= hypothesis.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (reference[i - 1] === hypothesis[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[hypothesis.length];
-}
-
-/** Lower-case words, with the transcripts' spelled-out titles as the recognizer's dictionary spells them. */
-export const words = (text: string): string[] =>
-  text.toLowerCase().replace(/\bmister\b/g, 'mr').split(/\s+/).filter(Boolean);
+export { wordErrors, words } from '../../electron/audio/measure-recordings.ts';
