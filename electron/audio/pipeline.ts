@@ -85,10 +85,10 @@ export async function analyzeRecording(path: string, opts: AnalyzeOptions = {}):
  * recognizer run each (the model loads once). Effects: runs pocketsphinx.
  */
 export async function hearSegments(samples: Float32Array, speech: { startMs: number; endMs: number }[]): Promise<AnalyzedSegment[]> {
-  const recognized = await recognizeSegments(samples, speech);
   const short = speech.filter((s) => s.endMs - s.startMs <= BACKCHANNEL_MAX_MS);
-  const shortResponses = new Map<{ startMs: number; endMs: number }, string>();
-  (await recognizeShortResponses(samples, short)).forEach((response, i) => shortResponses.set(short[i], response));
+  // Two independent recognizer runs (open vocabulary; closed list for the short segments).
+  const [recognized, shortTexts] = await Promise.all([recognizeSegments(samples, speech), recognizeShortResponses(samples, short)]);
+  const shortResponses = new Map(short.map((segment, i) => [segment, shortTexts[i]]));
   return speech.map((segment, i) => {
     const open = recognized[i];
     const shortResponse = shortResponses.get(segment) ?? null;

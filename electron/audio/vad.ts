@@ -53,6 +53,7 @@ export class SileroVad {
   private state = new Float32Array(STATE_SIZE);
   private readonly input = new Float32Array(CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
   private readonly sampleRate = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
+  private busy = false;
 
   private constructor(session: ort.InferenceSession) {
     this.session = session;
@@ -63,20 +64,29 @@ export class SileroVad {
     return new SileroVad(await loadSession());
   }
 
-  /** Runs the model on the next 512 samples (16 kHz) of the stream and returns the probability that they hold speech. */
+  /**
+   * Runs the model on the next 512 samples (16 kHz) of the stream and returns the probability
+   * that they hold speech. Await each call before the next: the frames of a stream are a sequence.
+   */
   async process(frame512: Float32Array): Promise<number> {
     if (frame512.length !== VAD_FRAME_SAMPLES) {
       throw new Error(`SileroVad.process: expected ${VAD_FRAME_SAMPLES} samples, got ${frame512.length}`);
     }
-    this.input.set(frame512, CONTEXT_SAMPLES);
-    const results = await this.session.run({
-      input: new ort.Tensor('float32', this.input, [1, this.input.length]),
-      state: new ort.Tensor('float32', this.state, [2, 1, 128]),
-      sr: this.sampleRate,
-    });
-    this.state = new Float32Array(results.stateN.data as Float32Array);
-    this.input.copyWithin(0, VAD_FRAME_SAMPLES); // the last 64 samples become the next context
-    return (results.output.data as Float32Array)[0];
+    if (this.busy) throw new Error('SileroVad.process: called again before the previous frame was done');
+    this.busy = true;
+    try {
+      this.input.set(frame512, CONTEXT_SAMPLES);
+      const results = await this.session.run({
+        input: new ort.Tensor('float32', this.input, [1, this.input.length]),
+        state: new ort.Tensor('float32', this.state, [2, 1, 128]),
+        sr: this.sampleRate,
+      });
+      this.state = new Float32Array(results.stateN.data as Float32Array);
+      this.input.copyWithin(0, VAD_FRAME_SAMPLES); // the last 64 samples become the next context
+      return (results.output.data as Float32Array)[0];
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** Forgets the stream: the next frame is treated as the start of new audio. */

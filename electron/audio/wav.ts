@@ -247,6 +247,7 @@ export function readWavFile(path: string, opts: DecodeWavOptions = {}): DecodedW
     if (code === 'ENOENT') throw new AudioInputError(path, 'no such file');
     if (code === 'EISDIR') throw new AudioInputError(path, 'is a directory, not a WAV file');
     if (code === 'EACCES' || code === 'EPERM') throw new AudioInputError(path, 'permission denied');
+    if (code === 'ERR_FS_FILE_TOO_LARGE') throw new AudioInputError(path, 'is too large to read (over 2 GiB)');
     throw new AudioInputError(path, `cannot be read (${code ?? (err as Error).message})`);
   }
   return decodeWav(bytes, path, opts);

@@ -79,3 +79,12 @@ describe('detectSpeechSegments on the sample calls', () => {
     expect(merged.length).toBeLessThan(loadTruth('backchannel-call').segments.length);
   });
 });
+
+describe('SileroVad misuse', () => {
+  it('refuses a second frame while the first is still being scored (frames are a sequence)', async () => {
+    const vad = await SileroVad.load();
+    const first = vad.process(new Float32Array(VAD_FRAME_SAMPLES));
+    await expect(vad.process(new Float32Array(VAD_FRAME_SAMPLES))).rejects.toThrow(/called again before the previous frame was done/);
+    expect(await first).toBeLessThan(0.5);
+  });
+});
