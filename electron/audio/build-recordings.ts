@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resample } from './resample.ts';
 import { synthesize } from './tts.ts';
-import { encodeWav16, readWavFile } from './wav.ts';
+import { encodeWav16, encodeWav16Channels, readWavFile } from './wav.ts';
 
 const DATA = '/usr/share/pocketsphinx/test/data';
 const RATE = 16_000;
@@ -213,26 +213,6 @@ function place(steps: Step[], tailMs: number, seed: number): Placed {
   return { samples, segments };
 }
 
-/** Interleaves two mono channels into a 16-bit stereo WAV. */
-function encodeStereoWav16(left: Float32Array, right: Float32Array, sampleRate: number): Uint8Array {
-  const frames = Math.max(left.length, right.length);
-  const bytes = new Uint8Array(44 + frames * 4);
-  const view = new DataView(bytes.buffer);
-  const header = encodeWav16(new Float32Array(0), sampleRate);
-  bytes.set(header.subarray(0, 44));
-  view.setUint32(4, 36 + frames * 4, true);
-  view.setUint16(22, 2, true);
-  view.setUint32(28, sampleRate * 4, true);
-  view.setUint16(32, 4, true);
-  view.setUint32(40, frames * 4, true);
-  const pcm = (x: number): number => Math.round(Math.max(-1, Math.min(1, x)) * 32767);
-  for (let i = 0; i < frames; i++) {
-    view.setInt16(44 + i * 4, pcm(left[i] ?? 0), true);
-    view.setInt16(46 + i * 4, pcm(right[i] ?? 0), true);
-  }
-  return bytes;
-}
-
 function writeCall(outDir: string, name: string, wav: Uint8Array, truth: Truth): void {
   writeFileSync(join(outDir, `${name}.wav`), wav);
   writeFileSync(join(outDir, `${name}.truth.json`), JSON.stringify(truth, null, 2) + '\n');
@@ -327,7 +307,7 @@ async function main(): Promise<void> {
       const next = caller.segments[i];
       if (next && agentSegments[i].endMs > next.startMs) throw new Error(`agent line ${i} overlaps the caller`);
     }
-    writeCall(outDir, 'dual-channel-call', encodeStereoWav16(caller.samples, scaleToRms(agentSamples, rms(caller.samples)), RATE), {
+    writeCall(outDir, 'dual-channel-call', encodeWav16Channels([caller.samples, scaleToRms(agentSamples, rms(caller.samples))], RATE), {
       description: 'Dual-channel call recording, 16 kHz stereo: left = caller (LibriVox reader, public domain), right = agent (flite slt)',
       sampleRate: RATE,
       channels: 2,

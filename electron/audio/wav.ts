@@ -258,7 +258,18 @@ export function readWavFile(path: string, opts: DecodeWavOptions = {}): DecodedW
  * [-1, 1]; used to write synthesized calls and test fixtures.
  */
 export function encodeWav16(samples: Float32Array, sampleRate: number): Uint8Array {
-  const dataSize = samples.length * 2;
+  return encodeWav16Channels([samples], sampleRate);
+}
+
+/**
+ * Encodes one float array per channel (e.g. [left, right]) as an interleaved 16-bit PCM WAV file
+ * in memory; a shorter channel is padded with silence. Pure. Samples are clipped to [-1, 1].
+ */
+export function encodeWav16Channels(channels: Float32Array[], sampleRate: number): Uint8Array {
+  if (channels.length < 1 || channels.length > MAX_CHANNELS) throw new Error(`encodeWav16Channels: ${channels.length} channels`);
+  const frames = Math.max(...channels.map((c) => c.length));
+  const blockAlign = channels.length * 2;
+  const dataSize = frames * blockAlign;
   const bytes = new Uint8Array(44 + dataSize);
   const view = new DataView(bytes.buffer);
   const ascii = (at: number, s: string): void => {
@@ -270,16 +281,18 @@ export function encodeWav16(samples: Float32Array, sampleRate: number): Uint8Arr
   ascii(12, 'fmt ');
   view.setUint32(16, 16, true);
   view.setUint16(20, FORMAT_PCM, true);
-  view.setUint16(22, 1, true);
+  view.setUint16(22, channels.length, true);
   view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * 2, true);
-  view.setUint16(32, 2, true);
+  view.setUint32(28, sampleRate * blockAlign, true);
+  view.setUint16(32, blockAlign, true);
   view.setUint16(34, 16, true);
   ascii(36, 'data');
   view.setUint32(40, dataSize, true);
-  for (let i = 0; i < samples.length; i++) {
-    const x = Math.max(-1, Math.min(1, samples[i]));
-    view.setInt16(44 + i * 2, Math.round(x < 0 ? x * 32768 : x * 32767), true);
-  }
+  channels.forEach((samples, c) => {
+    for (let i = 0; i < samples.length; i++) {
+      const x = Math.max(-1, Math.min(1, samples[i]));
+      view.setInt16(44 + i * blockAlign + c * 2, Math.round(x < 0 ? x * 32768 : x * 32767), true);
+    }
+  });
   return bytes;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AudioInputError, decodeWav, encodeWav16, readWavFile } from '../../electron/audio/wav.ts';
+import { AudioInputError, decodeWav, encodeWav16, encodeWav16Channels, readWavFile } from '../../electron/audio/wav.ts';
 import { buildWav, dataChunk, fmtChunk, riff, sineFrames, type Encoding } from './wavBuilder.ts';
 
 const FILE = 'call.wav';
@@ -275,5 +275,14 @@ describe('encodeWav16', () => {
     expect(wav.sampleRate).toBe(22050);
     const expected = [0, 0.5, -0.5, 1, -1, 1, -1];
     wav.samples.forEach((x, i) => expect(x).toBeCloseTo(expected[i], 4));
+  });
+});
+
+describe('encodeWav16Channels', () => {
+  it('interleaves channels, padding a shorter one with silence', () => {
+    const bytes = encodeWav16Channels([new Float32Array([0.5, 0.25]), new Float32Array([-0.5])], 8000);
+    expect(decodeWav(bytes, FILE).channels).toBe(2);
+    expect([...decodeWav(bytes, FILE, { channel: 'left' }).samples].map((x) => +x.toFixed(4))).toEqual([0.5, 0.25]);
+    expect([...decodeWav(bytes, FILE, { channel: 'right' }).samples]).toEqual([-0.5, 0]);
   });
 });
