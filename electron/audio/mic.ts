@@ -5,10 +5,11 @@
 import { createRequire } from 'node:module';
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { to16kMono } from './resample.ts';
+import { TARGET_RATE, to16kMono } from './resample.ts';
 import { readWavFile, type ChannelChoice } from './wav.ts';
 
-export const SOURCE_SAMPLE_RATE = 16_000;
+/** Every source emits 16 kHz mono, what VAD and ASR take. */
+export const SOURCE_SAMPLE_RATE = TARGET_RATE;
 /** 512 samples: one VAD frame. */
 const DEFAULT_CHUNK_SAMPLES = 512;
 
