@@ -210,7 +210,11 @@ export const callMachine = setup({
     collectTranscript: assign({
       callerText: ({ context, event }) => `${context.callerText} ${(event as Ev<'asr.result'>).text}`.trim(),
     }),
-    addTokens: assign({ tokens: ({ context, event }) => context.tokens + (event as Ev<'agent.response'>).tokens }),
+    /** Counts the response's tokens; an answer from the model closes its breaker count (failures are counted in a row). */
+    addTokens: assign({
+      tokens: ({ context, event }) => context.tokens + (event as Ev<'agent.response'>).tokens,
+      consecutiveFailures: ({ context }) => (context.consecutiveFailures['agent'] ? { ...context.consecutiveFailures, agent: 0 } : context.consecutiveFailures),
+    }),
     startToolCall: assign(({ context, event }) => {
       const r = (event as Ev<'agent.response'>).response as Extract<AgentResponse, { kind: 'tool' }>;
       const count = context.sameTool.tool === r.tool ? context.sameTool.count + 1 : 1;

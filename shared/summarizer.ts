@@ -64,6 +64,9 @@ export function buildHandoffPacket(entries: readonly JournalEntry[]): HandoffPac
   let frustration = initialFrustration;
   let failures = 0;
   let intent: CallerIntent = 'unknown';
+  /** The model's failures in a row, and the last one's reason. */
+  let modelFailures = 0;
+  let lastModelError = '';
 
   for (const e of before) {
     if (e.kind === 'command') {
@@ -90,6 +93,12 @@ export function buildHandoffPacket(entries: readonly JournalEntry[]): HandoffPac
           if (typeof d.tier === 'string') customer.tier = d.tier;
         }
       }
+      if (ev.type === 'agent.failed') {
+        count('agent', 'error');
+        modelFailures++;
+        lastModelError = ev.error;
+      }
+      if (ev.type === 'agent.response') modelFailures = 0;
       if (ev.type === 'asr.result') {
         const masked = maskPii(ev.text);
         utterances.push(masked);
@@ -103,6 +112,8 @@ export function buildHandoffPacket(entries: readonly JournalEntry[]): HandoffPac
   const { reason, priority } = start.command;
   const toolsAttempted = [...attempts.values()];
   const openQuestions = [reasonQuestion[reason]];
+  if (reason === 'backend_failure' && modelFailures > 0)
+    openQuestions.push(`The agent's model failed ${modelFailures} time${modelFailures > 1 ? 's' : ''} in a row (last: ${lastModelError}): check the model server.`);
   const answered = toolsAttempted.some((a) => a.outcome === 'ok' && a.tool !== 'crm.lookupCustomer');
   if (intentQuestion[intent] && (!answered || intent === 'escalate')) openQuestions.push(intentQuestion[intent]!);
   if (!customer.customerId) openQuestions.push('The caller has not been identified.');

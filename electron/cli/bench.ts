@@ -15,7 +15,7 @@ import { runSuite } from '../engine/redteam.ts';
 import { SessionStore } from '../store/sessions.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-type Row = { name: string; value: string; goal: string; ok: boolean | null };
+export type Row = { name: string; value: string; goal: string; ok: boolean | null };
 
 /** Best (minimum) wall time of `fn` over `reps` runs, in ms: the least disturbed by a noisy machine. */
 async function best(reps: number, fn: () => unknown | Promise<unknown>): Promise<number> {

@@ -1,10 +1,11 @@
 import type { RunResult } from '../../shared/result.ts';
+import type { JournalEntry } from '../../shared/events.ts';
 import type { ExpectationFailure } from '../../shared/expect.ts';
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(2).padStart(6)}s`;
 
 /** The short human summary `callsim run` prints without --json. Pure. */
-export function formatRunSummary(name: string, r: RunResult, failures: ExpectationFailure[] | null): string {
+export function formatRunSummary(name: string, r: RunResult, failures: ExpectationFailure[] | null, entries: readonly JournalEntry[] = []): string {
   const lines: string[] = [];
   const h = r.handoff;
   lines.push(
@@ -16,6 +17,8 @@ export function formatRunSummary(name: string, r: RunResult, failures: Expectati
     rows.push({ at: t.startMs, order: 1, text: `${t.speaker.padEnd(6)} ${t.text === null ? '(unrecognised)' : JSON.stringify(t.text)}${t.interrupted ? '  [interrupted]' : ''}` });
   for (const c of r.toolCalls)
     rows.push({ at: c.startMs, order: 2, text: `tool   ${c.tool} → ${c.outcome}${c.status !== undefined ? ` ${c.status}` : ''} (${c.endMs - c.startMs} ms)` });
+  // model failures are inputs, not turns: show them so a reader sees why the breaker opened
+  for (const e of entries) if (e.kind === 'input' && e.event.type === 'agent.failed') rows.push({ at: e.atMs, order: 2, text: `model  failed: ${e.event.error}` });
   let prevConv = '';
   for (const t of r.transitions) {
     const conv = t.state.replace(/^active\.conversation\./, '').replace(/^active\.callerMonitor\./, 'caller:');

@@ -91,7 +91,7 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         return await cmdMic(rest, out);
       case 'bench': {
         const { runBench } = await import('./bench.ts');
-        await runBench(out.stdout);
+        await runBench(out.stdout, [{ name: 'audio pipeline', load: async () => (await import('./benchAudio.ts')).audioBench }]);
         return exitCode.done;
       }
       case undefined:
@@ -130,7 +130,7 @@ async function cmdRun(args: string[], out: Out): Promise<number> {
     const run = await runScenario(scenario, { store }, { policy, faults, seed, strict: values.strict || undefined, pacing: values.realtime ? 'realtime' : 'virtual' });
     if (run.error) out.stderr(`callsim: ${file}: the call failed: ${run.error.message}\n`);
     if (values.json) out.stdout(`${JSON.stringify(run.result)}\n`);
-    else out.stdout(`${formatRunSummary(scenario.name, run.result, scenario.expect ? run.failures : null)}\n`);
+    else out.stdout(`${formatRunSummary(scenario.name, run.result, scenario.expect ? run.failures : null, run.entries)}\n`);
     if (run.failures.length) {
       for (const f of run.failures) out.stderr(`callsim: ${file}: expect.${f.key}: expected ${f.expected}, got ${f.actual}\n`);
       return exitCode.expectFailed;
@@ -160,7 +160,7 @@ function cmdSessions(args: string[], out: Out): number {
         const s = store.resolve(need(id, 'show'));
         const result = store.result(s.sessionId);
         if (values.json) out.stdout(`${JSON.stringify(result)}\n`);
-        else out.stdout(`${formatRunSummary(s.source, result, null)}\n  status: ${s.status}, ${s.events} journal events${s.parentId ? `, ${s.relation} of ${s.parentId}` : ''}\n`);
+        else out.stdout(`${formatRunSummary(s.source, result, null, store.journal(s.sessionId))}\n  status: ${s.status}, ${s.events} journal events${s.parentId ? `, ${s.relation} of ${s.parentId}` : ''}\n`);
         return exitCode.done;
       }
       case 'export': {

@@ -4,6 +4,9 @@ import { classifyIntent, type CallerIntent } from '../../shared/intent.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { WorldContext, WorldPart } from './world.ts';
 
+/** How long a model endpoint takes to fail when a fault replaces its answer (a fast HTTP error). */
+export const faultedAnswerMs = 150;
+
 /** One decision of an agent brain, with what it cost. */
 export type AgentDecision =
   | { ok: true; response: AgentResponse; tokens: number; latencyMs: number }
@@ -154,7 +157,7 @@ export class AgentPart implements WorldPart {
     if (f?.mode === 'timeout') return; // never answers: the thinking budget decides
     if (f && f.mode !== 'malformed') {
       // the fault replaces the answer: the model is not asked
-      this.pending = ctx.scheduler.after(effect.addedLatencyMs, () => {
+      this.pending = ctx.scheduler.after(faultedAnswerMs + effect.addedLatencyMs, () => {
         this.pending = null;
         ctx.deliver({ type: 'agent.failed', error: f.mode === 'error' ? `model HTTP ${f.status}` : `model answered ${f.mode}`, tokens: 0 });
       });

@@ -149,7 +149,11 @@ describe('bring your own agent: the same handoffs as the simulated agent', () =>
     expect(byo.result.metrics.tokens).toBe(80);
     const packet = byo.result.handoff!.packet;
     expect(packet.openQuestions[0]).toBe('A backend kept failing: check its status before retrying.');
-    expect(packet.toolsAttempted).toEqual([]); // the model is not a tool: see the report on issue 7
+    // the human sees that the model, not a tool, failed
+    expect(packet.toolsAttempted).toEqual([{ tool: 'agent', outcome: 'error', count: 3 }]);
+    expect(packet.openQuestions[1]).toBe(
+      'The agent\'s model failed 3 times in a row (last: the model\'s arguments for crm.getAccountBalance are not JSON: "{\\"customerId\\": 12"): check the model server.',
+    );
 
     const sim = await runSimulated({ caller: balanceCall, faults: [{ target: 'agent', mode: 'malformed' }] });
     expect(conversationStates(byo)).toEqual(conversationStates(sim));

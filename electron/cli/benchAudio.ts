@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { hearSegments } from '../audio/pipeline.ts';
+import { to16kMono } from '../audio/resample.ts';
+import { detectSpeechSegments, SileroVad, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
+import { readWavFile } from '../audio/wav.ts';
+import type { ExtraBench } from './bench.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** Word error rate between a reference and a hypothesis (Levenshtein over words). Pure. */
+export function wordErrors(reference: string, hypothesis: string): { errors: number; words: number } {
+  const norm = (s: string) => s.toLowerCase().replace(/[^a-z' ]+/g, ' ').split(/\s+/).filter(Boolean);
+  const r = norm(reference);
+  const h = norm(hypothesis);
+  let prev = Array.from({ length: h.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= r.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= h.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r[i - 1] === h[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return { errors: prev[h.length], words: r.length };
+}
+
+type Truth = { segments: { startMs: number; endMs: number; text: string; backchannel?: boolean }[]; channel?: 'left' | 'right' };
+
+/**
+ * The audio pipeline on the sample calls: boundary error of detected turns against the truth,
+ * recognition word error rate, and speed as a multiple of real time on one core, next to a
+ * bare pass of the VAD model over the same audio.
+ */
+export const audioBench: ExtraBench = async (rows) => {
+  const dir = path.join(root, 'recordings/audio');
+  const calls = fs.readdirSync(dir).filter((f) => f.endsWith('.truth.json'));
+  const startErr: number[] = [];
+  const endErr: number[] = [];
+  let errors = 0;
+  let words = 0;
+  let audioMs = 0;
+  let pipelineMs = 0;
+  let bareMs = 0;
+  for (const t of calls) {
+    const truth = JSON.parse(fs.readFileSync(path.join(dir, t), 'utf8')) as Truth;
+    const wav = readWavFile(path.join(dir, t.replace('.truth.json', '.wav')), { channel: truth.channel });
+    const samples = await to16kMono(wav);
+    audioMs += wav.durationMs;
+
+    const vad = await SileroVad.load();
+    const b0 = performance.now();
+    for (let at = 0; at + VAD_FRAME_SAMPLES <= samples.length; at += VAD_FRAME_SAMPLES) await vad.process(samples.subarray(at, at + VAD_FRAME_SAMPLES));
+    bareMs += performance.now() - b0;
+
+    const p0 = performance.now();
+    const speech = await detectSpeechSegments(samples);
+    const heard = await hearSegments(samples, speech);
+    pipelineMs += performance.now() - p0;
+
+    for (const seg of truth.segments) {
+      const match = heard.find((h) => h.startMs < seg.endMs && h.endMs > seg.startMs);
+      if (!match) continue;
+      startErr.push(Math.abs(match.startMs - seg.startMs));
+      endErr.push(Math.abs(match.endMs - seg.endMs));
+      if (!seg.backchannel) {
+        const e = wordErrors(seg.text, match.text);
+        errors += e.errors;
+        words += e.words;
+      }
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  rows.push({ name: `VAD turn boundaries on ${calls.length} sample calls (${startErr.length} turns)`, value: `start mean ${mean(startErr).toFixed(0)} / worst ${Math.max(...startErr).toFixed(0)} ms, end mean ${mean(endErr).toFixed(0)} / worst ${Math.max(...endErr).toFixed(0)} ms`, goal: '≤ 200/300', ok: Math.max(...startErr) <= 200 && Math.max(...endErr) <= 300 });
+  rows.push({ name: 'ASR word error rate (pocketsphinx 0.8, en-us)', value: `${((100 * errors) / Math.max(1, words)).toFixed(1)} % of ${words} words`, goal: '', ok: null });
+  const rt = audioMs / pipelineMs;
+  rows.push({ name: 'audio pipeline (VAD + ASR) vs real time, one core; bare VAD pass', value: `${rt.toFixed(1)}× (${(pipelineMs / 1000).toFixed(2)} s for ${(audioMs / 1000).toFixed(0)} s); bare model ${(audioMs / bareMs).toFixed(0)}×`, goal: '≥ 5×', ok: rt >= 5 });
+};
