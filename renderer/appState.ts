@@ -70,6 +70,9 @@ function drain(): void {
       if (!b.started) void attach(m);
     }
     m.applyBatch(b, now);
+    // A call started anywhere (another window, the API) is followed unless one is running here.
+    const live = app.get().liveId;
+    if (b.started && live !== b.sessionId && (!live || !models.get(live)?.running)) app.set({ liveId: b.sessionId });
   }
   if (batches.length) app.set((s) => ({ tick: s.tick + 1 }));
 }

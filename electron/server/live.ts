@@ -9,6 +9,8 @@ import { viewJournal } from './view.ts';
 
 /** How often pushes leave, at most: one batch per animation frame at 60 Hz. */
 export const pushIntervalMs = 16;
+/** A realtime call's clock reaches the UI at least this often, so its timers count down between events. */
+export const heartbeatMs = 250;
 
 interface Pending {
   entries: JournalEntry[];
@@ -43,6 +45,8 @@ export class LiveCalls {
   private readonly running = new Map<string, Running>();
   private readonly pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
+  /** While a realtime call runs: its clock goes out at least this often, even when nothing happens. */
+  private heartbeat: NodeJS.Timeout | null = null;
   private inspectionSeq = 0;
   /** Wall time (epoch ms) each transition entry was journaled, by session and seq: for the latency benchmark. */
   readonly transitionWallTimes = new Map<string, Map<number, number>>();
@@ -70,6 +74,7 @@ export class LiveCalls {
         onStart: (runner, id) => {
           sessionId = id;
           this.running.set(id, { runner, source: describeSource(setup.source), pacing: o.pacing, done: Promise.resolve() });
+          if (o.pacing === 'realtime') this.startHeartbeat();
           this.queue(id).started = { source: describeSource(setup.source), pacing: o.pacing, policy: setup.policy };
           for (const e of early.splice(0)) this.onInspect(id, e);
         },
@@ -81,11 +86,13 @@ export class LiveCalls {
           this.queue(r.sessionId).ended = { result: r.result, error: r.error?.message ?? null };
           this.running.delete(r.sessionId);
           this.schedule();
+          this.stopHeartbeatIfIdle();
         },
         (err: Error) => {
           if (sessionId) {
             this.running.delete(sessionId);
             this.schedule();
+            this.stopHeartbeatIfIdle();
           } else reject(err);
         },
       );
@@ -125,6 +132,19 @@ export class LiveCalls {
     this.flush();
   }
 
+  private startHeartbeat(): void {
+    this.heartbeat ??= setInterval(() => {
+      for (const [id, r] of this.running) if (r.pacing === 'realtime') this.queue(id);
+    }, heartbeatMs);
+  }
+
+  private stopHeartbeatIfIdle(): void {
+    if (this.heartbeat && ![...this.running.values()].some((r) => r.pacing === 'realtime')) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
   private queue(sessionId: string): Pending {
     let p = this.pending.get(sessionId);
     if (!p) {
@@ -157,8 +177,14 @@ export class LiveCalls {
     if (ev.type === '@xstate.snapshot') p.snapshotAt = p.inspection.length - 1;
   }
 
+  private lastFlush = 0;
+
+  /** At most one flush per interval: at once if the last was long enough ago, else when it ends. */
   private schedule(): void {
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), pushIntervalMs);
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastFlush + pushIntervalMs - performance.now());
+    // A zero wait still yields: everything the current step journals leaves in one batch.
+    this.timer = setTimeout(() => this.flush(), wait);
   }
 
   /** Sends what is pending now. */
@@ -166,6 +192,7 @@ export class LiveCalls {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (!this.pending.size) return;
+    this.lastFlush = performance.now();
     const batches: PushBatch[] = [];
     const sentAt = performance.timeOrigin + performance.now();
     for (const [sessionId, p] of this.pending) {

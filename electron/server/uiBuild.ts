@@ -25,10 +25,30 @@ export function rendererIsStale(rendererDir = defaultRendererDir): boolean {
 }
 
 /**
- * Builds the UI into dist/renderer with Vite (the repository's vite.config.ts).
+ * Builds the UI into dist/renderer with Vite (the repository's vite.config.ts). Two builds at
+ * once (two test files, two `callsim serve`) would empty each other's output: the second waits
+ * for the first, behind a lock directory, and then builds only if still needed.
  * Effects: writes dist/renderer.
  */
-export async function buildRenderer(): Promise<void> {
-  const { build } = await import('vite');
-  await build({ configFile: path.join(repoRoot, 'vite.config.ts'), root: path.join(repoRoot, 'renderer'), logLevel: 'warn' });
+export async function buildRenderer(rendererDir = defaultRendererDir): Promise<void> {
+  const lock = path.join(path.dirname(rendererDir), '.renderer-build.lock');
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  for (let waited = 0; ; waited += 100) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than two minutes is left from a killed build.
+      const held = fs.statSync(lock, { throwIfNoEntry: false });
+      if (waited > 120_000 || (held && Date.now() - held.mtimeMs > 120_000)) fs.rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    if (!rendererIsStale(rendererDir)) return;
+    const { build } = await import('vite');
+    await build({ configFile: path.join(repoRoot, 'vite.config.ts'), root: path.join(repoRoot, 'renderer'), logLevel: 'warn' });
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }

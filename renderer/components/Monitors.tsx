@@ -36,15 +36,16 @@ function backends(ctx: MonitorContext | null, targets: readonly string[]): strin
 export function Monitors({ ctx, policy, frame, layout, atMs, targets }: { ctx: MonitorContext | null; policy: Policy | null; frame: StateFrame | null; layout: StatechartLayout; atMs: number; targets: readonly string[] }) {
   const p = ctx?.policy ?? policy;
   if (!p) return <section className="panel monitors"><h3>Monitors</h3><p className="muted">Start a call or open a session.</p></section>;
-  const timers: { key: string; state: string; remaining: number; total: number }[] = [];
+  // A delay named after a policy key counts down from it; any other (a computed backoff) counts up.
+  const timers: { key: string; state: string; remaining: number | null; total: number; elapsed: number }[] = [];
   if (frame) {
     for (const s of layout.states) {
       const since = frame.enteredAt[s.path];
       if (since === undefined) continue;
       for (const d of s.delays) {
-        if (!(d in p)) continue;
-        const total = p[d as keyof Policy];
-        timers.push({ key: d, state: s.path, total, remaining: Math.max(0, total - (atMs - since)) });
+        const elapsed = Math.max(0, atMs - since);
+        const total = d in p ? p[d as keyof Policy] : 0;
+        timers.push({ key: d, state: s.path, total, elapsed, remaining: d in p ? Math.max(0, total - elapsed) : null });
       }
     }
   }
@@ -77,10 +78,10 @@ export function Monitors({ ctx, policy, frame, layout, atMs, targets }: { ctx: M
             <span>
               {shortState(t.state)} · <code>{t.key}</code>
             </span>
-            <span className="meter-value">{fmtMs(t.remaining)}</span>
+            <span className="meter-value">{t.remaining === null ? `running ${fmtMs(t.elapsed)}` : fmtMs(t.remaining)}</span>
           </div>
           <div className="meter-track">
-            <div className="meter-fill timer-fill" style={{ width: `${t.total ? (t.remaining / t.total) * 100 : 0}%` }} />
+            <div className="meter-fill timer-fill" style={{ width: `${t.remaining !== null && t.total ? (t.remaining / t.total) * 100 : 0}%` }} />
           </div>
         </div>
       ))}

@@ -7,10 +7,11 @@ import { fmtMs, shortState } from '../format.ts';
 
 interface Lit {
   active: Set<string>;
-  edges: Set<string>;
+  /** The arrows of the last step, with the transition taken on each. */
+  edges: Map<string, string>;
   entered: string | null;
 }
-const LitContext = createContext<Lit>({ active: new Set(), edges: new Set(), entered: null });
+const LitContext = createContext<Lit>({ active: new Set(), edges: new Map(), entered: null });
 
 type StateData = { path: string; label: string; type: string; delays: string[]; compound: boolean };
 
@@ -33,25 +34,24 @@ const StateNode = memo(function StateNode({ data }: NodeProps<Node<StateData>>) 
 type EdgeData = { points: { x: number; y: number }[]; labels: string[] };
 
 const ElkEdge = memo(function ElkEdge({ id, data, markerEnd }: EdgeProps<Edge<EdgeData>>) {
-  const lit = useContext(LitContext).edges.has(id);
+  const taken = useContext(LitContext).edges.get(id);
+  const lit = taken !== undefined;
   const pts = data?.points ?? [];
   if (pts.length < 2) return null;
   const d = `M ${pts.map((p) => `${p.x} ${p.y}`).join(' L ')}`;
   let label: ReactElement | null = null;
-  if (lit && data) {
-    // The label sits on the route's longest segment.
+  if (lit) {
+    // The label of the transition taken sits beside the route's longest segment.
+    const len = (i: number) => Math.hypot(pts[i + 1].x - pts[i].x, pts[i + 1].y - pts[i].y);
     let best = 0;
-    for (let i = 1; i < pts.length; i++) if (Math.hypot(pts[i].x - pts[i - 1].x, pts[i].y - pts[i - 1].y) > Math.hypot(pts[best + 1].x - pts[best].x, pts[best + 1].y - pts[best].y)) best = i - 1;
-    const x = (pts[best].x + pts[best + 1].x) / 2;
-    const y = (pts[best].y + pts[best + 1].y) / 2;
+    for (let i = 1; i < pts.length - 1; i++) if (len(i) > len(best)) best = i;
+    const a = pts[best];
+    const b = pts[best + 1];
+    const vertical = Math.abs(b.y - a.y) > Math.abs(b.x - a.x);
     label = (
-      <g className="edge-label" transform={`translate(${x} ${y - 6 - (data.labels.length - 1) * 12})`}>
-        {data.labels.map((l, i) => (
-          <text key={l} y={i * 12} textAnchor="middle">
-            {l}
-          </text>
-        ))}
-      </g>
+      <text className="edge-label" x={vertical ? a.x + 7 : (a.x + b.x) / 2} y={vertical ? (a.y + b.y) / 2 + 4 : a.y - 6} textAnchor={vertical ? 'start' : 'middle'}>
+        {taken}
+      </text>
     );
   }
   return (
@@ -96,9 +96,9 @@ function flowElements(layout: StatechartLayout): { nodes: Node<StateData>[]; edg
  * The live statechart: the machine's own states and transitions (laid out by ELK), the active
  * states lit, the step into the current state drawn with its event.
  */
-export function Statechart({ graph, layout, frame, atMs }: { graph: MachineGraph; layout: StatechartLayout; frame: StateFrame | null; atMs: number }) {
+export const Statechart = memo(function Statechart({ graph, layout, frame, atMs }: { graph: MachineGraph; layout: StatechartLayout; frame: StateFrame | null; atMs: number }) {
   const { nodes, edges } = useMemo(() => flowElements(layout), [layout]);
-  const lit = useMemo<Lit>(() => ({ active: activePaths(frame), edges: new Set(stepEdges(graph, frame)), entered: frame?.entered ?? null }), [graph, frame]);
+  const lit = useMemo<Lit>(() => ({ active: activePaths(frame), edges: new Map(stepEdges(graph, frame).map((e) => [e.id, e.label])), entered: frame?.entered ?? null }), [graph, frame]);
   const leaves = frame?.leaves ?? [];
   return (
     <div className="statechart" data-at-ms={Math.round(atMs)} data-active-states={leaves.join(' ')}>
@@ -131,4 +131,4 @@ export function Statechart({ graph, layout, frame, atMs }: { graph: MachineGraph
       </LitContext.Provider>
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
 import type { WaveformSegment } from '../../shared/ipc.ts';
 import { itemsUpTo, type TimelineItem } from '../model/timeline.ts';
 import { fmtMs, shortState, words } from '../format.ts';
@@ -22,10 +22,30 @@ const labelW = 56;
 
 /**
  * Caller, agent, tool and machine lanes over a window of time, with the handoff and every
- * control action marked, caller audio drawn as its waveform, and a cursor at `atMs`.
- * Clicking seeks when `onSeek` is given.
+ * control action marked, caller audio drawn as its waveform, and a cursor. Clicking seeks
+ * when `onSeek` is given.
  */
-export function Swimlanes({ items, fromMs, toMs, atMs, waveform, onSeek, testid }: { items: readonly TimelineItem[]; fromMs: number; toMs: number; atMs: number; waveform?: readonly WaveformSegment[]; onSeek?: (ms: number) => void; testid?: string }) {
+export function Swimlanes({
+  items,
+  fromMs,
+  toMs,
+  atMs,
+  cursorMs,
+  waveform,
+  onSeek,
+  testid,
+}: {
+  items: readonly TimelineItem[];
+  fromMs: number;
+  toMs: number;
+  /** Items are drawn as they stood at this time (a live call's now; a saved call's end). */
+  atMs: number;
+  /** Where the cursor stands; later items are dimmed. */
+  cursorMs?: number;
+  waveform?: readonly WaveformSegment[];
+  onSeek?: (ms: number) => void;
+  testid?: string;
+}) {
   const [ref, width] = useWidth<HTMLDivElement>();
   const span = Math.max(1, toMs - fromMs);
   const w = width - labelW - 8;
@@ -45,6 +65,7 @@ export function Swimlanes({ items, fromMs, toMs, atMs, waveform, onSeek, testid 
     }
     const x0 = x(it.startMs);
     const x1 = Math.max(x0 + 2, x(itEnd));
+    const before = shapes.length;
     switch (it.kind) {
       case 'turn': {
         const y = laneY(it.speaker) + 3;
@@ -94,9 +115,11 @@ export function Swimlanes({ items, fromMs, toMs, atMs, waveform, onSeek, testid 
         shapes.push(
           <g key={it.id} className={`sl-marker ${it.kind}`}>
             <line x1={x0} x2={x0} y1={top - 4} y2={height - 2} />
-            <text x={x0 + 3} y={top - 5}>
-              {it.kind === 'handoff' ? `handoff · ${words(it.reason)}` : it.kind === 'end' ? it.outcome : '⚙'}
-            </text>
+            {it.kind !== 'end' && (
+              <text x={x0 + 3} y={top - 5}>
+                {it.kind === 'handoff' ? `handoff · ${words(it.reason)}` : '⚙'}
+              </text>
+            )}
             <title>{it.kind === 'control' ? it.text : it.kind === 'handoff' ? `handoff (${it.reason}, ${it.priority})` : `call ended: ${it.outcome}`}</title>
           </g>,
         );
@@ -109,6 +132,12 @@ export function Swimlanes({ items, fromMs, toMs, atMs, waveform, onSeek, testid 
         );
         break;
     }
+    if (cursorMs !== undefined && it.startMs > cursorMs && shapes.length > before)
+      shapes[shapes.length - 1] = (
+        <g key={`f${it.id}`} className="future">
+          {shapes[shapes.length - 1]}
+        </g>
+      );
   }
   const wave: ReactElement[] = [];
   for (const seg of waveform ?? []) {
@@ -153,7 +182,7 @@ export function Swimlanes({ items, fromMs, toMs, atMs, waveform, onSeek, testid 
         {wave}
         {shapes.reverse()}
         {ticks}
-        {atMs >= fromMs && atMs <= toMs && <line className="sl-cursor" x1={x(atMs)} x2={x(atMs)} y1={top - 6} y2={height} />}
+        {cursorMs !== undefined && cursorMs >= fromMs && cursorMs <= toMs && <line className="sl-cursor" x1={x(cursorMs)} x2={x(cursorMs)} y1={top - 6} y2={height} />}
       </svg>
     </div>
   );
@@ -218,12 +247,15 @@ function describe(it: TimelineItem, atMs: number): ReactElement {
   }
 }
 
-/** The call as a list, up to `atMs`: the newest rows at the bottom, kept in view. */
-export function EventList({ items, atMs, showTransitions }: { items: readonly TimelineItem[]; atMs: number; showTransitions: boolean }) {
+/**
+ * The call as a list, up to `atMs`: the newest rows at the bottom, kept in view. `items` is
+ * folded in place; `version` says it changed.
+ */
+export const EventList = memo(function EventList({ items, atMs, showTransitions }: { items: readonly TimelineItem[]; version: number; atMs: number; showTransitions: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const end = itemsUpTo(items, atMs);
   const rows: TimelineItem[] = [];
-  for (let i = end - 1; i >= 0 && rows.length < 160; i--) if (showTransitions || items[i].kind !== 'transition') rows.push(items[i]);
+  for (let i = end - 1; i >= 0 && rows.length < 60; i--) if (showTransitions || items[i].kind !== 'transition') rows.push(items[i]);
   rows.reverse();
   const hidden = end - rows.length;
   useEffect(() => {
@@ -242,4 +274,4 @@ export function EventList({ items, atMs, showTransitions }: { items: readonly Ti
       ))}
     </div>
   );
-}
+});

@@ -1,12 +1,13 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { Fault } from '../../shared/faults.ts';
-import type { PolicyOverride } from '../../shared/policy.ts';
+import type { Policy, PolicyOverride } from '../../shared/policy.ts';
 import type { RunResult } from '../../shared/result.ts';
 import type { SessionRow } from '../../shared/ipc.ts';
 import { actions, app, models } from '../appState.ts';
 import { useStore } from '../store.ts';
 import type { CallModel } from '../model/call.ts';
-import { frameAt } from '../model/states.ts';
+import { frameAt, type StateFrame } from '../model/states.ts';
+import type { StatechartLayout } from '../model/layout.ts';
 import type { TimelineItem } from '../model/timeline.ts';
 import { fmtMs, shortState, words } from '../format.ts';
 import { Statechart } from './Statechart.tsx';
@@ -43,7 +44,33 @@ function CallStatus({ model }: { model: CallModel }) {
   );
 }
 
-/** Live call: start one, watch its statechart and timeline, break things from the panel. */
+/** The call's clock in the header: redrawn every frame while a realtime call runs. */
+function LiveClock({ model }: { model: CallModel }) {
+  const atMs = useCallClock(model);
+  return (
+    <span className="clock" data-testid="call-clock">
+      {fmtMs(atMs)}
+    </span>
+  );
+}
+
+/** The parts of the live view that move with the clock: lanes and monitors (timers count down). */
+function LiveLanes({ model }: { model: CallModel | undefined }) {
+  const atMs = useCallClock(model);
+  const from = Math.max(0, atMs - 40_000);
+  return <Swimlanes items={model?.timeline.items ?? []} fromMs={from} toMs={from + 40_000} atMs={atMs} cursorMs={model ? atMs : undefined} waveform={model?.waveform} testid="live-swimlanes" />;
+}
+
+function LiveMonitors({ model, frame, layout, targets, policy }: { model: CallModel | undefined; frame: StateFrame | null; layout: StatechartLayout; targets: readonly string[]; policy: Policy | null }) {
+  const atMs = useCallClock(model);
+  return <Monitors ctx={model?.contextAt(atMs) ?? null} policy={policy} frame={frame} layout={layout} atMs={atMs} targets={targets} />;
+}
+
+/**
+ * Live call: start one, watch its statechart and timeline, break things from the panel. The
+ * view redraws once per frame in which the call changed; only the clock, the lanes and the
+ * timers redraw every frame.
+ */
 export function LiveView() {
   const info = useStore(app, (s) => s.info)!;
   const graph = useStore(app, (s) => s.graph)!;
@@ -53,15 +80,13 @@ export function LiveView() {
   useStore(app, (s) => s.tick);
   const [showTransitions, setShowTransitions] = useState(true);
   const model = liveId ? models.get(liveId) : undefined;
-  const atMs = useCallClock(model);
   const frame = model ? frameAt(model.states.frames, Number.MAX_SAFE_INTEGER) : null;
   const plan = model?.timeline.planAt(Number.MAX_SAFE_INTEGER) ?? null;
-  const from = Math.max(0, atMs - 40_000);
   return (
     <div className="grid3">
       <aside className="left">
-        <StartCall info={info} library={library} />
         {model && <HandoffCard result={model.ended?.result ?? null} timeline={model.timeline} atMs={Number.MAX_SAFE_INTEGER} />}
+        <StartCall info={info} library={library} />
       </aside>
       <section className="center">
         <div className="call-header">
@@ -72,9 +97,7 @@ export function LiveView() {
               <code className="muted small" data-testid="live-session-id">
                 {model.sessionId}
               </code>
-              <span className="clock" data-testid="call-clock">
-                {fmtMs(atMs)}
-              </span>
+              <LiveClock model={model} />
               <span className="spacer" />
               {model.running && (
                 <button className="small danger" onClick={() => void actions.stopCall(model.sessionId)}>
@@ -91,20 +114,20 @@ export function LiveView() {
             <span className="muted">No call yet. Pick a scenario on the left and start it: live on the wall clock, or instantly.</span>
           )}
         </div>
-        <Statechart graph={graph} layout={layout} frame={frame} atMs={atMs} />
+        <Statechart graph={graph} layout={layout} frame={frame} atMs={frame?.atMs ?? 0} />
         <div className="timeline">
-          <Swimlanes items={model?.timeline.items ?? []} fromMs={from} toMs={from + 40_000} atMs={atMs} waveform={model?.waveform} testid="live-swimlanes" />
+          <LiveLanes model={model} />
           <div className="list-head">
             <span>Timeline</span>
             <label className="check small">
               <input type="checkbox" checked={showTransitions} onChange={(e) => setShowTransitions(e.target.checked)} /> transitions
             </label>
           </div>
-          <EventList items={model?.timeline.items ?? []} atMs={atMs} showTransitions={showTransitions} />
+          <EventList items={model?.timeline.items ?? []} version={model?.version ?? 0} atMs={Number.MAX_SAFE_INTEGER} showTransitions={showTransitions} />
         </div>
       </section>
       <aside className="right">
-        <Monitors ctx={model?.contextAt(atMs) ?? null} policy={plan?.policy ?? null} frame={frame} layout={layout} atMs={atMs} targets={info.faultTargets} />
+        <LiveMonitors model={model} frame={frame} layout={layout} targets={info.faultTargets} policy={plan?.policy ?? null} />
         <ControlPanel info={info} sessionId={model?.running ? model.sessionId : null} faults={plan?.faults ?? []} policy={plan?.policy ?? null} />
       </aside>
     </div>
@@ -260,74 +283,93 @@ function Scrubber({ model, atMs }: { model: CallModel; atMs: number }) {
   );
 }
 
-function Investigate({ model, atMs }: { model: CallModel; atMs: number }) {
-  const info = useStore(app, (s) => s.info)!;
+const ReplayBlock = memo(function ReplayBlock({ sessionId }: { sessionId: string }) {
   const replay = useStore(app, (s) => s.replay);
   const busy = useStore(app, (s) => s.busy);
-  const plan = model.timeline.planAt(0);
-  const [whatIfPolicy, setWhatIfPolicy] = useState<PolicyOverride>({});
-  const [whatIfError, setWhatIfError] = useState<string | null>(null);
-  const [forkPolicy, setForkPolicy] = useState<PolicyOverride>({});
-  const [forkFaults, setForkFaults] = useState<Fault[] | null>(null);
+  return (
+    <div className="inv-block">
+      <button onClick={() => void actions.replay(sessionId)} disabled={!!busy} data-testid="replay-button">
+        replay from the journal
+      </button>
+      {replay && replay.sessionId === sessionId && (
+        <div className={`replay-result ${replay.identical ? 'identical' : 'diverged'}`} data-testid="replay-result">
+          {replay.identical ? (
+            <>
+              ✓ identical · {replay.events.toLocaleString('en')} events, {replay.transitions} transitions
+            </>
+          ) : (
+            <>
+              ✗ diverged at transition {replay.divergence!.index} ({fmtMs(replay.divergence!.atMs)}): expected {replay.divergence!.expected}, got {replay.divergence!.actual}
+            </>
+          )}
+        </div>
+      )}
+    </div>
+  );
+});
+
+const WhatIfBlock = memo(function WhatIfBlock({ sessionId, base }: { sessionId: string; base: Policy }) {
+  const busy = useStore(app, (s) => s.busy);
+  const [policy, setPolicy] = useState<PolicyOverride>({});
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <details className="inv-block" open>
+      <summary>What if… another policy</summary>
+      <PolicyEditor base={base} value={{}} onChange={(v, e) => (setPolicy(v), setError(e))} testid="whatif-policy" />
+      {error && <div className="field-error">{error}</div>}
+      <button className="primary" disabled={!!busy || !!error || Object.keys(policy).length === 0} onClick={() => void actions.whatIf({ sessionId, policy })} data-testid="whatif-run">
+        run what-if
+      </button>
+    </details>
+  );
+});
+
+function ForkBlock({ model, base, atMs }: { model: CallModel; base: Policy; atMs: number }) {
+  const busy = useStore(app, (s) => s.busy);
+  const [policy, setPolicy] = useState<PolicyOverride>({});
+  const [faults, setFaults] = useState<Fault[] | null>(null);
   const [replaceFaults, setReplaceFaults] = useState(false);
-  const base = plan?.policy ?? info.policyDefaults;
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="inv-block" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Fork at {fmtMs(atMs)}</summary>
+      {open && (
+        <>
+          <p className="muted small">Identical up to the scrubber's position (checked), then on under this policy and fault plan.</p>
+          <PolicyEditor base={base} value={{}} onChange={(v) => setPolicy(v)} testid="fork-policy" />
+          <label className="check">
+            <input type="checkbox" checked={replaceFaults} onChange={(e) => setReplaceFaults(e.target.checked)} /> replace the fault plan with:
+          </label>
+          <FaultPlanEditor value={model.timeline.planAt(atMs)?.faults ?? []} onChange={(v) => setFaults(v)} />
+          <button
+            disabled={!!busy || (replaceFaults && !faults)}
+            onClick={() =>
+              void actions.fork({
+                sessionId: model.sessionId,
+                atMs: Math.round(atMs),
+                policy: Object.keys(policy).length ? policy : undefined,
+                faults: replaceFaults && faults ? faults : undefined,
+              })
+            }
+            data-testid="fork-run"
+          >
+            fork here
+          </button>
+        </>
+      )}
+    </details>
+  );
+}
+
+function Investigate({ model, atMs }: { model: CallModel; atMs: number }) {
+  const info = useStore(app, (s) => s.info)!;
+  const base = model.timeline.planAt(0)?.policy ?? info.policyDefaults;
   return (
     <section className="panel investigate">
       <h3>Investigate</h3>
-      <div className="inv-block">
-        <button onClick={() => void actions.replay(model.sessionId)} disabled={!!busy} data-testid="replay-button">
-          replay from the journal
-        </button>
-        {replay && replay.sessionId === model.sessionId && (
-          <div className={`replay-result ${replay.identical ? 'identical' : 'diverged'}`} data-testid="replay-result">
-            {replay.identical ? (
-              <>
-                ✓ identical · {replay.events.toLocaleString('en')} events, {replay.transitions} transitions
-              </>
-            ) : (
-              <>
-                ✗ diverged at transition {replay.divergence!.index} ({fmtMs(replay.divergence!.atMs)}): expected {replay.divergence!.expected}, got {replay.divergence!.actual}
-              </>
-            )}
-          </div>
-        )}
-      </div>
-      <details className="inv-block" open>
-        <summary>What if… another policy</summary>
-        <PolicyEditor base={base} value={{}} onChange={(v, e) => (setWhatIfPolicy(v), setWhatIfError(e))} testid="whatif-policy" />
-        {whatIfError && <div className="field-error">{whatIfError}</div>}
-        <button
-          className="primary"
-          disabled={!!busy || !!whatIfError || Object.keys(whatIfPolicy).length === 0}
-          onClick={() => void actions.whatIf({ sessionId: model.sessionId, policy: whatIfPolicy })}
-          data-testid="whatif-run"
-        >
-          run what-if
-        </button>
-      </details>
-      <details className="inv-block">
-        <summary>Fork at {fmtMs(atMs)}</summary>
-        <p className="muted small">Identical up to the scrubber's position (checked), then on under this policy and fault plan.</p>
-        <PolicyEditor base={base} value={{}} onChange={(v) => setForkPolicy(v)} testid="fork-policy" />
-        <label className="check">
-          <input type="checkbox" checked={replaceFaults} onChange={(e) => setReplaceFaults(e.target.checked)} /> replace the fault plan with:
-        </label>
-        <FaultPlanEditor value={model.timeline.planAt(atMs)?.faults ?? []} onChange={(v) => setForkFaults(v)} />
-        <button
-          disabled={!!busy || (replaceFaults && !forkFaults)}
-          onClick={() =>
-            void actions.fork({
-              sessionId: model.sessionId,
-              atMs: Math.round(atMs),
-              policy: Object.keys(forkPolicy).length ? forkPolicy : undefined,
-              faults: replaceFaults && forkFaults ? forkFaults : undefined,
-            })
-          }
-          data-testid="fork-run"
-        >
-          fork here
-        </button>
-      </details>
+      <ReplayBlock sessionId={model.sessionId} />
+      <WhatIfBlock sessionId={model.sessionId} base={base} />
+      <ForkBlock model={model} base={base} atMs={atMs} />
     </section>
   );
 }
@@ -385,14 +427,14 @@ export function SessionView() {
         <Statechart graph={graph} layout={layout} frame={frame} atMs={atMs} />
         <div className="timeline">
           <Scrubber model={model} atMs={atMs} />
-          <Swimlanes items={model.timeline.items} fromMs={from} toMs={from + windowMs} atMs={duration} waveform={model.waveform} onSeek={actions.seek} testid="session-swimlanes" />
+          <Swimlanes items={model.timeline.items} fromMs={from} toMs={from + windowMs} atMs={duration} cursorMs={atMs} waveform={model.waveform} onSeek={actions.seek} testid="session-swimlanes" />
           <div className="list-head">
             <span>Timeline up to {fmtMs(atMs)}</span>
             <label className="check small">
               <input type="checkbox" checked={showTransitions} onChange={(e) => setShowTransitions(e.target.checked)} /> transitions
             </label>
           </div>
-          <EventList items={model.timeline.items} atMs={atMs} showTransitions={showTransitions} />
+          <EventList items={model.timeline.items} version={model.version} atMs={atMs} showTransitions={showTransitions} />
         </div>
       </section>
       <aside className="right">
@@ -494,7 +536,7 @@ export function WhatIfView() {
             <div data-testid="first-difference">
               {d.firstDifference ? (
                 <>
-                  #{d.firstDifference.index} at {fmtMs(d.firstDifference.atMs)}: {shortState(d.firstDifference.before)} → {shortState(d.firstDifference.after)}
+                  #{d.firstDifference.index} at {fmtMs(d.firstDifference.atMs)}: recorded <b>{shortState(d.firstDifference.before.replace(/ at \d+ ms$/, ''))}</b>, what-if <b>{shortState(d.firstDifference.after.replace(/ at \d+ ms$/, ''))}</b>
                 </>
               ) : (
                 'none: the same transitions'

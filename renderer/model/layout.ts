@@ -39,6 +39,9 @@ const charWidth = 6.6;
 /** The short name of a state: the last part of its path. */
 export const stateLabel = (path: string) => path.slice(path.lastIndexOf('.') + 1);
 
+/** How a transition reads on the chart: `after deadAirMs [deadAirReprompts]`. Pure. */
+export const transitionLabel = (t: { event: string; guard: string | null }) => `${t.event}${t.guard && t.guard !== 'inline' ? ` [${t.guard}]` : t.guard === 'inline' ? ' [guard]' : ''}`;
+
 /** Groups the graph's transitions into one edge per (source, target). Pure. */
 export function groupEdges(graph: MachineGraph): { id: string; source: string; target: string; labels: string[] }[] {
   const byKey = new Map<string, { id: string; source: string; target: string; labels: string[] }>();
@@ -47,7 +50,7 @@ export function groupEdges(graph: MachineGraph): { id: string; source: string; t
       const key = `${t.source}→${target}`;
       let e = byKey.get(key);
       if (!e) byKey.set(key, (e = { id: key, source: t.source, target, labels: [] }));
-      const label = `${t.event}${t.guard && t.guard !== 'inline' ? ` [${t.guard}]` : t.guard === 'inline' ? ' [guard]' : ''}`;
+      const label = transitionLabel(t);
       if (!e.labels.includes(label)) e.labels.push(label);
     }
   }

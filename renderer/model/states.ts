@@ -1,5 +1,6 @@
 import type { GraphState, MachineGraph } from '../../shared/graph.ts';
 import type { JournalEntry } from '../../shared/events.ts';
+import { transitionLabel } from './layout.ts';
 
 /** The machine's active states from one recorded transition on. */
 export interface StateFrame {
@@ -93,25 +94,33 @@ export function activePaths(frame: StateFrame | null): Set<string> {
 
 const contains = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}.`);
 
+/** One arrow of the chart that a step went along, and the transition on it that was taken. */
+export interface StepEdge {
+  /** The chart's edge id: `source→target`. */
+  id: string;
+  label: string;
+}
+
 /**
  * Which arrows of the chart the frame's step went along, read from the machine's graph: a
  * transition from an active state on the recorded event into (or above) the entered leaf; or
  * that, then eventless (`always`) transitions through transient states; or, failing both, any
- * transition from an active state into it. Returns edge ids (`source→target`). Pure.
+ * transition from an active state into it. Pure.
  */
-export function stepEdges(graph: MachineGraph, frame: StateFrame | null): string[] {
+export function stepEdges(graph: MachineGraph, frame: StateFrame | null): StepEdge[] {
   if (!frame) return [];
   const activeBefore = new Set(frame.before.flatMap(ancestors));
   const into = (targets: readonly string[]) => targets.find((t) => contains(t, frame.entered));
+  const edge = (t: MachineGraph['transitions'][number], target: string): StepEdge => ({ id: `${t.source}→${target}`, label: transitionLabel(t) });
   const direct = graph.transitions.find((t) => activeBefore.has(t.source) && t.event === frame.cause && into(t.targets));
-  if (direct) return [`${direct.source}→${into(direct.targets)}`];
+  if (direct) return [edge(direct, into(direct.targets)!)];
   for (const first of graph.transitions) {
     if (!activeBefore.has(first.source) || first.event !== frame.cause) continue;
     for (const mid of first.targets) {
       const then = graph.transitions.find((t) => t.event === 'always' && contains(t.source, mid) && into(t.targets));
-      if (then) return [`${first.source}→${mid}`, `${then.source}→${into(then.targets)}`];
+      if (then) return [edge(first, mid), edge(then, into(then.targets)!)];
     }
   }
   const any = graph.transitions.find((t) => activeBefore.has(t.source) && into(t.targets));
-  return any ? [`${any.source}→${into(any.targets)}`] : [];
+  return any ? [edge(any, into(any.targets)!)] : [];
 }

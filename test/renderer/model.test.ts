@@ -45,10 +45,13 @@ describe('the statechart reads the active states from the journal alone', () => 
     const fold = new StateFold(graph);
     fold.apply(run.entries);
     const listening = fold.frames.find((f) => f.entered === 'active.conversation.callerSpeaking')!;
-    expect(stepEdges(graph, listening)).toEqual(['active.conversation.listening→active.conversation.callerSpeaking']);
+    expect(stepEdges(graph, listening)).toEqual([{ id: 'active.conversation.listening→active.conversation.callerSpeaking', label: 'caller.speech.started' }]);
     const handoff = fold.frames.find((f) => f.entered === 'handoff')!;
     expect(handoff.cause).toBe('tool.result');
-    expect(stepEdges(graph, handoff)).toEqual(['active.conversation.toolCall→active.conversation.toolFailed', 'active.conversation.toolFailed→handoff']);
+    expect(stepEdges(graph, handoff)).toEqual([
+      { id: 'active.conversation.toolCall→active.conversation.toolFailed', label: 'tool.result [guard]' },
+      { id: 'active.conversation.toolFailed→handoff', label: 'always [circuitBreakerFailures]' },
+    ]);
     expect(activePaths(handoff)).toEqual(new Set(['handoff']));
   });
 

@@ -1,0 +1,210 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { chromium, type Page } from 'playwright-core';
+import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
+import { scenarioSetup } from '../engine/setup.ts';
+import { runScenario } from '../engine/session.ts';
+import { SessionStore } from '../store/sessions.ts';
+import { startServer, type RunningServer } from './server.ts';
+import { buildRenderer, rendererIsStale } from './uiBuild.ts';
+
+/** Percentiles of a list of durations, in ms. */
+export interface Timing {
+  n: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+export interface UiBenchResult {
+  /** From the machine's transition (journaled in the server) to the state's node lit in Chromium's DOM. */
+  transitionToDom: Timing & { transitions: number; drawn: number };
+  /** Seeking a one-hour saved session with the scrubber: input event to the DOM showing that time. */
+  seek: Timing & { sessionMs: number; journalEntries: number; checkpoints: number; openMs: number };
+  /** A live call journaling about a thousand events a second: how the page's frames kept up. */
+  liveRate: { eventsPerSecond: number; frameP95Ms: number; longestFrameMs: number };
+}
+
+export interface UiBenchOptions {
+  chromiumPath?: string;
+  /** Transitions to measure (at least 200 for the goal). */
+  transitions?: number;
+  /** How many times faster than the wall clock the live calls run (10 by default: a transition every ~30 ms, busier than a real call). */
+  timeScale?: number;
+  seeks?: number;
+  log?: (line: string) => void;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+const timing = (xs: number[]): Timing => ({ n: xs.length, p50Ms: round(pct(xs, 50)), p95Ms: round(pct(xs, 95)), maxMs: round(Math.max(...xs)) });
+const round = (x: number) => Math.round(x * 10) / 10;
+
+/** A caller who keeps asking about balances and orders, every few seconds, for `turns` turns. No limit trips. */
+export function longCallScenario(name: string, turns: number): Scenario {
+  const lines = ["What's my account balance?", 'Where is my order?', 'And the balance on my account?', 'Can you check my order status?'];
+  return scenarioSchema.parse({
+    callsim: 1,
+    name,
+    seed: 3,
+    policy: { sameToolMaxConsecutive: 1000, noProgressTurns: 0, tokenBudget: 1_000_000_000, deadAirMs: 60_000, frustrationThreshold: 1 },
+    caller: { turns: [...Array.from({ length: turns }, (_, i) => ({ afterAgentMs: 4000, say: lines[i % lines.length] })), { hangUp: true }] },
+  });
+}
+
+async function openPage(server: RunningServer, chromiumPath: string) {
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  // The functions evaluated in the page are compiled by tsx, which names them with a helper.
+  await page.addInitScript({ content: 'window.__name = (f) => f;' });
+  await page.goto(server.url);
+  await page.waitForSelector('[data-state="active.conversation.listening"]');
+  return { browser, page };
+}
+
+/** Records, in the page, when each state's node is lit (wall time, ms since the epoch). */
+async function watchHighlights(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const lit: [string, number][] = [];
+    (window as unknown as { lit: typeof lit }).lit = lit;
+    new MutationObserver((muts) => {
+      const now = performance.timeOrigin + performance.now();
+      for (const m of muts) {
+        const el = m.target as HTMLElement;
+        if (el.dataset.active === 'true' && el.dataset.state) lit.push([el.dataset.state, now]);
+      }
+    }).observe(document.querySelector('.statechart')!, { attributes: true, attributeFilter: ['data-active'], subtree: true });
+  });
+}
+
+/**
+ * Measures the UI in Chromium: the time from a machine transition to its state lit in the DOM
+ * (p50/p95 over at least `transitions` transitions of live calls; goal p95 < 50 ms), the time
+ * to seek a one-hour saved session (goal < 100 ms), and the page's frames while a call
+ * journals about a thousand events a second. Effects: builds the UI if stale, starts a server
+ * on a temporary database, runs calls, drives Chromium.
+ */
+export async function benchUi(o: UiBenchOptions = {}): Promise<UiBenchResult> {
+  const log = o.log ?? (() => {});
+  const chromiumPath = o.chromiumPath ?? '/usr/bin/chromium';
+  const wanted = o.transitions ?? 240;
+  if (rendererIsStale()) await buildRenderer();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callsim-bench-'));
+  const server = await startServer({ dbPath: path.join(dir, 'bench.db') });
+  const { browser, page } = await openPage(server, chromiumPath);
+  try {
+    // 1. Transition → lit node, over live calls run faster than the wall clock (to see hundreds of transitions in half a minute).
+    await watchHighlights(page);
+    server.api.live.recordTransitionTimes = true;
+    const journaled: { sessionId: string; seq: number; state: string }[] = [];
+    const stop = server.api.onPush((batches) => {
+      for (const b of batches) for (const e of b.entries) if (e.kind === 'transition') journaled.push({ sessionId: b.sessionId, seq: e.seq, state: e.state });
+    });
+    while (journaled.length < wanted) {
+      const scenario = longCallScenario('bench-live', Math.ceil((wanted - journaled.length) / 6) + 2);
+      const { done } = await server.api.live.start(scenarioSetup(scenario), { pacing: 'realtime', timeScale: o.timeScale ?? 10 });
+      await done;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stop();
+    const lit = await page.evaluate(() => (window as unknown as { lit: [string, number][] }).lit);
+    const wall = (t: { sessionId: string; seq: number }) => server.api.live.transitionWallTimes.get(t.sessionId)?.get(t.seq);
+    const latencies: number[] = [];
+    journaled.forEach((t, k) => {
+      const at = wall(t);
+      if (at === undefined) return;
+      // The node lit after the machine entered the state and before it entered it again: a
+      // state entered and left within one frame is never drawn, and is not counted.
+      const again = journaled.slice(k + 1).find((u) => u.sessionId === t.sessionId && u.state === t.state);
+      const until = again ? wall(again) ?? Infinity : Infinity;
+      const shown = lit.find(([state, when]) => state === t.state && when >= at && when < until);
+      if (shown) latencies.push(shown[1] - at);
+    });
+    const transitionToDom = { ...timing(latencies), transitions: journaled.length, drawn: latencies.length };
+    log(`ui: transition → state lit in the DOM: p50 ${transitionToDom.p50Ms} ms, p95 ${transitionToDom.p95Ms} ms, max ${transitionToDom.maxMs} ms (${transitionToDom.drawn} of ${transitionToDom.transitions} transitions drawn; goal p95 < 50 ms)`);
+
+    // 2. Live rate: a call journaling ~1,000 events a second; the page's frame intervals meanwhile.
+    await page.evaluate(() => {
+      const frames: number[] = [];
+      (window as unknown as { frames2: number[] }).frames2 = frames;
+      let last = performance.now();
+      const loop = (t: number) => {
+        frames.push(t - last);
+        last = t;
+        if (frames.length < 100_000) requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    });
+    let events = 0;
+    const countEvents = server.api.onPush((batches) => {
+      for (const b of batches) events += b.entries.length;
+    });
+    const t0 = performance.now();
+    const fast = await server.api.live.start(scenarioSetup(longCallScenario('bench-rate', 60)), { pacing: 'realtime', timeScale: 600 });
+    await page.click('[data-testid=tab-live]');
+    await fast.done;
+    const seconds = (performance.now() - t0) / 1000;
+    countEvents();
+    const frames = (await page.evaluate(() => (window as unknown as { frames2: number[] }).frames2)).slice(2);
+    const liveRate = { eventsPerSecond: Math.round(events / seconds), frameP95Ms: round(pct(frames, 95)), longestFrameMs: round(Math.max(...frames)) };
+    log(`ui: live call at ${liveRate.eventsPerSecond} journal events/s: frame p95 ${liveRate.frameP95Ms} ms, longest ${liveRate.longestFrameMs} ms`);
+
+    // 3. Seek in a one-hour session.
+    const store = new SessionStore(path.join(dir, 'bench.db'));
+    const hour = await runScenario(longCallScenario('one-hour', 375), { store });
+    store.close();
+    const sessionId = hour.sessionId;
+    await page.click('[data-testid=tab-sessions]');
+    await page.click('[data-testid=tab-sessions]');
+    await page.waitForSelector(`tr[data-session="${sessionId}"]`);
+    const openStart = Date.now();
+    await page.click(`tr[data-session="${sessionId}"] button:has-text("open")`);
+    await page.waitForSelector('[data-testid=scrubber]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=monitors] h3 .muted'));
+    const openMs = Date.now() - openStart;
+    const durationMs = hour.result.durationMs;
+    const seeks = o.seeks ?? 60;
+    const seekTimes = await page.evaluate(
+      async ({ durationMs, seeks }) => {
+        const input = document.querySelector('[data-testid=scrubber]') as HTMLInputElement;
+        const chart = document.querySelector('.statechart')!;
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+        const out: number[] = [];
+        let seed = 7;
+        for (let i = 0; i < seeks; i++) {
+          seed = (seed * 1103515245 + 12345) % 2147483648;
+          const target = Math.floor((seed / 2147483648) * durationMs);
+          const t0 = performance.now();
+          const shown = new Promise<void>((resolve) => {
+            if (chart.getAttribute('data-at-ms') === String(target)) return resolve();
+            const mo = new MutationObserver(() => {
+              if (chart.getAttribute('data-at-ms') === String(target)) {
+                mo.disconnect();
+                resolve();
+              }
+            });
+            mo.observe(chart, { attributes: true, attributeFilter: ['data-at-ms'] });
+          });
+          setValue.call(input, String(target));
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          await shown;
+          out.push(performance.now() - t0);
+          await new Promise((r) => requestAnimationFrame(() => r(null)));
+        }
+        return out;
+      },
+      { durationMs, seeks },
+    );
+    const opened = await server.api.handle('sessions.checkpoints', { sessionId });
+    const seek = { ...timing(seekTimes), sessionMs: durationMs, journalEntries: hour.entries.length, checkpoints: opened.ok ? (opened.value as { checkpoints: unknown[] }).checkpoints.length : 0, openMs };
+    log(`ui: seek in a ${(durationMs / 60_000).toFixed(0)}-minute session (${seek.journalEntries} journal entries, ${seek.checkpoints} checkpoints): p50 ${seek.p50Ms} ms, p95 ${seek.p95Ms} ms, max ${seek.maxMs} ms over ${seek.n} seeks (goal < 100 ms); opened in ${openMs} ms`);
+    return { transitionToDom, seek, liveRate };
+  } finally {
+    await browser.close();
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

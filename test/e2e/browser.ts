@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../electron/server/server.ts';
+import { buildRenderer, rendererIsStale } from '../../electron/server/uiBuild.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
+
+/** Debian's Chromium; the e2e tests skip where it is missing. */
+export const chromiumPath = '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(chromiumPath);
+export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const screenshotDir = path.join(repoRoot, 'test-output/screenshots');
+
+/** Builds the UI if it is missing or older than its sources, then starts Chromium. */
+export async function launch(): Promise<Browser> {
+  if (rendererIsStale()) await buildRenderer();
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+}
+
+/** A fresh `callsim serve` on a temporary database, and a 1440×900 page on it that records console errors. */
+export async function openUi(browser: Browser): Promise<{ server: RunningServer; page: Page; errors: string[]; close: () => Promise<void> }> {
+  const server = await startServer({ dbPath: path.join(tempDir('callsim-e2e-'), 'e2e.db') });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.waitForSelector('[data-state="active.conversation.listening"]');
+  return {
+    server,
+    page,
+    errors,
+    close: async () => {
+      await page.close();
+      await server.close();
+    },
+  };
+}
+
+export const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
+
+/** Moves a range input the way a user's drag does (React listens to its input events). */
+export async function scrubTo(page: Page, atMs: number): Promise<void> {
+  await page.locator('[data-testid=scrubber]').evaluate((el, v) => {
+    const input = el as HTMLInputElement;
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, String(v));
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }, atMs);
+}

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launch, openUi, scrubTo, shot } from './browser.ts';
+import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  if (hasChromium) browser = await launch();
+}, 120_000);
+afterAll(() => browser?.close());
+
+/** The conversation's states in order, repeats collapsed: `listening`, `thinking.waiting`… */
+const conversation = (leafLists: string[][]) => {
+  const out: string[] = [];
+  for (const leaves of leafLists) {
+    const c = leaves.find((l) => l.startsWith('active.conversation.'))?.slice('active.conversation.'.length) ?? leaves.find((l) => !l.startsWith('active.'));
+    if (c && out[out.length - 1] !== c) out.push(c);
+  }
+  return out;
+};
+
+describe.skipIf(!hasChromium)('the UI in Chromium', () => {
+  it('starts a scenario live and lights the states up in the order the machine takes them', async () => {
+    const { page, server, errors, close } = await openUi(browser);
+    try {
+      // Watch the chart: every change of its active states, as the user sees them.
+      await page.evaluate(() => {
+        const chart = document.querySelector('.statechart')!;
+        const seen: string[][] = [];
+        (window as unknown as { seen: string[][] }).seen = seen;
+        new MutationObserver(() => seen.push((chart.getAttribute('data-active-states') ?? '').split(' ').filter(Boolean))).observe(chart, { attributes: true, attributeFilter: ['data-active-states'] });
+      });
+      await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
+      await page.click('[data-testid=pacing-realtime]');
+      await page.click('[data-testid=start-call-button]');
+      await page.waitForSelector('.event-list .row.tool', { timeout: 15_000 });
+      await shot(page, 'live-call');
+      await page.waitForSelector('[data-testid=call-status]:has-text("completed")', { timeout: 20_000 });
+      const seen = await page.evaluate(() => (window as unknown as { seen: string[][] }).seen);
+      const sessionId = (await page.textContent('[data-testid=live-session-id]'))!.trim();
+      const recorded = server.api.live.list().length === 0 ? (await server.api.handle('sessions.open', { sessionId })) : null;
+      const transitions = (recorded as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions;
+      const expected = conversation(transitions.map((t) => [t.state]));
+      expect(expected).toEqual(['agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'agentSpeaking.speaking', 'completed']);
+      expect(conversation(seen)).toEqual(expected.slice(expected[0] === conversation(seen)[0] ? 0 : 1));
+      expect(await page.locator('.event-list .row.turn').count()).toBe(5);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('takes a CRM error from the control panel mid-call: the handoff reason becomes backend_failure', async () => {
+    const { page, errors, close } = await openUi(browser);
+    try {
+      await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
+      // A slower end of turn leaves time to break the CRM before the agent looks the caller up.
+      await page.click('details:has([data-testid=start-policy]) > summary');
+      await page.fill('[data-testid=start-policy] input[name=endOfTurnSilenceMs]', '2500');
+      await page.click('[data-testid=start-call-button]');
+      await page.waitForSelector('[data-state="active.conversation.callerSpeaking"][data-active=true]', { timeout: 10_000 });
+      const row = page.locator('[data-testid="fault-crm.lookupCustomer"]');
+      await row.locator('select').selectOption('error');
+      await row.locator('input').fill('503');
+      await row.getByRole('button', { name: 'set' }).click();
+      await page.waitForSelector('[data-testid="fault-active-crm.lookupCustomer"]');
+      await page.waitForSelector('.event-list .row.control:has-text("fault set · crm.lookupCustomer: error 503")');
+      // The CRM breaker counts the failures (1, 2, …) before it opens.
+      await page.waitForFunction(() => ['1/3', '2/3'].includes(document.querySelector('[data-testid=breaker-crm] .meter-value')?.textContent ?? ''), null, { timeout: 15_000, polling: 'raf' });
+      await shot(page, 'control-panel-fault');
+      await page.waitForSelector('[data-testid=handoff-card]', { timeout: 15_000 });
+      expect(await page.getAttribute('[data-testid=handoff-card]', 'data-reason')).toBe('backend_failure');
+      expect(await page.textContent('[data-testid=handoff-reason]')).toBe('backend failure');
+      await page.waitForSelector('[data-testid=call-status]:has-text("handoff")', { timeout: 15_000 });
+      await page.waitForSelector('[data-testid=handoff-card] .packet');
+      expect(await page.textContent('[data-testid=handoff-card] .packet')).toContain('crm.lookupCustomer');
+      await shot(page, 'handoff');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('opens a saved session, scrubs to a time and shows the machine as it was then; replays it identical', async () => {
+    const { page, server, errors, close } = await openUi(browser);
+    try {
+      const started = await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' });
+      await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/happy-path.json' }, pacing: 'virtual' });
+      const sessionId = (started as { ok: true; value: { sessionId: string } }).value.sessionId;
+      await page.click('[data-testid=tab-sessions]');
+      await page.waitForSelector(`tr[data-session="${sessionId}"]`);
+      await page.selectOption('[data-testid=filter-reason]', 'backend_failure');
+      expect(await page.locator('[data-testid=sessions-table] tbody tr').count()).toBe(1);
+      await shot(page, 'sessions');
+      await page.click(`tr[data-session="${sessionId}"] button:has-text("open")`);
+      await page.waitForSelector('[data-testid=scrubber]');
+      // The moment of the first backoff: the second CRM failure is still to come.
+      const opened = (await server.api.handle('sessions.open', { sessionId })) as { ok: true; value: { result: { transitions: { atMs: number; state: string }[] } } };
+      const backoff = opened.value.result.transitions.find((t) => t.state === 'active.conversation.toolBackoff')!;
+      const at = backoff.atMs + 20;
+      await scrubTo(page, at);
+      await page.waitForSelector(`.statechart[data-at-ms="${at}"]`);
+      expect(await page.getAttribute('[data-state="active.conversation.toolBackoff"]', 'data-active')).toBe('true');
+      expect(await page.getAttribute('[data-state="handoff"]', 'data-active')).toBe('false');
+      expect(await page.textContent('[data-testid=state-at]')).toContain('toolBackoff');
+      const journal = (server.api as unknown as { o: { store: { journal(id: string): never } } }).o.store.journal(sessionId);
+      const failures = [...sessionCheckpoints(journal)].reverse().find((c) => c.atMs <= at)!.context.consecutiveFailures.crm;
+      await page.waitForSelector(`[data-testid=breaker-crm] .meter-value:has-text("${failures}/3")`);
+      expect(await page.locator('.event-list .row.tool').count()).toBe(1);
+      await shot(page, 'session-scrubbed');
+      // Later, the handoff: the card appears once the scrubber passes it.
+      expect(await page.locator('[data-testid=handoff-card]').count()).toBe(0);
+      await scrubTo(page, opened.value.result.transitions.at(-1)!.atMs);
+      await page.waitForSelector('[data-testid=handoff-card][data-reason=backend_failure]');
+      await page.click('[data-testid=replay-button]');
+      await page.waitForSelector('[data-testid=replay-result]');
+      expect(await page.textContent('[data-testid=replay-result]')).toMatch(/identical · \d+ events, \d+ transitions/);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('runs a what-if with another policy and shows the two runs side by side with what changed', async () => {
+    const { page, server, errors, close } = await openUi(browser);
+    try {
+      const started = await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' });
+      const sessionId = (started as { ok: true; value: { sessionId: string } }).value.sessionId;
+      await page.click('[data-testid=tab-sessions]');
+      await page.click(`tr[data-session="${sessionId}"] button:has-text("open")`);
+      await page.fill('[data-testid=whatif-policy] input[name=circuitBreakerFailures]', '2');
+      await page.click('[data-testid=whatif-run]');
+      await page.waitForSelector('[data-testid=whatif-diff]');
+      const diff = page.locator('[data-testid=whatif-diff]');
+      expect(await diff.locator('tr.changed').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^tool calls32$/)]));
+      expect(await diff.textContent()).toContain('circuitBreakerFailures: 3 → 2');
+      expect(await page.textContent('[data-testid=first-difference]')).toMatch(/^#\d+ at /);
+      expect(await page.locator('[data-testid=whatif-recorded] .sl-tool').count()).toBe(3);
+      expect(await page.locator('[data-testid=whatif-what-if] .sl-tool').count()).toBe(2);
+      await shot(page, 'whatif');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+});
