@@ -1,21 +1,18 @@
+import { agentSide } from '../world/simulated.ts';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolvePolicy } from '../../shared/policy.ts';
-import { createRng } from '../../shared/rng.ts';
-import { maskPii } from '../../shared/pii.ts';
-import { agentDefaults, type Scenario } from '../../shared/scenario.ts';
+import { type Scenario } from '../../shared/scenario.ts';
 import { hearSegments } from '../audio/pipeline.ts';
 import { to16kMono } from '../audio/resample.ts';
 import { synthesize } from '../audio/tts.ts';
 import { detectSpeechSegments } from '../audio/vad.ts';
 import { readWavFile, type ChannelChoice } from '../audio/wav.ts';
-import { AgentPart, SimulatedAgent } from '../world/agent.ts';
-import { AgentVoice, type HeardLine } from '../world/caller.ts';
+import { type HeardLine } from '../world/caller.ts';
 import { playHeardSegments, type HeardSegment } from '../world/recognition.ts';
 import { agentSpeechMs } from '../world/speech.ts';
-import { SimulatedBackend, ToolsPart } from '../world/tools.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { CallSetup } from './runner.ts';
 import type { SetupOverrides } from './setup.ts';
@@ -108,13 +105,7 @@ export function recordingSetup(file: string, heard: HeardRecording, o: SetupOver
     seed,
     strict,
     appVersion,
-    maskCallerText: strict ? maskPii : undefined,
-    world: (ctx) => [
-      new RecordedCaller(ctx, heard),
-      new AgentPart(ctx, o.brain ?? new SimulatedAgent(agentDefaults)),
-      new ToolsPart(ctx, o.backends ?? [new SimulatedBackend(createRng(seed).fork('backend'))]),
-      new AgentVoice(ctx, fliteDurationMs),
-    ],
+    world: (ctx) => [new RecordedCaller(ctx, heard), ...agentSide(ctx, { seed, brain: o.brain, backends: o.backends, voiceMs: fliteDurationMs })],
   };
 }
 

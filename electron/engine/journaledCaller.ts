@@ -1,13 +1,8 @@
+import { agentSide } from '../world/simulated.ts';
 import type { CallEvent, JournalEntry } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
 import { resolvePolicy } from '../../shared/policy.ts';
-import { createRng } from '../../shared/rng.ts';
-import { maskPii } from '../../shared/pii.ts';
-import { agentDefaults } from '../../shared/scenario.ts';
-import { AgentPart, SimulatedAgent } from '../world/agent.ts';
-import { AgentVoice } from '../world/caller.ts';
 import { agentSpeechMs } from '../world/speech.ts';
-import { SimulatedBackend, ToolsPart } from '../world/tools.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { CallSetup } from './runner.ts';
 import { appVersion } from './version.ts';
@@ -44,12 +39,6 @@ export function journaledCallerSetup(entries: readonly JournalEntry[], o: { seed
     seed: o.seed,
     strict: o.strict,
     appVersion,
-    maskCallerText: o.strict ? maskPii : undefined,
-    world: (ctx) => [
-      new JournaledCaller(ctx, input),
-      new AgentPart(ctx, new SimulatedAgent(agentDefaults)),
-      new ToolsPart(ctx, [new SimulatedBackend(createRng(o.seed).fork('backend'))]),
-      new AgentVoice(ctx, agentSpeechMs),
-    ],
+    world: (ctx) => [new JournaledCaller(ctx, input), ...agentSide(ctx, { seed: o.seed, voiceMs: agentSpeechMs })],
   };
 }

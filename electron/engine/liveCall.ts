@@ -1,3 +1,4 @@
+import { agentSide } from '../world/simulated.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -5,13 +6,8 @@ import path from 'node:path';
 import type { CallCommand, SessionSource } from '../../shared/events.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
-import { createRng } from '../../shared/rng.ts';
-import { maskPii } from '../../shared/pii.ts';
-import { agentDefaults } from '../../shared/scenario.ts';
 import type { AudioSource } from '../audio/mic.ts';
-import { AgentPart, SimulatedAgent } from '../world/agent.ts';
 import { AgentVoice } from '../world/caller.ts';
-import { SimulatedBackend, ToolsPart } from '../world/tools.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { fliteDurationMs } from './audioCall.ts';
@@ -84,12 +80,7 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
     seed,
     strict,
     appVersion,
-    maskCallerText: strict ? maskPii : undefined,
-    world: (ctx) => [
-      new AgentPart(ctx, new SimulatedAgent(agentDefaults)),
-      new ToolsPart(ctx, [new SimulatedBackend(createRng(seed).fork('backend'))]),
-      o.speak ? new SpeakerVoice(ctx) : new AgentVoice(ctx, fliteDurationMs),
-    ],
+    world: (ctx) => agentSide(ctx, { seed, voiceMs: fliteDurationMs, voice: o.speak ? new SpeakerVoice(ctx) : undefined }),
   };
   let caller: LiveAudioCaller | null = null;
   const run = await runSession(setup, { store: o.store }, {

@@ -4,7 +4,7 @@ import type { Policy, PolicyOverride } from '../../shared/policy.ts';
 import { createRng } from '../../shared/rng.ts';
 import { Scheduler, schedulerClock } from '../../shared/scheduler.ts';
 import { CallCore } from '../../shared/core.ts';
-import { maskDeep } from '../../shared/pii.ts';
+import { maskDeep, maskPii } from '../../shared/pii.ts';
 import type { CallMachine } from '../../shared/machine.ts';
 import type { InspectionEvent } from 'xstate';
 import type { WorldContext, WorldPart } from '../world/world.ts';
@@ -25,8 +25,6 @@ export interface CallSetup {
   appVersion: string;
   /** Builds the world's parts on the call's context (caller, agent, tools, voice). */
   world: (ctx: WorldContext) => WorldPart[];
-  /** Masks caller text before it is journaled or seen (strict sessions). */
-  maskCallerText?: (text: string) => string;
   machine?: CallMachine;
   /** Control actions to apply at given times (what-if and fork re-apply a session's live changes). */
   controls?: { atMs: number; action: ControlAction }[];
@@ -240,7 +238,8 @@ export class CallRunner {
 
   private deliver(event: CallEvent): void {
     if (this.core.done) return;
-    const e = event.type === 'asr.result' && this.setup.maskCallerText ? { ...event, text: this.setup.maskCallerText(event.text) } : event;
+    // a strict session keeps no PII: caller words are masked before anything sees them
+    const e = event.type === 'asr.result' && this.setup.strict ? { ...event, text: maskPii(event.text) } : event;
     this.journalInput(e);
     this.core.send(e);
     for (const p of this.parts) p.onEvent?.(e);

@@ -1,12 +1,11 @@
+import { agentSide } from '../world/simulated.ts';
 import { agentDefaults, type Scenario } from '../../shared/scenario.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
-import { createRng } from '../../shared/rng.ts';
-import { maskPii } from '../../shared/pii.ts';
-import { AgentPart, SimulatedAgent, type AgentBrain } from '../world/agent.ts';
-import { AgentVoice, ScriptedCaller, type HeardLine } from '../world/caller.ts';
+import { SimulatedAgent, type AgentBrain } from '../world/agent.ts';
+import { ScriptedCaller, type HeardLine } from '../world/caller.ts';
 import { agentSpeechMs } from '../world/speech.ts';
-import { SimulatedBackend, ToolsPart, type ToolBackend } from '../world/tools.ts';
+import type { ToolBackend } from '../world/tools.ts';
 import { modelBrainFor } from '../world/model.ts';
 import { httpBackendsFor } from '../world/httpTools.ts';
 import type { CallSetup } from './runner.ts';
@@ -47,14 +46,16 @@ export function scenarioSetup(scenario: Scenario, o: SetupOverrides = {}): CallS
     seed,
     strict,
     appVersion,
-    maskCallerText: strict ? maskPii : undefined,
     world: (ctx) => [
       new ScriptedCaller(ctx, scenario.caller.turns, o.heard),
       // configuration picks the brain and backends (a model and HTTP tools for `agent.model`
       // and `tools`), as machine.provide swaps implementations; unlisted tools stay simulated
-      new AgentPart(ctx, o.brain ?? modelBrainFor(scenario, policy) ?? new SimulatedAgent(habits)),
-      new ToolsPart(ctx, o.backends ?? [...httpBackendsFor(scenario, policy), new SimulatedBackend(createRng(seed).fork('backend'))]),
-      new AgentVoice(ctx, o.agentVoiceMs ?? agentSpeechMs),
+      ...agentSide(ctx, {
+        seed,
+        brain: o.brain ?? modelBrainFor(scenario, policy) ?? new SimulatedAgent(habits),
+        backends: o.backends ?? httpBackendsFor(scenario, policy),
+        voiceMs: o.agentVoiceMs ?? agentSpeechMs,
+      }),
     ],
   };
 }
