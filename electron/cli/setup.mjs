@@ -45,6 +45,12 @@ if (!ci.ok) {
   process.exit(1);
 }
 
+// `npx callsim` finds the package's own bin, but a link in node_modules/.bin makes it
+// available to every tool that looks there (and saves npm a lookup).
+const link = path.join(root, 'node_modules', '.bin', 'callsim');
+fs.rmSync(link, { force: true });
+fs.symlinkSync(path.relative(path.dirname(link), path.join(root, 'electron', 'cli', 'callsim.mjs')), link);
+
 // 3. The UI, so `callsim serve` and the desktop app have something to show.
 step('building the UI (vite build)');
 const build = sh('npx', ['vite', 'build', '--logLevel', 'warn']);
