@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
 import { hasChromium, launch, openUi, scrubTo, shot } from './browser.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
 
 let browser: Browser;
@@ -115,6 +118,17 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
       await page.click('[data-testid=replay-button]');
       await page.waitForSelector('[data-testid=replay-result]');
       expect(await page.textContent('[data-testid=replay-result]')).toMatch(/identical · \d+ events, \d+ transitions/);
+      // Fork at the backoff without the blackout: the fork opens, identical up to there, then every CRM call answers.
+      await scrubTo(page, at);
+      await page.click('summary:has-text("Fork at")');
+      await page.check('details:has([data-testid=fork-run]) input[type=checkbox]');
+      await page.fill('details:has([data-testid=fork-run]) textarea', '[]');
+      await page.click('[data-testid=fork-run]');
+      await page.waitForFunction((id) => (document.querySelector('[data-testid=session-id]')?.textContent ?? id) !== id, sessionId);
+      expect(await page.textContent('[data-testid=toast]')).toMatch(new RegExp(`^forked \\S+: identical for \\d+ transitions up to ${at} ms$`));
+      const forked = (await page.textContent('[data-testid=session-id]'))!.trim();
+      const forkResult = (await server.api.handle('sessions.open', { sessionId: forked })) as { ok: true; value: { result: { toolCalls: { outcome: string }[] } } };
+      expect(forkResult.value.result.toolCalls.at(-1)!.outcome).toBe('ok');
       expect(errors).toEqual([]);
     } finally {
       await close();
@@ -138,6 +152,37 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
       expect(await page.locator('[data-testid=whatif-recorded] .sl-tool').count()).toBe(3);
       expect(await page.locator('[data-testid=whatif-what-if] .sl-tool').count()).toBe(2);
       await shot(page, 'whatif');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('runs a scenario file the user opens, instantly; exports, deletes and imports the session from the browser', async () => {
+    const { page, errors, close } = await openUi(browser);
+    try {
+      const dir = tempDir();
+      const file = path.join(dir, 'asks-for-a-person.json');
+      fs.copyFileSync(path.join(repoRoot, 'recordings/scenarios/caller-request.json'), file);
+      await page.setInputFiles('[data-testid=open-file]', file);
+      await page.waitForSelector('[data-testid=source-select] option[value="@file"]', { state: 'attached' });
+      await page.click('[data-testid=pacing-virtual]');
+      await page.click('[data-testid=start-call-button]');
+      await page.waitForSelector('[data-testid=handoff-card][data-reason=caller_request]');
+      const sessionId = (await page.textContent('[data-testid=live-session-id]'))!.trim();
+      await page.click('[data-testid=tab-sessions]');
+      const row = page.locator(`tr[data-session="${sessionId}"]`);
+      const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'export' }).click()]);
+      expect(download.suggestedFilename()).toBe(`${sessionId}.callsim.json`);
+      const exported = path.join(dir, download.suggestedFilename());
+      await download.saveAs(exported);
+      expect(JSON.parse(fs.readFileSync(exported, 'utf8')).session.sessionId).toBe(sessionId);
+      await row.getByRole('button', { name: 'delete' }).click();
+      await row.getByRole('button', { name: 'really delete' }).click();
+      await row.waitFor({ state: 'detached' });
+      await page.setInputFiles('[data-testid=import-file]', exported);
+      await page.waitForSelector(`tr[data-session="${sessionId}"]`);
+      expect(await page.textContent('[data-testid=toast]')).toBe(`imported ${sessionId}`);
       expect(errors).toEqual([]);
     } finally {
       await close();
