@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { Fault } from '../../shared/faults.ts';
 import type { AppInfo } from '../../shared/ipc.ts';
 import type { Policy, PolicyOverride } from '../../shared/policy.ts';
@@ -56,7 +56,7 @@ function FaultRow({ target, modes, current, sessionId }: { target: string; modes
  * Breaks things while the call runs: a fault per target (each known tool, agent, ASR, TTS) and
  * any policy value. Each action goes to the running call as a journaled control event.
  */
-export function ControlPanel({ info, sessionId, faults, policy }: { info: AppInfo; sessionId: string | null; faults: Fault[]; policy: Policy | null }) {
+export const ControlPanel = memo(function ControlPanel({ info, sessionId, faults, policy }: { info: AppInfo; sessionId: string | null; faults: Fault[]; policy: Policy | null }) {
   const [patch, setPatch] = useState<PolicyOverride>({});
   const [error, setError] = useState<string | null>(null);
   const [key, setKey] = useState(0);
@@ -87,4 +87,4 @@ export function ControlPanel({ info, sessionId, faults, policy }: { info: AppInf
       </details>
     </section>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import type { Fault } from '../../shared/faults.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { AppInfo, LibraryRecording, LibraryScenario } from '../../shared/ipc.ts';
@@ -9,7 +9,7 @@ import { FaultPlanEditor, PolicyEditor } from './Editors.tsx';
 type Picked = { kind: 'scenario'; s: LibraryScenario } | { kind: 'recording'; r: LibraryRecording } | { kind: 'file'; name: string; text: string; faults: Fault[]; policy: PolicyOverride; description: string | null };
 
 /** Starts a call: a scenario or recording of the library, or a scenario file; policy, faults, pacing. */
-export function StartCall({ info, library }: { info: AppInfo; library: { scenarios: LibraryScenario[]; recordings: LibraryRecording[] } }) {
+export const StartCall = memo(function StartCall({ info, library }: { info: AppInfo; library: { scenarios: LibraryScenario[]; recordings: LibraryRecording[] } }) {
   const busy = useStore(app, (s) => s.busy);
   const [picked, setPicked] = useState<Picked | null>(() => (library.scenarios[0] ? { kind: 'scenario', s: library.scenarios.find((x) => x.name === 'happy-path') ?? library.scenarios[0] } : null));
   const [pacing, setPacing] = useState<'realtime' | 'virtual'>('realtime');
@@ -131,4 +131,4 @@ export function StartCall({ info, library }: { info: AppInfo; library: { scenari
       </button>
     </section>
   );
-}
+});
