@@ -67,6 +67,20 @@ describe('the contract served by CallsimApi', () => {
     expect(ended.result.handoff?.reason).toBe('backend_failure');
   });
 
+  it('a call journaling about a thousand events a second reaches the UI in at most ~60 messages a second', async () => {
+    const { api, pushes } = makeApi();
+    const { longCallScenario } = await import('../../electron/server/bench.ts');
+    const t0 = performance.now();
+    const { done } = await api.live.start(scenarioSetup(longCallScenario('rate', 30)), { pacing: 'realtime', timeScale: 600 });
+    await done;
+    await until(() => pushes.flat().some((b) => b.ended));
+    const seconds = (performance.now() - t0) / 1000;
+    const events = pushes.flat().reduce((n, b) => n + b.entries.length, 0);
+    expect(events / seconds).toBeGreaterThan(500);
+    expect(pushes.length / seconds).toBeLessThanOrEqual(1000 / 16 + 1);
+    for (const b of pushes.flat()) expect(b.inspection.filter((e) => e.type === '@xstate.snapshot').length).toBeLessThanOrEqual(1);
+  });
+
   it('a realtime call takes a CRM fault from the control panel as a journaled event, and hands off for backend_failure', async () => {
     const { api, store, pushes } = makeApi();
     const setup = scenarioSetup(readScenario(path.join(recordingsDir, 'scenarios/happy-path.json')));
