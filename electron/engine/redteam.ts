@@ -49,6 +49,7 @@ const workerShim = path.join(import.meta.dirname, '../cli/redteamWorker.mjs');
  * Results come back in file order whatever order they finish in.
  */
 export async function runSuite(files: readonly string[], o: SuiteOptions = {}): Promise<SuiteCaseResult[]> {
+  if (files.length === 0) return [];
   const jobs = Math.max(1, Math.min(o.jobs ?? os.availableParallelism(), files.length));
   const results: SuiteCaseResult[] = new Array(files.length);
   let next = 0;
@@ -59,18 +60,24 @@ export async function runSuite(files: readonly string[], o: SuiteOptions = {}): 
       workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
+            let inFlight = 0;
             const feed = () => {
-              if (next >= files.length) return resolve();
+              if (next >= files.length) return;
               const index = next++;
+              inFlight++;
               w.postMessage({ index, file: files[index] });
             };
             w.on('message', (msg: { index: number; result: SuiteCaseResult }) => {
               results[msg.index] = msg.result;
+              inFlight--;
               o.onResult?.(msg.result, ++done, files.length);
               feed();
+              if (inFlight === 0 && next >= files.length) resolve();
             });
             w.on('error', reject);
             w.on('exit', (code) => (next < files.length || done < files.length ? code !== 0 && reject(new Error(`a red-team worker exited with code ${code}`)) : undefined));
+            // two cases in flight per worker, so it never waits on a round trip to this thread
+            feed();
             feed();
           }),
       ),
