@@ -79,6 +79,7 @@ export async function runSuite(files: readonly string[], o: SuiteOptions = {}): 
             // two cases in flight per worker, so it never waits on a round trip to this thread
             feed();
             feed();
+            if (inFlight === 0) resolve(); // more workers than cases: this one has nothing to do
           }),
       ),
     );

@@ -7,7 +7,7 @@ import { repoRoot, tempDir } from '../helpers.ts';
 
 const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[], db: string) {
-  const r = spawnSync(process.execPath, [bin, ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const scenarioPath = (name: string) => path.join(repoRoot, 'recordings/scenarios', `${name}.json`);
@@ -163,4 +163,14 @@ describe('a session cut short by SIGKILL', () => {
     expect(replay).toMatchObject({ identical: true, divergence: null });
     expect(replay.transitions).toBeGreaterThan(2);
   }, 40_000);
+});
+
+describe('runSuite', () => {
+  it('finishes when there are more workers than cases, and with no cases at all', async () => {
+    const { runSuite } = await import('../../electron/engine/redteam.ts');
+    const one = [path.join(repoRoot, 'recordings/scenarios/happy-path.json')];
+    const r = await runSuite(one, { jobs: 4 });
+    expect(r.map((x) => x.outcome)).toEqual(['completed']);
+    expect(await runSuite([], { jobs: 2 })).toEqual([]);
+  }, 60_000);
 });

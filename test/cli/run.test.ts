@@ -6,7 +6,7 @@ import { repoRoot, tempDir } from '../helpers.ts';
 
 const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const scenarioPath = (name: string) => path.join(repoRoot, 'recordings/scenarios', `${name}.json`);

@@ -8,7 +8,7 @@ import { synthesize } from '../../electron/audio/tts.ts';
 
 const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const recording = (name: string) => path.join(repoRoot, 'recordings/audio', name);
