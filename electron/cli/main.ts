@@ -91,7 +91,10 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         return await cmdMic(rest, out);
       case 'bench': {
         const { runBench } = await import('./bench.ts');
-        await runBench(out.stdout, [{ name: 'audio pipeline', load: async () => (await import('./benchAudio.ts')).audioBench }]);
+        await runBench(out.stdout, [
+          { name: 'audio pipeline', load: async () => (await import('./benchAudio.ts')).audioBench },
+          { name: 'UI in Chromium', load: async () => (await import('./benchUiRows.ts')).uiBench },
+        ]);
         return exitCode.done;
       }
       case undefined:

@@ -1,0 +1,14 @@
+import fs from 'node:fs';
+import { benchUi } from '../server/bench.ts';
+import type { ExtraBench } from './bench.ts';
+
+/** The UI's targets, measured in Chromium (where it is installed). */
+export const uiBench: ExtraBench = async (rows) => {
+  if (!fs.existsSync('/usr/bin/chromium')) throw new Error('Chromium is not installed at /usr/bin/chromium (apt-get install chromium)');
+  const r = await benchUi();
+  const t = r.transitionToDom;
+  rows.push({ name: `UI: machine transition → lit state in Chromium (${t.transitions} transitions)`, value: `p50 ${t.p50Ms.toFixed(1)} ms, p95 ${t.p95Ms.toFixed(1)} ms`, goal: 'p95 < 50', ok: t.p95Ms < 50 });
+  const s = r.seek;
+  rows.push({ name: `UI: seek in a ${(s.sessionMs / 60_000).toFixed(0)}-minute session (${s.journalEntries.toLocaleString('en')} entries)`, value: `p50 ${s.p50Ms.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms; opens in ${s.openMs.toFixed(0)} ms`, goal: '< 100', ok: s.p95Ms < 100 });
+  rows.push({ name: `UI: frames at ${Math.round(r.liveRate.eventsPerSecond).toLocaleString('en')} journal events/s`, value: `p95 ${r.liveRate.frameP95Ms.toFixed(1)} ms, longest ${r.liveRate.longestFrameMs.toFixed(0)} ms`, goal: '', ok: null });
+};
