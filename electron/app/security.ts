@@ -3,6 +3,7 @@
  * checklist, so that tests can assert each one without the Electron binary. main.ts only wires
  * these into Electron. Pure (no electron import).
  */
+import { contentSecurityPolicy } from '../../shared/csp.ts';
 
 /** The app's own scheme and host: the UI is served from app://callsim/, never file://. */
 export const appScheme = 'app';
@@ -58,19 +59,7 @@ export function webPreferences(preloadPath: string) {
 
 /** The Content-Security-Policy of every response of app://: own scripts only, no inline, no eval, nothing remote. */
 export function cspHeader(): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "media-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return contentSecurityPolicy();
 }
 
 /** `will-navigate` / `will-redirect`: only within the app's own origin. Pure. */

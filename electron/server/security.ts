@@ -1,3 +1,4 @@
+import { contentSecurityPolicy } from '../../shared/csp.ts';
 import { timingSafeEqual } from 'node:crypto';
 
 /**
@@ -67,19 +68,7 @@ export function requestToken(url: string, cookieHeader: string | undefined, port
  * eval), its own WebSocket, nothing from anywhere else.
  */
 export function cspHeader(port: number): string {
-  const ws = allowedHosts(port).map((h) => `ws://${h}`).join(' ');
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    `connect-src 'self' ${ws}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return contentSecurityPolicy(allowedHosts(port).map((h) => `ws://${h}`));
 }
 
 /** Every response's security headers. */
