@@ -30,10 +30,20 @@ export const controlActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('policy.set'), patch: policyOverrideSchema }).strict(),
 ]);
 
-/** Where a call's caller comes from: a file of the library (recordings/) or a file the user opened. */
+/** A WAV played in real time as if it were the microphone: a recording of the library, or a file the user opened (its bytes in base64). */
+export const micWavSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('library'), file: z.string().min(1).max(500) }).strict(),
+  z.object({ kind: z.literal('file'), name: z.string().min(1).max(500), base64: z.string().max(100_000_000) }).strict(),
+]);
+
+/**
+ * Where a call's caller comes from: a file of the library (recordings/), a file the user opened,
+ * or the microphone — captured by the Node side (sox), on the wall clock, or `wav` played as it.
+ */
 export const callSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('library'), file: z.string().min(1).max(500) }).strict(),
   z.object({ kind: z.literal('file'), name: z.string().min(1).max(500), text: z.string().max(5_000_000) }).strict(),
+  z.object({ kind: z.literal('mic'), wav: micWavSchema.optional() }).strict(),
 ]);
 
 // ---- what the answers carry ----

@@ -12,7 +12,7 @@ import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { fliteDurationMs } from './audioCall.ts';
 import { LiveAudioCaller } from './liveAudio.ts';
-import type { CallSetup, RunOptions } from './runner.ts';
+import type { CallRunner, CallSetup, RunOptions } from './runner.ts';
 import { runSession, type SessionRun } from './session.ts';
 import { appVersion } from './version.ts';
 
@@ -60,8 +60,13 @@ export interface LiveCallOptions {
   speak?: boolean;
   store: SessionStore;
   onEntry?: RunOptions['onEntry'];
-  /** Called once the call is running, with a way to end it (Ctrl-C). */
-  onStart?: (stop: () => void) => void;
+  /** XState inspection events of the call machine (the desktop app's statechart and monitors). */
+  inspect?: RunOptions['inspect'];
+  /**
+   * Called once the call is running, synchronously within `runLiveCall()`, with a way to end it
+   * (Ctrl-C), and the runner and session for those who also control it (the desktop app's panel).
+   */
+  onStart?: (stop: () => void, runner: CallRunner, sessionId: string) => void;
 }
 
 /**
@@ -85,12 +90,13 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
   let caller: LiveAudioCaller | null = null;
   const run = await runSession(setup, { store: o.store }, {
     pacing: 'realtime',
+    inspect: o.inspect,
     onEntry: (e) => {
       o.onEntry?.(e);
       if (e.kind === 'command' && e.command.type === 'call.end') caller?.stop();
     },
-    onStart: (runner) => {
-      o.onStart?.(() => runner.stop());
+    onStart: (runner, sessionId) => {
+      o.onStart?.(() => runner.stop(), runner, sessionId);
       runner.track(
         LiveAudioCaller.start(
           o.source,

@@ -9,7 +9,6 @@ import {
   type AppInfo,
   type Channel,
   type Checkpoint,
-  type IpcError,
   type IpcResult,
   type PushBatch,
   type Request,
@@ -25,9 +24,8 @@ import { LiveCalls } from './live.ts';
 import { libraryPath, listLibrary } from './library.ts';
 import { viewJournal } from './view.ts';
 import { sessionCheckpoints } from './checkpoints.ts';
-
-/** A feature this build cannot serve (e.g. recorded calls before the audio pipeline lands). */
-export class UnavailableError extends Error {}
+import { toIpcError, UnavailableError } from './errors.ts';
+import { startMicCall } from './micCall.ts';
 
 type Handlers = { [C in Channel]: (request: Request<C>) => Promise<Response<C>> | Response<C> };
 
@@ -107,6 +105,7 @@ export class CallsimApi {
     'machine.graph': () => (this.graph ??= machineGraph(callMachine)),
     'library.list': () => listLibrary(this.o.recordingsDir),
     'call.start': async (r) => {
+      if (r.source.kind === 'mic') return startMicCall({ live: this.live, store: this.o.store, recordingsDir: this.o.recordingsDir }, { ...r, source: r.source });
       const overrides = { policy: r.policy, faults: r.faults, seed: r.seed };
       let setup: CallSetup;
       if (r.source.kind === 'library' && r.source.file.endsWith('.wav')) {
@@ -177,10 +176,3 @@ export class CallsimApi {
 }
 
 const notRunning = (id: string) => new InputError(`session ${id}`, '', 'is not running (a saved session cannot change; fork it from the scrubber instead)');
-
-/** The bridge's form of an error: user-caused ones keep their message; others are internal. Pure. */
-export function toIpcError(err: unknown): IpcError {
-  if (err instanceof InputError) return { code: /no such session/.test(err.message) ? 'not_found' : 'bad_input', message: err.message };
-  if (err instanceof UnavailableError) return { code: 'unavailable', message: err.message };
-  return { code: 'internal', message: `internal error: ${(err as Error)?.message ?? String(err)}` };
-}

@@ -3,7 +3,7 @@ import type { JournalEntry } from '../../shared/events.ts';
 import type { LiveCall, PushBatch, StatelyInspectionEvent } from '../../shared/ipc.ts';
 import { describeSource, type SessionStore } from '../store/sessions.ts';
 import type { CallRunner, CallSetup, ControlAction } from '../engine/runner.ts';
-import { runSession } from '../engine/session.ts';
+import { runSession, type SessionRun } from '../engine/session.ts';
 import { toStatelyEvent } from './inspect.ts';
 import { viewJournal } from './view.ts';
 
@@ -26,6 +26,13 @@ interface Running {
   source: string;
   pacing: 'virtual' | 'realtime';
   done: Promise<void>;
+}
+
+/** What a followed call's run reports to LiveCalls: its start, its journal, its machine's inspection. */
+export interface FollowHooks {
+  onStart: (runner: CallRunner, sessionId: string) => void;
+  onEntry: (entry: JournalEntry) => void;
+  inspect: (e: InspectionEvent) => void;
 }
 
 export interface StartOptions {
@@ -62,26 +69,35 @@ export class LiveCalls {
    * has then already run to its end). Effects: writes a session; pushes as the call goes.
    */
   start(setup: CallSetup, o: StartOptions): Promise<{ sessionId: string; done: Promise<void> }> {
+    const scale = o.timeScale ?? 1;
+    const wallClock = scale === 1 ? undefined : () => performance.now() * scale;
+    return this.follow({ source: describeSource(setup.source), pacing: o.pacing, policy: setup.policy }, (hooks) =>
+      runSession(setup, { store: this.store }, { pacing: o.pacing, wallClock, ...hooks }),
+    );
+  }
+
+  /**
+   * Runs a call that `run` starts (runSession, or runLiveCall for the microphone) with the hooks
+   * that journal it to the UI, and keeps its runner for the control panel and stop. `run` must
+   * call `onStart` synchronously, before its first await (both do). Resolves as `start` does.
+   */
+  follow(started: NonNullable<PushBatch['started']>, run: (hooks: FollowHooks) => Promise<SessionRun>): Promise<{ sessionId: string; done: Promise<void> }> {
     return new Promise((resolve, reject) => {
       let sessionId: string | null = null;
       // The actor is created (and inspected) before the session exists: keep those events.
       const early: InspectionEvent[] = [];
-      const scale = o.timeScale ?? 1;
-      const wallClock = scale === 1 ? undefined : () => performance.now() * scale;
-      const run = runSession(setup, { store: this.store }, {
-        pacing: o.pacing,
-        wallClock,
+      const running = run({
         onStart: (runner, id) => {
           sessionId = id;
-          this.running.set(id, { runner, source: describeSource(setup.source), pacing: o.pacing, done: Promise.resolve() });
-          if (o.pacing === 'realtime') this.startHeartbeat();
-          this.queue(id).started = { source: describeSource(setup.source), pacing: o.pacing, policy: setup.policy };
+          this.running.set(id, { runner, source: started.source, pacing: started.pacing, done: Promise.resolve() });
+          if (started.pacing === 'realtime') this.startHeartbeat();
+          this.queue(id).started = started;
           for (const e of early.splice(0)) this.onInspect(id, e);
         },
         onEntry: (entry) => sessionId && this.onEntry(sessionId, entry),
         inspect: (e) => (sessionId ? this.onInspect(sessionId, e) : early.push(e)),
       });
-      const done = run.then(
+      const done = running.then(
         (r) => {
           this.queue(r.sessionId).ended = { result: r.result, error: r.error?.message ?? null };
           this.running.delete(r.sessionId);
@@ -96,7 +112,6 @@ export class LiveCalls {
           } else reject(err);
         },
       );
-      // runSession calls onStart synchronously, before its first await.
       if (sessionId) {
         this.running.get(sessionId)!.done = done;
         resolve({ sessionId, done });

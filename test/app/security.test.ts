@@ -137,6 +137,17 @@ describe('the typed IPC: one map, validated, named functions only', () => {
     store.close();
   });
 
+  it('the mic button crosses the same validated channel: a foreign frame opens nothing, a malformed mic source is refused by name', async () => {
+    const { handlers, store } = registered();
+    const start = handlers.get('callsim:call.start')!;
+    const mic = { source: { kind: 'mic' }, pacing: 'realtime' };
+    expect(await start({ senderFrame: { url: 'https://evil.example/' } }, mic)).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('call.start: refused a message from https://evil.example/') } });
+    expect(await start(fromApp, { ...mic, source: { kind: 'mic', device: 'hw:0' } })).toMatchObject({ ok: false, error: { code: 'bad_request', message: 'call.start: request $.source: Unrecognized key: "device" ("device")' } });
+    expect(await start(fromApp, { ...mic, source: { kind: 'mic', wav: { kind: 'file', name: 'x.wav' } } })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining('$.source.wav.base64') } });
+    expect(store.list()).toEqual([]);
+    store.close();
+  });
+
   it('pushes go to the window only while it shows the app', () => {
     const { api, store } = registered();
     const sent: string[] = [];
