@@ -116,7 +116,7 @@ describe('call.start with the microphone as the caller', () => {
     await until(() => store.journal(sessionId).some((e) => e.kind === 'input' && e.event.type === 'asr.result'));
     expect(await api.handle('call.stop', { sessionId })).toEqual({ ok: true, value: { stopped: true } });
     await until(() => pushes.some((b) => b.sessionId === sessionId && b.ended));
-    expect(store.get(sessionId).status).toBe('complete');
+    expect(store.get(sessionId)).toMatchObject({ source: 'mic', status: 'complete' });
     expect(api.live.list()).toEqual([]);
   }, 30_000);
 
