@@ -98,6 +98,11 @@ export function LiveView() {
                 {model.sessionId}
               </code>
               <LiveClock model={model} />
+              {model.ended?.error && (
+                <span className="call-error" title={model.ended.error} data-testid="call-error">
+                  {model.ended.error}
+                </span>
+              )}
               <span className="spacer" />
               {model.running && (
                 <button className="small danger" onClick={() => void actions.stopCall(model.sessionId)}>
