@@ -12,6 +12,8 @@ export interface LiveCallInput {
   record(event: WorldEvent): void;
   /** Registers work the call waits on (recognition), so errors fail the call. */
   track(work: Promise<unknown>): void;
+  /** Delivers what recognition heard, through the plan's `asr` faults. */
+  recognized(text: string, confidence: number): void;
 }
 
 /**
@@ -97,8 +99,7 @@ export class LiveAudioCaller {
       hearSegments(audio, [{ startMs: 0, endMs: atMs - startMs }]).then(([heard]) => {
         if (this.ended) return;
         if (heard.backchannel) this.input.record({ type: 'caller.backchannel', startMs, endMs: atMs, text: heard.text });
-        if (heard.text.trim()) this.input.inject({ type: 'asr.result', text: heard.text, confidence: heard.confidence });
-        else this.input.inject({ type: 'asr.failed', error: 'no words recognised' });
+        this.input.recognized(heard.text, heard.confidence);
       }),
     );
   }

@@ -12,6 +12,7 @@ import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { fliteDurationMs } from './audioCall.ts';
 import { LiveAudioCaller } from './liveAudio.ts';
+import { deliverRecognition } from '../world/recognition.ts';
 import type { CallRunner, CallSetup, RunOptions } from './runner.ts';
 import { runSession, type SessionRun } from './session.ts';
 import { appVersion } from './version.ts';
@@ -100,7 +101,12 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
       runner.track(
         LiveAudioCaller.start(
           o.source,
-          { inject: (e) => runner.inject(e), record: (e) => runner.injectRecord(e), track: (p) => runner.track(p) },
+          {
+            inject: (e) => runner.inject(e),
+            record: (e) => runner.injectRecord(e),
+            track: (p) => runner.track(p),
+            recognized: (text, confidence) => runner.injectInWorld((ctx) => deliverRecognition(ctx, text, confidence)),
+          },
           { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, originMs: runner.now, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
         ).then((c) => {
           caller = c;

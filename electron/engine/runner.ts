@@ -163,6 +163,11 @@ export class CallRunner {
     this.scheduler.at(this.opts.pacing === 'realtime' ? this.wallNow() : this.scheduler.now, () => this.journalInput(event));
   }
 
+  /** Runs `step` inside the world at the current time (e.g. a live recognition result through the asr faults). */
+  injectInWorld(step: (ctx: WorldContext) => void): void {
+    this.scheduler.at(this.opts.pacing === 'realtime' ? this.wallNow() : this.scheduler.now, () => step(this.world));
+  }
+
   /** Registers outside work the call depends on; a failure stops the call with that error. */
   track(work: Promise<unknown>): void {
     this.world.track(work);

@@ -91,4 +91,20 @@ describe('callsim mic', () => {
     const replay = JSON.parse(callsim(['replay', result.sessionId, '--json', '--db', db]).stdout);
     expect(replay).toMatchObject({ identical: true, divergence: null, transitions: result.transitions.length });
   }, 60_000);
+
+  it('asr faults apply to live recognition: a recognizer error leaves the turn unrecognised and the agent asks again', async () => {
+    const dir = tempDir();
+    const speech = await synthesize('Where is my order?', 'flite:slt');
+    const audio = new Float32Array(16000 + speech.samples.length + 16000 * 3);
+    audio.set(speech.samples, 16000);
+    fs.writeFileSync(path.join(dir, 'caller.wav'), encodeWav16(audio, 16000));
+    fs.writeFileSync(path.join(dir, 'faults.json'), JSON.stringify([{ target: 'asr', mode: 'error', status: 503 }]));
+    const db = path.join(dir, 'mic.db');
+    const r = callsim(['mic', '--input', path.join(dir, 'caller.wav'), '--mute', '--json', '--faults', path.join(dir, 'faults.json'), '--db', db]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.turns.filter((t: { speaker: string }) => t.speaker === 'caller').map((t: { text: string | null }) => t.text)).toEqual([null]);
+    expect(result.turns.some((t: { text: string | null }) => t.text === "Sorry, I didn't catch that. Could you say it again?")).toBe(true);
+    expect(result.toolCalls).toEqual([]);
+  }, 60_000);
 });
