@@ -4,6 +4,8 @@ import { faultSchema, faultPlanSchema, type Fault } from './faults.ts';
 import type { JournalEntry } from './events.ts';
 import type { MachineGraph } from './graph.ts';
 import type { RunResult } from './result.ts';
+import type { RunDiff } from './diff.ts';
+import type { Divergence } from './replay.ts';
 
 /**
  * The one typed contract between the UI and the Node side: channel → request schema and
@@ -148,7 +150,7 @@ export interface ReplayReportView {
   identical: boolean;
   events: number;
   transitions: number;
-  divergence: null | { index: number; atMs: number; expected: string; actual: string };
+  divergence: Divergence | null;
 }
 
 export interface WhatIfView {
@@ -156,14 +158,7 @@ export interface WhatIfView {
   childId: string;
   parent: RunResult;
   child: RunResult;
-  diff: {
-    policyChanged: string[];
-    outcome: [string, string];
-    handoff: [string, string];
-    toolCalls: [number, number];
-    tokens: [number, number];
-    firstDifference: null | { index: number; atMs: number; before: string; after: string };
-  };
+  diff: RunDiff;
 }
 
 /**
