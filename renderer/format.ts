@@ -1,12 +1,16 @@
-/** `3.98 s` under a minute, `12:03.4` above. Pure. */
+/**
+ * `3.98 s` under a minute, `12:03.4` above. Rounds to the shown precision before splitting
+ * minutes from seconds, so a time never reads `49:60.0` or `60.00 s`. Pure.
+ */
 export function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
-  const neg = ms < 0;
   const a = Math.abs(ms);
-  if (a < 60_000) return `${neg ? '-' : ''}${(a / 1000).toFixed(2)} s`;
-  const m = Math.floor(a / 60_000);
-  const s = (a % 60_000) / 1000;
-  return `${neg ? '-' : ''}${m}:${s.toFixed(1).padStart(4, '0')}`;
+  const centis = Math.round(a / 10);
+  if (centis < 6000) return `${ms < 0 && centis > 0 ? '-' : ''}${(centis / 100).toFixed(2)} s`;
+  const tenths = Math.round(a / 100);
+  const m = Math.floor(tenths / 600);
+  const s = (tenths % 600) / 10;
+  return `${ms < 0 ? '-' : ''}${m}:${s.toFixed(1).padStart(4, '0')}`;
 }
 
 /** The short name of a dotted state path, without the machine's wrapper states. Pure. */
