@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { JournalEntry, SessionSource } from '../../shared/events.ts';
-import { maskDeep } from '../../shared/pii.ts';
+import { assertNever, type AgentInput, type AgentResponse, type CallCommand, type JournalEntry, type JournalInput, type SessionSource } from '../../shared/events.ts';
+import { maskDeep, maskPii } from '../../shared/pii.ts';
 import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { InputError, parseJsonWith } from '../../shared/validate.ts';
 import type { JournalSink } from '../engine/runner.ts';
@@ -183,15 +183,19 @@ export class SessionStore {
     return this.db.prepare('DELETE FROM sessions WHERE id = ?').run(sessionId).changes > 0;
   }
 
-  /** A session and its journal as one JSON document, with PII masked everywhere. */
+  /**
+   * A session and its journal as one JSON document, with PII masked in every text that can
+   * carry the caller's words (SPEC §5). Ids, tool names, event types, states, numbers and audio
+   * are kept exactly, so that the document imports back and replays.
+   */
   export(sessionId: string): SessionExport {
     const s = this.resolve(sessionId);
     const strict = (this.db.prepare('SELECT strict FROM sessions WHERE id = ?').get(s.sessionId) as { strict: number }).strict === 1;
-    return maskDeep({
+    return {
       callsimExport: 1 as const,
       session: { sessionId: s.sessionId, createdAt: s.createdAt, source: s.source, status: s.status, outcome: s.outcome, parentId: s.parentId, relation: s.relation, strict },
-      journal: this.journal(s.sessionId) as unknown as SessionExport['journal'],
-    });
+      journal: this.journal(s.sessionId).map(maskEntryForExport) as unknown as SessionExport['journal'],
+    };
   }
 
   /** Imports an exported session. All or nothing; an existing id or a bad file is an InputError. */
@@ -255,4 +259,126 @@ function entryFromRow(seq: number, atMs: number, kind: string, payload: any): Jo
   if (kind === 'input') return { seq, atMs, kind, event: payload };
   if (kind === 'command') return { seq, atMs, kind, command: payload };
   return { seq, atMs, kind: 'transition', state: payload.state, cause: payload.cause };
+}
+
+/**
+ * A journal entry with PII masked where words are free text: what the caller said (recognition,
+ * backchannels, a scenario's `say` lines), what the agent said or was asked about them, tool
+ * arguments and answers, and error messages. Everything else is an identifier or structure
+ * (session ids, tool names, event types, state paths, timer ids, audio samples) and a mask would
+ * corrupt it: a session id ending in digits, or audio base64 with a digit run in it, reads as
+ * an account number. Pure.
+ */
+function maskEntryForExport(e: JournalEntry): JournalEntry {
+  switch (e.kind) {
+    case 'input':
+      return { ...e, event: maskInput(e.event) };
+    case 'command':
+      return { ...e, command: maskCommand(e.command) };
+    case 'transition':
+      return e;
+    default:
+      return assertNever(e);
+  }
+}
+
+function maskInput(ev: JournalInput): JournalInput {
+  switch (ev.type) {
+    case 'session.started':
+      return { ...ev, source: maskSource(ev.source) };
+    case 'asr.result':
+    case 'caller.backchannel':
+      return { ...ev, text: maskPii(ev.text) };
+    case 'asr.failed':
+    case 'agent.failed':
+      return { ...ev, error: maskPii(ev.error) };
+    case 'agent.response':
+      return { ...ev, response: maskResponse(ev.response) };
+    case 'tool.result':
+      return ev.data === undefined ? ev : { ...ev, data: maskDeep(ev.data) };
+    case 'caller.speech.started':
+    case 'caller.speech.ended':
+    case 'caller.hungup':
+    case 'agent.speech.ended':
+    case 'control.policy.set':
+    case 'timer.fired':
+    case 'control.fault.set':
+    case 'control.fault.cleared':
+    case 'caller.audio':
+    case 'vad.probability':
+      return ev;
+    default:
+      return assertNever(ev);
+  }
+}
+
+function maskResponse(r: AgentResponse): AgentResponse {
+  switch (r.kind) {
+    case 'say':
+    case 'end':
+      return { ...r, text: maskPii(r.text) };
+    case 'handoff':
+      return r.text === undefined ? r : { ...r, text: maskPii(r.text) };
+    case 'tool':
+      return { ...r, args: maskDeep(r.args) };
+    default:
+      return assertNever(r);
+  }
+}
+
+function maskAgentInput(input: AgentInput): AgentInput {
+  switch (input.kind) {
+    case 'caller':
+      return { ...input, text: maskPii(input.text) };
+    case 'tool':
+      return input.data === undefined ? input : { ...input, data: maskDeep(input.data) };
+    case 'retry':
+      return input;
+    default:
+      return assertNever(input);
+  }
+}
+
+function maskCommand(c: CallCommand): CallCommand {
+  switch (c.type) {
+    case 'agent.speak':
+      return { ...c, text: maskPii(c.text) };
+    case 'agent.think':
+      return { ...c, input: maskAgentInput(c.input) };
+    case 'tool.call':
+      return { ...c, args: maskDeep(c.args) };
+    case 'filler.play':
+    case 'agent.speech.stop':
+    case 'agent.cancel':
+    case 'agent.kill':
+    case 'tool.abandon':
+    case 'handoff.start':
+    case 'call.end':
+      return c;
+    default:
+      return assertNever(c);
+  }
+}
+
+/** The scenario a session recorded, with its caller's `say` lines masked; names and paths kept. */
+function maskSource(source: SessionSource): SessionSource {
+  switch (source.kind) {
+    case 'scenario':
+      return { ...source, scenario: maskScenarioLines(source.scenario) };
+    case 'fork':
+    case 'whatif':
+      return source.scenario === undefined ? source : { ...source, scenario: maskScenarioLines(source.scenario) };
+    case 'recording':
+    case 'mic':
+      return source;
+    default:
+      return assertNever(source);
+  }
+}
+
+function maskScenarioLines(scenario: unknown): unknown {
+  const caller = (scenario as { caller?: { turns?: unknown } } | null)?.caller;
+  if (!caller || !Array.isArray(caller.turns)) return scenario;
+  const turns = caller.turns.map((t: unknown) => (t && typeof (t as { say?: unknown }).say === 'string' ? { ...(t as object), say: maskPii((t as { say: string }).say) } : t));
+  return { ...(scenario as object), caller: { ...caller, turns } };
 }

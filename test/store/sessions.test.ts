@@ -4,6 +4,8 @@ import { SessionStore } from '../../electron/store/sessions.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { scenario, tempDir } from '../helpers.ts';
 import { InputError } from '../../shared/validate.ts';
+import { replayJournal } from '../../shared/replay.ts';
+import type { JournalEntry } from '../../shared/events.ts';
 
 const call = scenario({ name: 'store-test', caller: { turns: [{ at: 1000, say: 'My card is 4111 1111 1111 1111, what is my balance?' }, { say: 'Thanks, bye' }] } });
 
@@ -39,6 +41,63 @@ describe('session store', () => {
     expect(other.import('export.json', text)).toBe(run.sessionId);
     expect(other.get(run.sessionId)).toMatchObject({ status: 'complete', outcome: 'completed' });
     expect(() => other.import('export.json', text)).toThrow(/already exists/);
+  });
+
+  it('export masks only the words: ids that end in digits or say "account"/"phone" are kept, and the export imports back and replays', async () => {
+    const dir = tempDir();
+    const store = new SessionStore(path.join(dir, 'ids.db'));
+    const named = { ...call, name: 'account 58921767 phone 5551234567' };
+    const parent = await runScenario(named, { store });
+    const repeat = await runScenario(named, { store }); // same inputs: the id gets a "-2" suffix
+    const child = await runScenario(named, { store, parentId: repeat.sessionId, relation: 'whatif' });
+    expect(repeat.sessionId).toBe(`${parent.sessionId}-2`);
+    expect(repeat.sessionId).toMatch(/^account-58921767-phone-5551234567-[0-9a-f]{8}-2$/);
+
+    for (const r of [repeat, child]) {
+      const doc = store.export(r.sessionId);
+      expect(doc.session).toMatchObject({ sessionId: r.sessionId, source: 'scenario:account 58921767 phone 5551234567', parentId: r === child ? repeat.sessionId : null });
+      // the caller's card number is the only thing that changes, wherever it was written
+      const expected = JSON.stringify(r.entries).replaceAll('4111 1111 1111 1111', '[card ••••1111]');
+      expect(JSON.stringify(doc.journal)).toBe(expected);
+      expect(JSON.stringify(doc)).not.toContain('4111 1111 1111 1111');
+
+      const other = new SessionStore(path.join(dir, `${r.sessionId}.db`));
+      expect(other.import('export.json', JSON.stringify(doc))).toBe(r.sessionId);
+      expect(other.get(r.sessionId)).toMatchObject({ sessionId: r.sessionId, parentId: doc.session.parentId, status: 'complete', outcome: 'completed' });
+      expect(replayJournal(other.journal(r.sessionId))).toMatchObject({ identical: true, divergence: null });
+    }
+  });
+
+  it('the audited id "happy-path-58921767-2" survives export and import exactly', async () => {
+    const dir = tempDir();
+    const store = new SessionStore(path.join(dir, 'audit.db'));
+    const run = await runScenario(call, { store });
+    const doc = store.export(run.sessionId);
+    const audited = { ...doc, session: { ...doc.session, sessionId: 'happy-path-58921767-2', parentId: 'happy-path-58921767', relation: 'whatif' } };
+    const a = new SessionStore(path.join(dir, 'audit-a.db'));
+    expect(a.import('audit.json', JSON.stringify(audited))).toBe('happy-path-58921767-2');
+    const again = a.export('happy-path-58921767-2');
+    expect(again.session).toMatchObject({ sessionId: 'happy-path-58921767-2', parentId: 'happy-path-58921767', relation: 'whatif' });
+    const b = new SessionStore(path.join(dir, 'audit-b.db'));
+    expect(b.import('again.json', JSON.stringify(again))).toBe('happy-path-58921767-2');
+  });
+
+  it('export keeps caller audio byte for byte even when its base64 holds a phone-like digit run', () => {
+    const store = new SessionStore(path.join(tempDir(), 'audio.db'));
+    const pcm16 = Buffer.from('+123456789/A', 'base64').toString('base64');
+    expect(pcm16).toBe('+123456789/A'); // a real encoding of 9 bytes of samples
+    const id = store.createSession({ source: { kind: 'mic' }, seedMaterial: 'audio', strict: false });
+    const entries: JournalEntry[] = [
+      { seq: 0, atMs: 0, kind: 'input', event: { type: 'session.started', policy: {} as never, faults: [], seed: 1, appVersion: 'test', source: { kind: 'mic' }, strict: false } },
+      { seq: 1, atMs: 20, kind: 'input', event: { type: 'caller.audio', startMs: 0, endMs: 20, sampleRate: 16000, pcm16 } },
+      { seq: 2, atMs: 900, kind: 'input', event: { type: 'asr.result', text: 'call me on 555-123-4567', confidence: 0.9 } },
+    ];
+    const sink = store.journalWriter(id);
+    for (const e of entries) sink.append(e);
+    sink.flush();
+    const journal = store.export(id).journal as unknown as JournalEntry[];
+    expect(journal[1]).toEqual(entries[1]);
+    expect(journal[2]).toMatchObject({ event: { text: 'call me on [phone]' } });
   });
 
   it('a bad import file is refused and stores nothing', () => {
