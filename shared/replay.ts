@@ -25,7 +25,7 @@ export interface ReplayResult {
  * A clock for replay: timers keep the virtual time they are due. The journal says which timer
  * fired when; a timer that a changed machine set to a different time shows as a divergence.
  */
-class ReplayClock implements MachineClock {
+export class ReplayClock implements MachineClock {
   private nextId = 1;
   readonly pending = new Map<number, { due: number; fn: () => void }>();
   constructor(private readonly now: () => number) {}
