@@ -18,6 +18,12 @@ export interface GraphTransition {
   event: string;
   targets: string[];
   guard: string | null;
+  /**
+   * Position among the source's candidates for this event, in the order XState tries them.
+   * With the source and event it names the transition exactly: two candidates may share a
+   * guard (or have none, like two inline ones) and a target.
+   */
+  index: number;
 }
 
 export interface MachineGraph {
@@ -26,6 +32,35 @@ export interface MachineGraph {
 }
 
 const pathOf = (node: AnyStateNode) => node.path.join('.');
+
+/** A transition as XState defines it, and as `@xstate.microstep` hands back the one it took. */
+interface TransitionDef {
+  source: AnyStateNode;
+  target?: readonly AnyStateNode[] | undefined;
+  eventType: string;
+  guard?: unknown;
+}
+
+/** Every transition a state node defines: its events (delays included), then `always`. */
+const candidatesOf = (node: AnyStateNode): TransitionDef[] => [...[...node.transitions.values()].flat(), ...(node.always ?? [])] as never;
+
+/** A named guard's name; `inline` for a function (or `and`/`not`/`or` of guards); null for none. */
+function guardName(t: TransitionDef): string | null {
+  const g = t.guard as { type?: string } | string | undefined;
+  return typeof g === 'string' ? g : g && typeof g === 'object' && g.type ? g.type : g ? 'inline' : null;
+}
+
+const eventOf = (t: TransitionDef) => (t.eventType === '' ? 'always' : shortCause(t.eventType));
+
+/**
+ * Where a transition sits among its source's candidates for its event — the list XState tries
+ * in order — or -1 for one that is not a candidate (a machine's initial transition). The
+ * definition and the microstep hold the same object, so graph and trace agree. Pure.
+ */
+function candidateIndex(t: TransitionDef): number {
+  const list = (t.eventType === '' ? t.source.always : t.source.transitions.get(t.eventType)) as readonly unknown[] | undefined;
+  return list ? list.indexOf(t) : -1;
+}
 
 /**
  * Reads the states and transitions of a machine from its own definition — never a hand-drawn
@@ -38,17 +73,11 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
     if (node.path.length > 0) {
       const delays = node.after.map((t) => shortCause(String(t.eventType)).replace(/^after /, ''));
       states.push({ path: pathOf(node), parent: node.path.length > 1 ? node.path.slice(0, -1).join('.') : null, type: node.type, delays });
-      const add = (event: string, defs: readonly { target?: readonly AnyStateNode[] | undefined; guard?: unknown }[]) => {
-        for (const d of defs) {
-          const targets = (d.target ?? []).map(pathOf);
-          if (targets.length === 0) continue; // actions only: no state change to cover
-          const g = d.guard as { type?: string } | string | undefined;
-          transitions.push({ source: pathOf(node), event, targets, guard: typeof g === 'string' ? g : g && typeof g === 'object' && g.type ? g.type : g ? 'inline' : null });
-        }
-      };
-      for (const [eventType, defs] of Object.entries(node.on)) if (!eventType.startsWith('xstate.after')) add(shortCause(eventType), defs as never);
-      for (const d of node.after) add(shortCause(String(d.eventType)), [d as never]);
-      if (node.always) add('always', node.always as never);
+      for (const d of candidatesOf(node)) {
+        const targets = (d.target ?? []).map(pathOf);
+        if (targets.length === 0) continue; // actions only: no state change to cover
+        transitions.push({ source: pathOf(node), event: eventOf(d), targets, guard: guardName(d), index: candidateIndex(d) });
+      }
     }
     for (const child of Object.values(node.states) as AnyStateNode[]) visit(child);
   };
@@ -72,8 +101,14 @@ export interface RunTrace {
   taken: string[];
 }
 
-/** Key that identifies a transition of the graph (source, event, targets). Pure. */
-export const transitionKey = (t: { source: string; event: string; targets: readonly string[] }) => `${t.source}|${t.event}|${t.targets.join(',')}`;
+/**
+ * Key that identifies a transition of the graph: its source, event and place among that
+ * source's candidates for the event (guard and targets ride along to keep keys readable).
+ * Source, event and targets alone would merge a guarded path with every other one to the same
+ * target. Pure.
+ */
+export const transitionKey = (t: Pick<GraphTransition, 'source' | 'event' | 'index' | 'guard' | 'targets'>) =>
+  `${t.source}|${t.event}|#${t.index}|${t.guard ?? ''}|${t.targets.join(',')}`;
 
 /**
  * Collects a run's trace from XState's inspection events (`@xstate.microstep` carries the exact
@@ -84,12 +119,11 @@ export function traceCollector(): { trace: RunTrace; observe: (e: { type: string
   const taken = new Set<string>();
   const observe = (e: { type: string; [k: string]: unknown }) => {
     if (e.type !== '@xstate.microstep') return;
-    const ts = (e._transitions ?? []) as { source: AnyStateNode; target?: AnyStateNode[]; eventType: string }[];
+    const ts = (e._transitions ?? []) as TransitionDef[];
     for (const t of ts) {
       const targets = (t.target ?? []).map(pathOf);
-      if (!targets.length) continue;
-      const event = t.eventType === '' ? 'always' : shortCause(t.eventType);
-      taken.add(transitionKey({ source: pathOf(t.source), event, targets }));
+      const index = candidateIndex(t);
+      if (targets.length && index >= 0) taken.add(transitionKey({ source: pathOf(t.source), event: eventOf(t), index, guard: guardName(t), targets }));
       for (const target of targets) {
         const parts = target.split('.');
         for (let i = 1; i <= parts.length; i++) entered.add(parts.slice(0, i).join('.'));

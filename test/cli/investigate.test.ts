@@ -3,6 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { machineGraph, transitionName } from '../../shared/graph.ts';
+import { callMachine } from '../../shared/machine.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
@@ -12,6 +14,7 @@ function callsim(args: string[], db: string) {
 }
 const scenarioPath = (name: string) => path.join(repoRoot, 'recordings/scenarios', `${name}.json`);
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
+const transitionNames = machineGraph(callMachine).transitions.map(transitionName);
 
 describe('callsim replay', () => {
   it('a saved session replays identically: exit 0 and the SPEC §1 JSON', () => {
@@ -102,12 +105,44 @@ describe('callsim redteam', () => {
     const n = fs.readdirSync(path.join(repoRoot, 'recordings/scenarios')).filter((f) => f.endsWith('.json')).length;
     expect(report.passed).toBe(n);
     expect(lines[1]).toBe(`redteam: ${n} passed, 0 failed`);
-    expect(report.coverage.states.entered).toBeLessThanOrEqual(report.coverage.states.total);
-    expect(report.coverage.transitions.never.length).toBe(report.coverage.transitions.total - report.coverage.transitions.taken);
+    // every guarded path the library is written to exercise is reported taken, each on its own
+    expect(report.coverage.states).toEqual({ total: 24, entered: 24, never: [] });
+    expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length);
+    for (const t of [
+      'active.conversation.thinking --agent.response [tokenBudget]--> handoff',
+      'active.conversation.thinking --agent.response [isAgentHandoff]--> handoff',
+      'active.conversation.thinking --agent.response [noProgressTurns]--> handoff',
+      'active.conversation.thinking --agent.response [sameToolMaxConsecutive]--> active.conversation.fallbackScript',
+      'active.conversation.toolFailed --always [circuitBreakerFailures]--> handoff',
+      'active.callerMonitor --asr.result [callerAsksForHuman]--> handoff',
+      'active.callerMonitor --asr.result [frustrationThreshold]--> handoff',
+    ]) {
+      expect(transitionNames).toContain(t);
+      expect(report.coverage.transitions.never).not.toContain(t);
+    }
     const xml = fs.readFileSync(junit, 'utf8');
     expect(xml.match(/<testcase /g)).toHaveLength(n);
     expect(xml).toContain('name="coverage.transitions"');
     expect(r.stderr).toMatch(new RegExp(`\\[${n}/${n}\\] (pass|FAIL)`));
+  });
+
+  it('--coverage tells guarded paths to the same target apart: one scenario takes one of them', () => {
+    const db = path.join(tempDir(), 'c.db');
+    const never = (name: string) => {
+      const r = callsim(['redteam', scenarioPath(name), '--coverage', '--json'], db);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout.split('\n')[0]).coverage.transitions.never as string[];
+    };
+    const toHandoff = (guard: string) => `active.conversation.thinking --agent.response [${guard}]--> handoff`;
+    const noProgress = never('no-progress');
+    expect(noProgress).not.toContain(toHandoff('noProgressTurns'));
+    expect(noProgress).toContain(toHandoff('tokenBudget'));
+    expect(noProgress).toContain(toHandoff('isAgentHandoff'));
+    expect(noProgress).toContain('active.callerMonitor --asr.result [callerAsksForHuman]--> handoff');
+    const callerRequest = never('caller-request');
+    expect(callerRequest).not.toContain('active.callerMonitor --asr.result [callerAsksForHuman]--> handoff');
+    expect(callerRequest).toContain('active.callerMonitor --asr.result [frustrationThreshold]--> handoff');
+    expect(callerRequest).toContain(toHandoff('noProgressTurns'));
   });
 
   it('--shard i/n splits the suite into disjoint slices that cover it', () => {

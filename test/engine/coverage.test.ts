@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, setup } from 'xstate';
+import { coverage, machineGraph, traceCollector, transitionKey } from '../../shared/graph.ts';
+import { callMachine } from '../../shared/machine.ts';
+
+/** Two guarded paths and an inline one from `waiting` on `go`, all to `done`; a fallback to `other`. */
+const forked = setup({
+  types: { context: {} as { route: string }, events: {} as { type: 'go'; route: string } },
+  guards: {
+    viaA: ({ event }) => event.route === 'a',
+    viaB: ({ event }) => event.route === 'b',
+  },
+}).createMachine({
+  context: { route: '' },
+  initial: 'waiting',
+  states: {
+    waiting: {
+      on: {
+        go: [
+          { guard: 'viaA', target: 'done' },
+          { guard: 'viaB', target: 'done' },
+          { guard: ({ event }) => event.route === 'c', target: 'done' },
+          { guard: ({ event }) => event.route === 'd', target: 'done' },
+          { target: 'other' },
+        ],
+      },
+    },
+    done: { type: 'final' },
+    other: { type: 'final' },
+  },
+});
+
+function never(route: string): string[] {
+  const tracer = traceCollector();
+  const actor = createActor(forked, { inspect: (e) => tracer.observe(e as never) });
+  actor.start();
+  actor.send({ type: 'go', route });
+  return coverage(machineGraph(forked), [tracer.trace]).transitions.never;
+}
+
+describe('transition coverage', () => {
+  it('counts a path as taken only when that guard let it through, not another to the same target', () => {
+    expect(never('a')).toEqual(['waiting --go [viaB]--> done', 'waiting --go--> done', 'waiting --go--> done', 'waiting --go--> other']);
+    expect(never('b')).toEqual(['waiting --go [viaA]--> done', 'waiting --go--> done', 'waiting --go--> done', 'waiting --go--> other']);
+  });
+
+  it('tells two inline guards to the same target apart by their place among the candidates', () => {
+    const graph = machineGraph(forked);
+    const tracer = traceCollector();
+    const actor = createActor(forked, { inspect: (e) => tracer.observe(e as never) });
+    actor.start();
+    actor.send({ type: 'go', route: 'd' });
+    const fourth = graph.transitions.find((t) => t.index === 3)!;
+    expect(fourth).toMatchObject({ source: 'waiting', event: 'go', guard: 'inline', targets: ['done'] });
+    expect(tracer.trace.taken).toEqual([transitionKey(fourth)]);
+    expect(coverage(graph, [tracer.trace]).transitions.taken).toBe(1);
+  });
+
+  it('gives every transition of the call machine its own key', () => {
+    const keys = machineGraph(callMachine).transitions.map(transitionKey);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
