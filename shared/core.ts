@@ -47,6 +47,7 @@ export class CallCore {
       input: { policy: opts.policy },
       clock: opts.clock,
       inspect: (e) => {
+        if (e.type === '@xstate.microstep' && e.actorRef === this.actor) this.noteReentries(e._transitions);
         if (e.type === '@xstate.snapshot' && e.actorRef === this.actor) this.record(e.snapshot as unknown as { value: unknown }, e.event.type);
         opts.inspect?.(e);
       },
@@ -80,11 +81,25 @@ export class CallCore {
     return this.actor.getSnapshot();
   }
 
+  /** States a `reenter` transition of this step left and entered again (as path prefixes). */
+  private reentered: string[] = [];
+
+  private noteReentries(transitions: readonly { reenter: boolean; target?: readonly { path: readonly string[] }[] }[]): void {
+    for (const t of transitions) if (t.reenter) for (const target of t.target ?? []) this.reentered.push(target.path.join('.'));
+  }
+
+  /**
+   * Reports each leaf the step entered: a new one, or one inside a state that a `reenter`
+   * transition left and entered again (its timers restarted, so the timeline must show it).
+   */
   private record(snapshot: { value: unknown }, eventType: string): void {
     const next = leafPaths(snapshot.value);
     const atMs = this.opts.now();
+    const reentered = this.reentered;
+    this.reentered = [];
     for (const path of next) {
-      if (!this.active.includes(path)) this.opts.onTransition({ atMs, state: path, cause: shortCause(eventType) });
+      const again = reentered.some((p) => path === p || path.startsWith(`${p}.`));
+      if (again || !this.active.includes(path)) this.opts.onTransition({ atMs, state: path, cause: shortCause(eventType) });
     }
     this.active = next;
   }
