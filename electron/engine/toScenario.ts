@@ -6,26 +6,59 @@ import { scenarioSchema, type CallerTurn, type Scenario } from '../../shared/sce
 import { sessionStart } from './investigate.ts';
 
 /**
+ * Words for a stretch of speech nobody knows the words of (a recording's or microphone's turn
+ * that recognition failed on or lost): blank, so a text caller's recognition fails on it too,
+ * fault or no fault, and the turn still counts as one of recognition's calls.
+ */
+const unheardWords = ' ';
+
+/**
+ * The caller's turns of a journal: each stretch of speech at the time it started, and the
+ * hang-up. A text caller's words are what its scenario said (`spoken`: the `say` turns in
+ * order, one stretch of speech each), so the copied `asr` faults delay, fail or garble the same
+ * turns again. Without them the words are what recognition heard: recognition is asked at the
+ * end of each stretch and answers in that order, so the n-th answer (a result or a failure)
+ * belongs to the n-th stretch that ended, however late it comes. An answer recognition lost
+ * (an `asr` timeout) leaves no trace, so the answers after it land one turn early. A turn
+ * whose recognition failed is kept: the caller spoke, and dropping it would move a fault's
+ * `calls` onto another turn. Pure.
+ */
+export function callerTurns(entries: readonly JournalEntry[], spoken: readonly string[] | null): CallerTurn[] {
+  const turns: CallerTurn[] = [];
+  const wordsKnown: boolean[] = [];
+  const awaitingRecognition: number[] = []; // turns whose speech ended, oldest first
+  let speaking: number | null = null;
+  for (const e of entries) {
+    if (e.kind !== 'input') continue;
+    const ev = e.event;
+    if (ev.type === 'caller.speech.started') {
+      const said = spoken?.[wordsKnown.length];
+      wordsKnown.push(said !== undefined);
+      speaking = turns.push({ at: e.atMs, say: said ?? unheardWords }) - 1;
+    } else if (ev.type === 'caller.speech.ended') {
+      if (speaking !== null) awaitingRecognition.push(speaking);
+      speaking = null;
+    } else if (ev.type === 'asr.result' || ev.type === 'asr.failed') {
+      const turn = awaitingRecognition.shift();
+      if (turn !== undefined && ev.type === 'asr.result' && !wordsKnown[turn]) turns[turn].say = ev.text;
+    } else if (ev.type === 'caller.hungup') turns.push({ at: e.atMs, hangUp: true });
+  }
+  return turns;
+}
+
+/**
  * Turns a saved session (an incident) into a scenario with an `expect` block from what
  * happened: the caller's turns at the times they started, the faults that were active (live
  * changes as time windows), the seed and policy. Running it reproduces the session's
- * transitions for text callers. Pure.
+ * transitions for text callers, recognition that failed or answered late included. Pure.
  */
 export function sessionToScenario(sessionId: string, entries: readonly JournalEntry[], result: RunResult): Scenario {
   const start = sessionStart(entries, sessionId);
   const original = start.source.kind === 'scenario' ? (start.source.scenario as Scenario) : start.source.kind !== 'recording' && start.source.kind !== 'mic' ? ((start.source.scenario as Scenario | undefined) ?? null) : null;
 
-  const turns: CallerTurn[] = [];
-  let open: { at: number } | null = null;
-  for (const e of entries) {
-    if (e.kind !== 'input') continue;
-    const ev = e.event;
-    if (ev.type === 'caller.speech.started') open = { at: e.atMs };
-    else if (ev.type === 'asr.result' && open) {
-      turns.push({ at: open.at, say: ev.text });
-      open = null;
-    } else if (ev.type === 'caller.hungup') turns.push({ at: e.atMs, hangUp: true });
-  }
+  const textCaller = (original?.caller.voice ?? 'text') === 'text';
+  const spoken = original && textCaller ? original.caller.turns.flatMap((t) => (t.say !== undefined ? [t.say] : [])) : null;
+  const turns = callerTurns(entries, spoken);
 
   // The fault plan: the session's plan, plus each live change as a window in time.
   const faults: Fault[] = [...start.faults];

@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CallEvent, JournalEntry } from '../../shared/events.ts';
+import { readScenario } from '../../electron/cli/io.ts';
+import { runScenario } from '../../electron/engine/session.ts';
+import { callerTurns, sessionToScenario } from '../../electron/engine/toScenario.ts';
+import { SessionStore } from '../../electron/store/sessions.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
+
+const scenarioDir = path.join(repoRoot, 'recordings/scenarios');
+const library = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.json')).sort();
+
+const transitions = (r: { result: { transitions: { state: string; atMs: number }[] } }) => r.result.transitions.map((t) => ({ state: t.state, atMs: t.atMs }));
+
+describe('sessions to-scenario round-trips every library scenario', () => {
+  const store = new SessionStore(path.join(tempDir(), 'roundtrip.db'));
+  afterAll(() => store.close());
+
+  /** Runs a library scenario into the store, turns the saved session into a scenario (as the CLI does), and runs that. */
+  async function roundTrip(file: string) {
+    const original = await runScenario(readScenario(path.join(scenarioDir, file)), { store });
+    const generated = sessionToScenario(original.sessionId, store.journal(original.sessionId), store.result(original.sessionId));
+    return { original, generated, again: await runScenario(generated, null) };
+  }
+
+  it('the library has scenarios to round-trip', () => expect(library.length).toBeGreaterThanOrEqual(20));
+  for (const file of library) {
+    it(`${file}: the generated scenario takes the same transitions at the same times and passes its expect block`, async () => {
+      const { original, again } = await roundTrip(file);
+      expect(original.error).toBeNull();
+      expect(transitions(again)).toEqual(transitions(original));
+      expect(again.failures).toEqual([]);
+    });
+  }
+
+  it('asr-outage: the turn recognition failed on is kept, so the fault on asr call 1 hits the same words', async () => {
+    const { generated } = await roundTrip('asr-outage.json');
+    expect(generated.caller.turns.map((t) => t.say)).toEqual(['Where is my order?', 'I said, where is my order?', "Great, that's all. Bye."]);
+    expect(generated.caller.turns[0].at).toBe(1000);
+    expect(generated.faults).toEqual([{ target: 'asr', mode: 'error', status: 503, calls: [1] }]);
+  });
+
+  it('slow-asr: a result that comes after the next turn started stays with the turn it recognised', async () => {
+    const { generated } = await roundTrip('slow-asr.json');
+    expect(generated.caller.turns.slice(0, 2)).toEqual([
+      { at: 1000, say: 'Hi, I wanted to ask' },
+      { at: 3280, say: 'where my order is' },
+    ]);
+  });
+});
+
+describe('callerTurns without the words a scenario said (recordings, the microphone)', () => {
+  let seq = 0;
+  const input = (atMs: number, event: CallEvent): JournalEntry => ({ seq: seq++, atMs, kind: 'input', event });
+
+  it('gives the n-th recognition answer to the n-th stretch of speech that ended, keeps a failed one, and the hang-up', () => {
+    const journal = [
+      input(1000, { type: 'caller.speech.started' }),
+      input(2000, { type: 'caller.speech.ended' }),
+      input(2100, { type: 'caller.speech.started' }),
+      input(2400, { type: 'asr.failed', error: 'recognizer error 503' }), // the first stretch's, late
+      input(3000, { type: 'caller.speech.ended' }),
+      input(3900, { type: 'asr.result', text: 'where my order is', confidence: 0.9 }),
+      input(5000, { type: 'caller.speech.started' }),
+      input(5600, { type: 'caller.speech.ended' }),
+      input(5700, { type: 'asr.result', text: 'thanks', confidence: 0.9 }),
+      input(7000, { type: 'caller.hungup' }),
+    ];
+    expect(callerTurns(journal, null)).toEqual([
+      { at: 1000, say: ' ' },
+      { at: 2100, say: 'where my order is' },
+      { at: 5000, say: 'thanks' },
+      { at: 7000, hangUp: true },
+    ]);
+  });
+
+  it("prefers the scenario's words to what recognition made of them, and falls back when they run out", () => {
+    const journal = [
+      input(1000, { type: 'caller.speech.started' }),
+      input(2000, { type: 'caller.speech.ended' }),
+      input(2000, { type: 'asr.result', text: 'uh bell my order', confidence: 0.4 }), // garbled
+      input(3000, { type: 'caller.speech.started' }),
+      input(3500, { type: 'caller.speech.ended' }),
+      input(3500, { type: 'asr.result', text: 'bye', confidence: 1 }),
+    ];
+    expect(callerTurns(journal, ['Where is my order?'])).toEqual([
+      { at: 1000, say: 'Where is my order?' },
+      { at: 3000, say: 'bye' },
+    ]);
+  });
+});
