@@ -11,7 +11,7 @@ import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
 import { exitCode, readFaults, readPolicy, readScenario, readText } from './io.ts';
 import { formatRunSummary } from './format.ts';
-import { fork, replaySession, whatIf } from '../engine/investigate.ts';
+import { fork, ForkDivergedError, replaySession, whatIf } from '../engine/investigate.ts';
 import { sessionToScenario } from '../engine/toScenario.ts';
 import { junitReport, passed, runSuite, shardOf, type SuiteCaseResult } from '../engine/redteam.ts';
 import { coverage as computeCoverage, machineGraph } from '../../shared/graph.ts';
@@ -29,6 +29,7 @@ Usage:
   callsim fork <sessionId> --at <ms> [--faults f.json] [--policy p.json]   identical up to --at, then new faults/policy
   callsim redteam [dir | files…] [--junit out.xml] [--shard i/n] [--coverage] [--jobs n] [--save]
   callsim serve [--port N] [--db path]                         the desktop UI in a browser, on 127.0.0.1 only
+  callsim bench [--only name]                                  performance targets, measured side by side
   callsim sessions list | show <id> | export <id> [-o file] | import <file> | delete <id> | to-scenario <id> [-o file]
 
 Common flags:
@@ -91,10 +92,15 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         return await cmdMic(rest, out);
       case 'bench': {
         const { runBench } = await import('./bench.ts');
-        await runBench(out.stdout, [
-          { name: 'audio pipeline', load: async () => (await import('./benchAudio.ts')).audioBench },
-          { name: 'UI in Chromium', load: async () => (await import('./benchUiRows.ts')).uiBench },
-        ]);
+        const { values } = parse(rest, { only: { type: 'string' } });
+        await runBench(
+          out.stdout,
+          [
+            { name: 'audio pipeline', load: async () => (await import('./benchAudio.ts')).audioBench },
+            { name: 'UI in Chromium', load: async () => (await import('./benchUiRows.ts')).uiBench },
+          ],
+          { only: values.only, progress: out.stderr },
+        );
         return exitCode.done;
       }
       case undefined:
@@ -110,6 +116,10 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
     if (err instanceof InputError) {
       out.stderr(`callsim: ${err.message}\n`);
       return exitCode.badInput;
+    }
+    if (err instanceof ForkDivergedError) {
+      out.stderr(`callsim: ${err.message}\n`);
+      return exitCode.expectFailed;
     }
     out.stderr(`callsim: internal error: ${(err as Error).stack ?? err}\n`);
     return exitCode.internal;
@@ -370,8 +380,19 @@ async function cmdMic(args: string[], out: Out): Promise<number> {
   const policy = values.policy ? readPolicy(values.policy) : undefined;
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
+  const channel = values.channel ?? 'mix';
+  if (channel !== 'left' && channel !== 'right' && channel !== 'mix') throw new InputError('callsim mic', '--channel', `"${channel}" is not left, right or mix`);
+  if (values.input) {
+    // a file that cannot be played is bad input: refused before the store is opened, like run --realtime
+    const { AudioInputError, readWavFile } = await import('../audio/wav.ts');
+    try {
+      readWavFile(values.input, { channel });
+    } catch (err) {
+      if (err instanceof AudioInputError) throw new InputError(values.input, '', err.message.slice(err.file.length + 2));
+      throw err;
+    }
+  }
   const { MicrophoneSource, WavFileSource } = await import('../audio/mic.ts');
-  const channel = (values.channel ?? 'mix') as 'left' | 'right' | 'mix';
   const source = values.input ? new WavFileSource(values.input, { channel }) : new MicrophoneSource();
   if (!values.json) out.stderr(values.input ? `callsim mic: playing ${values.input} as the microphone; Ctrl-C ends the call\n` : 'callsim mic: listening on the default microphone (use headphones); Ctrl-C ends the call\n');
   return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, speak: !values.mute && !values.json }, out);

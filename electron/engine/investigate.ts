@@ -117,11 +117,20 @@ export interface ForkReport {
   checkedTransitions: number;
 }
 
+/** A fork whose first part did not reproduce its parent: a divergence (exit 1), not bad input. */
+export class ForkDivergedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForkDivergedError';
+  }
+}
+
 /**
  * Runs a session again, identical up to `atMs` (checked transition by transition against the
  * parent, not assumed), then goes on under new faults and/or policy, applied at `atMs` as
- * journaled control events. Effects: writes one session. Throws an InputError if the parent
- * cannot be reproduced up to `atMs`.
+ * journaled control events. With new faults, every fault active at `atMs` (the plan's and those
+ * set live before it) is cleared first. Effects: writes one session. Throws a
+ * ForkDivergedError, and keeps nothing, if the parent cannot be reproduced up to `atMs`.
  */
 export async function fork(store: SessionStore, idOrPrefix: string, atMs: number, o: { faults?: Fault[]; policy?: PolicyOverride }): Promise<ForkReport> {
   const s = store.resolve(idOrPrefix);
@@ -132,7 +141,8 @@ export async function fork(store: SessionStore, idOrPrefix: string, atMs: number
   const setup = rebuildSetup(store, s.sessionId, entries, { policy: start.policy, faults: start.faults, relation: 'fork', atMs });
   const controls = journaledControls(entries, atMs - 1);
   if (o.faults) {
-    for (const f of start.faults) controls.push({ atMs, action: { type: 'fault.clear', target: f.target } });
+    const active = new Set([...start.faults.map((f) => f.target), ...controls.flatMap((c) => (c.action.type === 'fault.set' ? [c.action.fault.target] : []))]);
+    for (const target of active) controls.push({ atMs, action: { type: 'fault.clear', target } });
     for (const f of o.faults) controls.push({ atMs, action: { type: 'fault.set', fault: f } });
   }
   if (o.policy) controls.push({ atMs, action: { type: 'policy.set', patch: o.policy } });
@@ -145,7 +155,7 @@ export async function fork(store: SessionStore, idOrPrefix: string, atMs: number
   if (!same) {
     store.delete(run.sessionId);
     const i = a.findIndex((t, k) => !b[k] || t.state !== b[k].state || t.atMs !== b[k].atMs);
-    throw new InputError('callsim fork', s.sessionId, `cannot reproduce the session up to ${atMs} ms: transition ${i < 0 ? b.length : i} differs`);
+    throw new ForkDivergedError(`fork of ${s.sessionId}: cannot reproduce the session up to ${atMs} ms: transition ${i < 0 ? b.length : i} differs`);
   }
   return { run, parentId: s.sessionId, atMs, checkedTransitions: a.length };
 }
