@@ -73,6 +73,43 @@ describe('bad audio exits 2 with one clear line and stores nothing', () => {
   }
 });
 
+describe('callsim mic --input with bad audio or a bad flag exits 2 with one line and stores nothing', () => {
+  const cases: [string, (good: Uint8Array) => Uint8Array, RegExp][] = [
+    ['not-a-wav.wav', () => new TextEncoder().encode('ID3 this is an mp3, honest'.repeat(10)), /not-a-wav\.wav: .*RIFF/i],
+    ['truncated.wav', (g) => g.slice(0, 300), /truncated\.wav: .*(truncated|data)/i],
+    ['empty.wav', () => new Uint8Array(0), /empty\.wav: /],
+  ];
+  for (const [name, make, message] of cases) {
+    it(name, () => {
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, name), make(encodeWav16(new Float32Array(16000).fill(0.1), 16000)));
+      const db = path.join(dir, 'x.db');
+      const r = callsim(['mic', '--input', path.join(dir, name), '--mute', '--db', db]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+      expect(fs.existsSync(db)).toBe(false);
+    });
+  }
+  it('a file that does not exist', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'x.db');
+    const r = callsim(['mic', '--input', path.join(dir, 'missing.wav'), '--mute', '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/missing\.wav: /)]);
+    expect(fs.existsSync(db)).toBe(false);
+  });
+  it('--channel foo', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'x.db');
+    const r = callsim(['mic', '--input', recording('dual-channel-call.wav'), '--channel', 'foo', '--mute', '--db', db]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/--channel: "foo" is not left, right or mix/)]);
+    expect(fs.existsSync(db)).toBe(false);
+  });
+});
+
 describe('callsim mic', () => {
   it('a live call (a WAV file played as the microphone) is journaled as it goes and replays identically', async () => {
     const dir = tempDir();
