@@ -60,7 +60,8 @@ export function Monitors({ ctx, policy, frame, layout, atMs, targets }: { ctx: M
       </div>
       <h4>Budgets</h4>
       <Meter testid="same-tool" label={`same tool in a row${ctx?.sameTool.tool ? ` · ${ctx.sameTool.tool}` : ''}`} value={ctx?.sameTool.count ?? 0} max={p.sameToolMaxConsecutive} text={`${ctx?.sameTool.count ?? 0} / ${p.sameToolMaxConsecutive}`} />
-      <div className="meter-grid">
+      {/* One row each: a large token budget's count needs the width (side by side it ran into "frustration"). */}
+      <div className="meter-stack">
         <Meter testid="tokens" label="tokens" value={ctx?.tokens ?? 0} max={p.tokenBudget} text={`${(ctx?.tokens ?? 0).toLocaleString('en')} / ${p.tokenBudget.toLocaleString('en')}`} />
         <Meter testid="frustration" label="frustration" value={ctx?.frustration ?? 0} max={p.frustrationThreshold} text={`${(ctx?.frustration ?? 0).toFixed(2)} / ${p.frustrationThreshold}`} />
       </div>

@@ -1,7 +1,7 @@
 import { memo, createContext, useContext, useMemo, type ReactElement } from 'react';
 import { BaseEdge, Handle, MarkerType, Panel, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
 import type { MachineGraph } from '../../shared/graph.ts';
-import type { StatechartLayout } from '../model/layout.ts';
+import { labelObstacles, placeEdgeLabel, type Box, type StatechartLayout } from '../model/layout.ts';
 import { activePaths, stepEdges, type StateFrame } from '../model/states.ts';
 import { fmtMs, shortState } from '../format.ts';
 
@@ -31,7 +31,8 @@ const StateNode = memo(function StateNode({ data }: NodeProps<Node<StateData>>) 
   );
 });
 
-type EdgeData = { points: { x: number; y: number }[]; labels: string[] };
+/** An edge's route and labels, and what its label must stay clear of (shared by every edge). */
+type EdgeData = { points: { x: number; y: number }[]; labels: string[]; obstacles: Box[]; bounds: Box };
 
 const ElkEdge = memo(function ElkEdge({ id, data, markerEnd }: EdgeProps<Edge<EdgeData>>) {
   const taken = useContext(LitContext).edges.get(id);
@@ -40,20 +41,13 @@ const ElkEdge = memo(function ElkEdge({ id, data, markerEnd }: EdgeProps<Edge<Ed
   if (pts.length < 2) return null;
   const d = `M ${pts.map((p) => `${p.x} ${p.y}`).join(' L ')}`;
   let label: ReactElement | null = null;
-  if (lit) {
-    // The label of the transition taken sits beside the route's longest segment.
-    const len = (i: number) => Math.hypot(pts[i + 1].x - pts[i].x, pts[i + 1].y - pts[i].y);
-    let best = 0;
-    for (let i = 1; i < pts.length - 1; i++) if (len(i) > len(best)) best = i;
-    const a = pts[best];
-    const b = pts[best + 1];
-    const vertical = Math.abs(b.y - a.y) > Math.abs(b.x - a.x);
+  const at = lit && data ? placeEdgeLabel(pts, taken, data.obstacles, data.bounds) : null;
+  if (at)
     label = (
-      <text className="edge-label" x={vertical ? a.x + 7 : (a.x + b.x) / 2} y={vertical ? (a.y + b.y) / 2 + 4 : a.y - 6} textAnchor={vertical ? 'start' : 'middle'}>
+      <text className="edge-label" x={at.x} y={at.y} textAnchor={at.anchor}>
         {taken}
       </text>
     );
-  }
   return (
     <g className={lit ? 'edge lit' : 'edge'} data-edge={id}>
       <BaseEdge path={d} markerEnd={markerEnd} />
@@ -80,12 +74,14 @@ function flowElements(layout: StatechartLayout): { nodes: Node<StateData>[]; edg
     selectable: false,
     zIndex: compound.has(s.path) ? 0 : 2,
   }));
+  const obstacles = labelObstacles(layout);
+  const bounds = { x: 0, y: 0, width: layout.width, height: layout.height };
   const edges: Edge<EdgeData>[] = layout.edges.map((e) => ({
     id: e.id,
     source: e.source,
     target: e.target,
     type: 'elk',
-    data: { points: e.points, labels: e.labels },
+    data: { points: e.points, labels: e.labels, obstacles, bounds },
     markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
     zIndex: 1,
   }));

@@ -19,6 +19,21 @@ const lanes = ['caller', 'agent', 'tools', 'machine'] as const;
 const laneH = 22;
 const top = 16;
 const labelW = 56;
+/** The axis row under the lanes, and a character of its 10 px labels. */
+const axisH = 13;
+const axisCharWidth = 5.6;
+/** A character of a marker's 10.5 px bold label. */
+const markerCharWidth = 6.4;
+
+/** A marker's label: to the right of its line, or to the left where it would leave the chart. */
+function MarkerText({ x, width, text }: { x: number; width: number; text: string }) {
+  const after = x + 3 + text.length * markerCharWidth <= width;
+  return (
+    <text x={after ? x + 3 : x - 3} y={top - 5} textAnchor={after ? 'start' : 'end'}>
+      {text}
+    </text>
+  );
+}
 
 /**
  * Caller, agent, tool and machine lanes over a window of time, with the handoff and every
@@ -69,7 +84,7 @@ export function Swimlanes({
     switch (it.kind) {
       case 'turn': {
         const y = laneY(it.speaker) + 3;
-        const chars = Math.floor((x1 - x0 - 6) / 6);
+        const chars = Math.floor((x1 - x0 - 8) / 6.2);
         const text = it.text ?? (it.speaker === 'caller' ? '…' : '');
         shapes.push(
           <g key={it.id} className={`sl-turn ${it.speaker}${it.interrupted ? ' interrupted' : ''}${it.bargeIn ? ' barge' : ''}`}>
@@ -115,11 +130,7 @@ export function Swimlanes({
         shapes.push(
           <g key={it.id} className={`sl-marker ${it.kind}`}>
             <line x1={x0} x2={x0} y1={top - 4} y2={height - 2} />
-            {it.kind !== 'end' && (
-              <text x={x0 + 3} y={top - 5}>
-                {it.kind === 'handoff' ? `handoff · ${words(it.reason)}` : '⚙'}
-              </text>
-            )}
+            {it.kind !== 'end' && <MarkerText x={x0} width={width} text={it.kind === 'handoff' ? `handoff · ${words(it.reason)}` : '⚙'} />}
             <title>{it.kind === 'control' ? it.text : it.kind === 'handoff' ? `handoff (${it.reason}, ${it.priority})` : `call ended: ${it.outcome}`}</title>
           </g>,
         );
@@ -151,19 +162,25 @@ export function Swimlanes({
     });
     if (pts.length) wave.push(<polyline key={seg.startMs} className="sl-wave" points={pts.join(' ')} />);
   }
+  // The axis has its own row under the lanes: its first label starts where the lanes do (clear
+  // of the lane names), its last ends inside the chart.
   const ticks: ReactElement[] = [];
   const step = niceStep(span / 8);
-  for (let t = Math.ceil(fromMs / step) * step; t <= toMs; t += step)
+  for (let t = Math.ceil(fromMs / step) * step; t <= toMs; t += step) {
+    const tx = x(t);
+    const half = (fmtMs(t).length * axisCharWidth) / 2;
+    const anchor = tx - half < labelW ? 'start' : tx + half > width - 2 ? 'end' : 'middle';
     ticks.push(
-      <text key={t} className="sl-axis" x={x(t)} y={height} textAnchor="middle">
+      <text key={t} className="sl-axis" x={anchor === 'start' ? labelW : anchor === 'end' ? width - 2 : tx} y={height + axisH - 3} textAnchor={anchor}>
         {fmtMs(t)}
       </text>,
     );
+  }
   return (
     <div ref={ref} className={`swimlanes${onSeek ? ' seekable' : ''}`} data-testid={testid}>
       <svg
         width={width}
-        height={height + 12}
+        height={height + axisH}
         onClick={(e) => {
           if (!onSeek) return;
           const r = (e.currentTarget as SVGSVGElement).getBoundingClientRect();

@@ -489,6 +489,7 @@ function RunColumn({ title, r, diffIndex, span }: { title: string; r: RunResult;
       <ol className="transitions" start={0}>
         {r.transitions.map((t, i) => (
           <li key={i} className={diffIndex !== null && i >= diffIndex ? (i === diffIndex ? 'first-diff' : 'after-diff') : ''}>
+            <span className="n">{i}.</span>
             <span className="t">{fmtMs(t.atMs)}</span> {shortState(t.state)}
           </li>
         ))}

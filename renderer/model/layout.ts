@@ -128,3 +128,96 @@ export async function layoutStatechart(graph: MachineGraph): Promise<StatechartL
   });
   return { states, edges: laidEdges, width: out.width ?? 0, height: out.height ?? 0 };
 }
+
+/** A rectangle in chart coordinates. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Height of a compound state's header (its uppercase name), which a label must not cover. */
+const headerHeight = 20;
+/** Width of a character of an edge label (11.5 px monospace) and the label's line height. */
+const labelCharWidth = 7;
+const labelHeight = 14;
+/** Clearance a label keeps from every box where it can: the arrowheads that end on a box lie in it. */
+const labelMargin = 6;
+
+/**
+ * What a transition's label must not cover, in chart coordinates: every leaf state's box, and
+ * the header strip of every compound state (its children's positions are relative). Pure.
+ */
+export function labelObstacles(layout: StatechartLayout): Box[] {
+  const byPath = new Map(layout.states.map((s) => [s.path, s]));
+  const origin = (path: string | null): { x: number; y: number } => {
+    const s = path ? byPath.get(path) : undefined;
+    if (!s) return { x: 0, y: 0 };
+    const o = origin(s.parent);
+    return { x: o.x + s.x, y: o.y + s.y };
+  };
+  const compound = new Set(layout.states.map((s) => s.parent).filter(Boolean));
+  return layout.states.map((s) => {
+    const o = origin(s.path);
+    return { x: o.x, y: o.y, width: s.width, height: compound.has(s.path) ? headerHeight : s.height };
+  });
+}
+
+/** Where a label's text goes: its anchor point and alignment, and the box it covers. */
+export interface LabelPlacement {
+  x: number;
+  y: number;
+  anchor: 'start' | 'middle' | 'end';
+  box: Box;
+}
+
+const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+
+/**
+ * Places the label of a transition beside its route where it covers the least of the states
+ * (`obstacles`, from labelObstacles), keeps clear of their edges where it can, and stays inside
+ * the chart (`bounds`): candidates on either side of every segment, at its middle first, then
+ * along it; among equally clear ones, the longest segment and the point nearest its middle win.
+ * Pure.
+ */
+export function placeEdgeLabel(points: readonly { x: number; y: number }[], text: string, obstacles: readonly Box[], bounds?: Box): LabelPlacement | null {
+  if (points.length < 2) return null;
+  const w = text.length * labelCharWidth;
+  const h = labelHeight;
+  let best: { p: LabelPlacement; cost: number } | null = null;
+  const longest = Math.max(...points.slice(1).map((b, i) => Math.hypot(b.x - points[i].x, b.y - points[i].y)));
+  for (let i = 0; i < points.length - 1; i++) {
+    const a = points[i];
+    const b = points[i + 1];
+    const len = Math.hypot(b.x - a.x, b.y - a.y);
+    if (len < 1) continue;
+    const vertical = Math.abs(b.y - a.y) > Math.abs(b.x - a.x);
+    for (const f of [0.5, 0.35, 0.65, 0.2, 0.8]) {
+      const px = a.x + (b.x - a.x) * f;
+      const py = a.y + (b.y - a.y) * f;
+      const candidates: LabelPlacement[] = vertical
+        ? [
+            { x: px + 7, y: py + 4, anchor: 'start', box: { x: px + 5, y: py - h / 2, width: w + 4, height: h } },
+            { x: px - 7, y: py + 4, anchor: 'end', box: { x: px - 9 - w, y: py - h / 2, width: w + 4, height: h } },
+          ]
+        : [
+            { x: px, y: py - 6, anchor: 'middle', box: { x: px - w / 2 - 2, y: py - 4 - h, width: w + 4, height: h } },
+            { x: px, y: py + 15, anchor: 'middle', box: { x: px - w / 2 - 2, y: py + 4, width: w + 4, height: h } },
+          ];
+      for (const c of candidates) {
+        let covered = 0;
+        let crowded = 0;
+        for (const o of obstacles) {
+          covered += overlap(c.box, o);
+          crowded += overlap(c.box, { x: o.x - labelMargin, y: o.y - labelMargin, width: o.width + 2 * labelMargin, height: o.height + 2 * labelMargin });
+        }
+        if (bounds) covered += c.box.width * c.box.height - overlap(c.box, bounds);
+        // Covering a state weighs most, crowding one next, a short segment or an off-centre spot least.
+        const cost = covered * 1000 + crowded * 10 + (longest - len) + Math.abs(f - 0.5) * len;
+        if (!best || cost < best.cost) best = { p: c, cost };
+      }
+    }
+  }
+  return best?.p ?? null;
+}
