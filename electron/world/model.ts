@@ -143,7 +143,8 @@ type ChatMessage =
 interface ModelReply {
   content: string | null;
   toolCalls: { id: string; name: string; arguments: string }[];
-  tokens: number;
+  /** From the server's `usage`; null when it sent none. */
+  tokens: number | null;
 }
 
 type Fetched = { ok: true; reply: ModelReply } | { ok: false; error: string; tokens: number };
@@ -237,11 +238,13 @@ export class ModelAgent implements AgentBrain {
     const latencyMs = Math.max(0, Math.round(this.now() - startedAt));
     if (!fetched.ok) return { ok: false, error: this.redact(fetched.error), tokens: fetched.tokens, latencyMs };
     const { reply } = fetched;
+    // A server that reports no usage still spends tokens: estimate them, or tokenBudget could never fire.
+    const tokens = reply.tokens ?? estimateTokens([...this.history, ...turn], reply);
     const decided = this.interpret(reply);
-    if (!decided.ok) return { ok: false, error: this.redact(decided.error), tokens: reply.tokens, latencyMs };
+    if (!decided.ok) return { ok: false, error: this.redact(decided.error), tokens, latencyMs };
     this.history.push(...turn, decided.message);
     this.outstanding = decided.owes;
-    return { ok: true, response: decided.response, tokens: reply.tokens, latencyMs };
+    return { ok: true, response: decided.response, tokens, latencyMs };
   }
 
   /** The messages one input adds to the conversation (committed only if the model's answer is usable). */
@@ -363,7 +366,7 @@ function parseCompletion(text: string): Fetched {
   }
   const tokens = totalTokens(json);
   const r = completionShape.safeParse(json);
-  if (!r.success) return { ok: false, error: `the model's JSON is not a chat completion (${jsonPath(r.error.issues[0].path)}: ${r.error.issues[0].message})`, tokens };
+  if (!r.success) return { ok: false, error: `the model's JSON is not a chat completion (${jsonPath(r.error.issues[0].path)}: ${r.error.issues[0].message})`, tokens: tokens ?? 0 };
   const m = r.data.choices[0].message;
   return {
     ok: true,
@@ -379,9 +382,21 @@ function parseCompletion(text: string): Fetched {
   };
 }
 
-function totalTokens(json: unknown): number {
+/** `usage.total_tokens`, or null when the server sent none. Pure. */
+function totalTokens(json: unknown): number | null {
   const n = (json as { usage?: { total_tokens?: unknown } } | null)?.usage?.total_tokens;
-  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.round(n) : 0;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.round(n) : null;
+}
+
+/**
+ * Tokens a request and its reply used, estimated at four characters a token (the usual rule of
+ * thumb for English with GPT-style tokenizers), for servers that report no `usage`. Pure.
+ */
+export function estimateTokens(messages: readonly ChatMessage[], reply: Pick<ModelReply, 'content' | 'toolCalls'>): number {
+  let chars = 0;
+  for (const m of messages) chars += (m.content ?? '').length + ('tool_calls' in m && m.tool_calls ? JSON.stringify(m.tool_calls).length : 0);
+  chars += (reply.content ?? '').length + reply.toolCalls.reduce((n, c) => n + c.name.length + c.arguments.length, 0);
+  return Math.ceil(chars / 4);
 }
 
 /**
@@ -390,7 +405,7 @@ function totalTokens(json: unknown): number {
  * Effects: consumes the response body.
  */
 async function readStream(res: Response): Promise<Fetched> {
-  const reply: ModelReply = { content: null, toolCalls: [], tokens: 0 };
+  const reply: ModelReply = { content: null, toolCalls: [], tokens: null };
   const calls = new Map<number, { id: string; name: string; arguments: string }>();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -469,7 +484,7 @@ async function readStream(res: Response): Promise<Fetched> {
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  if (failure !== null) return { ok: false, error: failure, tokens: reply.tokens };
+  if (failure !== null) return { ok: false, error: failure, tokens: reply.tokens ?? 0 };
   if (chunks === 0) return { ok: false, error: `the model's stream carried no data: ${excerpt(head)}`, tokens: 0 };
   reply.toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
   return { ok: true, reply };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../shared/rng.ts';
 import type { AgentInput } from '../../shared/events.ts';
-import { ModelAgent, apiToolName, byoConfigProblem, offeredTools } from '../../electron/world/model.ts';
+import { ModelAgent, apiToolName, byoConfigProblem, estimateTokens, offeredTools } from '../../electron/world/model.ts';
 import { chatServer, deadUrl, type Reply, type TestServer } from './servers.ts';
 
 const rng = createRng(1);
@@ -37,6 +37,16 @@ describe('tool names', () => {
 
 for (const stream of [false, true]) {
   describe(`ModelAgent against a chat-completions server (${stream ? 'streamed' : 'one JSON body'})`, () => {
+    it('a server that reports no usage: tokens are estimated from what was sent and said, not 0', async () => {
+      const { agent, server } = await agentWith([{ content: 'Sure, one moment while I check.', tokens: null }], stream);
+      const d = await agent.respond(caller('Hi there'), rng);
+      expect(d.ok).toBe(true);
+      const sent = server.requests[0].body.messages as { content: string }[];
+      const chars = sent.reduce((n, m) => n + (m.content ?? '').length, 0) + 'Sure, one moment while I check.'.length;
+      expect(d.tokens).toBe(Math.ceil(chars / 4));
+      expect(d.tokens).toBe(estimateTokens(sent as never, { content: 'Sure, one moment while I check.', toolCalls: [] }));
+    });
+
     it('plain text is something to say; tokens come from usage; latency is measured', async () => {
       const { agent, server } = await agentWith([{ content: 'Sure, one moment while I check.', tokens: 321, delayMs: 120 }], stream);
       const d = await agent.respond(caller('Hi there'), rng);

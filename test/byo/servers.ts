@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 export interface ScriptedMessage {
   content?: string | null;
   toolCalls?: { name: string; arguments: string | Record<string, unknown>; id?: string }[];
-  /** total_tokens of `usage` (default 100). */
-  tokens?: number;
+  /** total_tokens of `usage` (default 100); null: the server sends no `usage` at all. */
+  tokens?: number | null;
   delayMs?: number;
 }
 /** A raw answer, for garbage: any status, any body. */
@@ -104,7 +104,7 @@ export async function chatServer(replies: Reply[] | ((req: RecordedRequest, n: n
       return;
     }
     const calls = toolCallsOf(reply);
-    const usage = { prompt_tokens: 0, completion_tokens: reply.tokens ?? 100, total_tokens: reply.tokens ?? 100 };
+    const usage = reply.tokens === null ? undefined : { prompt_tokens: 0, completion_tokens: reply.tokens ?? 100, total_tokens: reply.tokens ?? 100 };
     if (!body?.stream) {
       const message = { role: 'assistant', content: reply.content ?? null, ...(calls.length ? { tool_calls: calls } : {}) };
       res.writeHead(200, { 'content-type': 'application/json' }).end(
@@ -125,7 +125,7 @@ export async function chatServer(replies: Reply[] | ((req: RecordedRequest, n: n
       for (const p of pieces(c.function.arguments, 4)) send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: p } }] } }] });
     }
     send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: calls.length ? 'tool_calls' : 'stop' }] });
-    if (body.stream_options?.include_usage) send({ ...base, choices: [], usage });
+    if (body.stream_options?.include_usage && usage) send({ ...base, choices: [], usage });
     res.end('data: [DONE]\n\n');
   });
   return { url: `${url}/v1`, requests, close: closer(server) };
