@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, tempDir } from '../helpers.ts';
+import { SessionStore } from '../../electron/store/sessions.ts';
 
 const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[], env: Record<string, string> = {}) {
@@ -93,6 +94,25 @@ describe('bad input exits 2 with one line naming the file, the place and the pro
     const r = callsim(['sessions', 'list', '--db', path.join(dir, 'corrupt.db')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/corrupt\.db: not a callsim database/);
+  });
+});
+
+describe('an internal error exits 3', () => {
+  it('a store another process holds a write lock on: the stack on stderr, nothing on stdout, nothing stored', () => {
+    const db = path.join(tempDir(), 'locked.db');
+    const holder = new SessionStore(db);
+    holder.db.exec('BEGIN IMMEDIATE');
+    let r: ReturnType<typeof callsim>;
+    try {
+      r = callsim(['run', scenarioPath('happy-path'), '--json', '--db', db]);
+    } finally {
+      holder.db.exec('ROLLBACK');
+    }
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^callsim: internal error: SqliteError: database is locked\n\s+at /);
+    expect(holder.list()).toEqual([]);
+    holder.close();
   });
 });
 
