@@ -32,7 +32,7 @@ const StateNode = memo(function StateNode({ data }: NodeProps<Node<StateData>>) 
 });
 
 /** An edge's route and labels, and what its label must stay clear of (shared by every edge). */
-type EdgeData = { points: { x: number; y: number }[]; labels: string[]; obstacles: Box[]; bounds: Box };
+type EdgeData = { points: { x: number; y: number }[]; labels: string[]; obstacles: Box[]; bounds: Box; routes: { x: number; y: number }[][] };
 
 const ElkEdge = memo(function ElkEdge({ id, data, markerEnd }: EdgeProps<Edge<EdgeData>>) {
   const taken = useContext(LitContext).edges.get(id);
@@ -41,7 +41,7 @@ const ElkEdge = memo(function ElkEdge({ id, data, markerEnd }: EdgeProps<Edge<Ed
   if (pts.length < 2) return null;
   const d = `M ${pts.map((p) => `${p.x} ${p.y}`).join(' L ')}`;
   let label: ReactElement | null = null;
-  const at = lit && data ? placeEdgeLabel(pts, taken, data.obstacles, data.bounds) : null;
+  const at = lit && data ? placeEdgeLabel(pts, taken, data.obstacles, data.bounds, data.routes) : null;
   if (at)
     label = (
       <text className="edge-label" x={at.x} y={at.y} textAnchor={at.anchor}>
@@ -76,12 +76,13 @@ function flowElements(layout: StatechartLayout): { nodes: Node<StateData>[]; edg
   }));
   const obstacles = labelObstacles(layout);
   const bounds = { x: 0, y: 0, width: layout.width, height: layout.height };
+  const routes = layout.edges.map((e) => e.points);
   const edges: Edge<EdgeData>[] = layout.edges.map((e) => ({
     id: e.id,
     source: e.source,
     target: e.target,
     type: 'elk',
-    data: { points: e.points, labels: e.labels, obstacles, bounds },
+    data: { points: e.points, labels: e.labels, obstacles, bounds, routes },
     markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
     zIndex: 1,
   }));

@@ -174,18 +174,35 @@ export interface LabelPlacement {
 
 const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
 
+/** The segments of a route as thin boxes (2 px wide). Pure. */
+function segmentBoxes(points: readonly { x: number; y: number }[]): Box[] {
+  return points.slice(1).map((b, i) => {
+    const a = points[i];
+    return { x: Math.min(a.x, b.x) - 1, y: Math.min(a.y, b.y) - 1, width: Math.abs(b.x - a.x) + 2, height: Math.abs(b.y - a.y) + 2 };
+  });
+}
+
 /**
  * Places the label of a transition beside its route where it covers the least of the states
- * (`obstacles`, from labelObstacles), keeps clear of their edges where it can, and stays inside
- * the chart (`bounds`): candidates on either side of every segment, at its middle first, then
+ * (`obstacles`, from labelObstacles), keeps clear of their edges and crosses as few of the
+ * chart's lines (`routes`) as it can, and stays inside the chart (`bounds`): candidates on either side of every segment, at its middle first, then
  * along it; among equally clear ones, the longest segment and the point nearest its middle win.
  * Pure.
  */
-export function placeEdgeLabel(points: readonly { x: number; y: number }[], text: string, obstacles: readonly Box[], bounds?: Box): LabelPlacement | null {
+export function placeEdgeLabel(
+  points: readonly { x: number; y: number }[],
+  text: string,
+  obstacles: readonly Box[],
+  bounds?: Box,
+  /** Every route of the chart (this one's included): a label crosses as few lines as it can. */
+  routes: readonly (readonly { x: number; y: number }[])[] = [],
+): LabelPlacement | null {
   if (points.length < 2) return null;
   const w = text.length * labelCharWidth;
   const h = labelHeight;
   let best: { p: LabelPlacement; cost: number } | null = null;
+  const ownSegments = segmentBoxes(points);
+  const otherSegments = routes.filter((r) => r !== points).flatMap(segmentBoxes);
   const longest = Math.max(...points.slice(1).map((b, i) => Math.hypot(b.x - points[i].x, b.y - points[i].y)));
   for (let i = 0; i < points.length - 1; i++) {
     const a = points[i];
@@ -213,8 +230,12 @@ export function placeEdgeLabel(points: readonly { x: number; y: number }[], text
           crowded += overlap(c.box, { x: o.x - labelMargin, y: o.y - labelMargin, width: o.width + 2 * labelMargin, height: o.height + 2 * labelMargin });
         }
         if (bounds) covered += c.box.width * c.box.height - overlap(c.box, bounds);
-        // Covering a state weighs most, crowding one next, a short segment or an off-centre spot least.
-        const cost = covered * 1000 + crowded * 10 + (longest - len) + Math.abs(f - 0.5) * len;
+        let crossed = 0;
+        for (const [j, sb] of ownSegments.entries()) if (j !== i) crossed += 5 * overlap(c.box, sb);
+        for (const sb of otherSegments) crossed += overlap(c.box, sb);
+        // Covering a state weighs most, crowding one or crossing its own route next, other
+        // lines after, a short segment or an off-centre spot least.
+        const cost = covered * 1000 + crowded * 10 + crossed * 4 + (longest - len) + Math.abs(f - 0.5) * len;
         if (!best || cost < best.cost) best = { p: c, cost };
       }
     }
