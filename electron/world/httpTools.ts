@@ -2,7 +2,7 @@ import type { CallCommand } from '../../shared/events.ts';
 import type { Policy } from '../../shared/policy.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { Scenario } from '../../shared/scenario.ts';
-import { excerpt, networkReason } from './model.ts';
+import { excerpt, networkReason, redactSecrets } from './model.ts';
 import type { ToolAnswer, ToolBackend } from './tools.ts';
 
 type ToolCall = Extract<CallCommand, { type: 'tool.call' }>;
@@ -73,7 +73,8 @@ export class HttpToolBackend implements ToolBackend {
     try {
       const res = await this.fetch(url, init);
       status = res.status;
-      text = await res.text();
+      // a backend that echoes the token it was sent must not put it in the journal
+      text = redactSecrets(await res.text(), headerSecrets(endpoint.headers ?? {}, this.env));
     } catch (err) {
       return { outcome: 'error', status: noAnswerStatus, data: { error: `${call.tool}: no answer from ${endpoint.url}: ${networkReason(err, this.timeoutMs)}` }, latencyMs: latency() };
     }
@@ -103,6 +104,11 @@ function expandHeaders(headers: Readonly<Record<string, string>>, env: NodeJS.Pr
     if (missing) return `header "${name}" needs the environment variable ${missing}, which is not set`;
   }
   return out;
+}
+
+/** The values of the environment variables that the headers name: what must not be journaled. Pure. */
+function headerSecrets(headers: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): string[] {
+  return Object.values(headers).flatMap((v) => [...v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => env[m[1]] ?? ''));
 }
 
 /** The args as query parameters: strings as they are, anything else as JSON. Pure. */

@@ -237,7 +237,11 @@ export class ModelAgent implements AgentBrain {
     const fetched = await this.request([...this.history, ...turn]);
     const latencyMs = Math.max(0, Math.round(this.now() - startedAt));
     if (!fetched.ok) return { ok: false, error: this.redact(fetched.error), tokens: fetched.tokens, latencyMs };
-    const { reply } = fetched;
+    const reply: ModelReply = {
+      ...fetched.reply,
+      content: fetched.reply.content === null ? null : this.redact(fetched.reply.content),
+      toolCalls: fetched.reply.toolCalls.map((c) => ({ ...c, arguments: this.redact(c.arguments) })),
+    };
     // A server that reports no usage still spends tokens: estimate them, or tokenBudget could never fire.
     const tokens = reply.tokens ?? estimateTokens([...this.history, ...turn], reply);
     const decided = this.interpret(reply);
@@ -333,11 +337,17 @@ export class ModelAgent implements AgentBrain {
     }
   }
 
-  /** The key must never reach the journal, even when a server echoes it in an error. */
+  /** The key must never reach the journal, even when a server echoes it in an error or an answer. */
   private redact(text: string): string {
-    const key = this.config.apiKeyEnv ? this.env[this.config.apiKeyEnv] : undefined;
-    return key ? text.split(key).join('[redacted]') : text;
+    return redactSecrets(text, [this.config.apiKeyEnv ? this.env[this.config.apiKeyEnv] : undefined]);
   }
+}
+
+/** `text` with every occurrence of each secret (values shorter than 4 characters are left alone) replaced by [redacted]. Pure. */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out;
 }
 
 /** What the model is told a tool answered. Pure. */

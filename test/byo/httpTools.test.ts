@@ -28,6 +28,15 @@ describe('HttpToolBackend: a user tool over HTTP', () => {
     expect(req.headers.authorization).toBe('Bearer t0k');
   });
 
+  it('a backend that echoes the token it was sent: the token is redacted before the answer is journaled', async () => {
+    server = await toolServer({ '/echo': (r) => ({ body: JSON.stringify({ saw: r.headers.authorization }) }), '/fail': (r) => ({ status: 401, body: `bad token ${r.headers.authorization}` }) });
+    const endpoint = (p: string) => ({ url: `${server!.url}${p}`, headers: { authorization: 'Bearer ${CRM_TOKEN}' } });
+    const backend = new HttpToolBackend({ 'crm.lookupCustomer': endpoint('/echo'), 'crm.getAccountBalance': endpoint('/fail') }, { env: { CRM_TOKEN: 'tok-SECRET-42' } });
+    expect(await backend.answer(call('crm.lookupCustomer'), rng)).toMatchObject({ outcome: 'ok', data: { saw: 'Bearer [redacted]' } });
+    expect(await backend.answer(call('crm.getAccountBalance'), rng)).toMatchObject({ outcome: 'error', status: 401, data: { error: 'HTTP 401: "bad token Bearer [redacted]"' } });
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer tok-SECRET-42', 'Bearer tok-SECRET-42']);
+  });
+
   it('GET puts the args in the query string', async () => {
     server = await toolServer({ '/status': (r) => ({ body: JSON.stringify({ orderId: r.query.get('orderId'), filter: r.query.get('filter'), keep: r.query.get('keep') }) }) });
     const backend = new HttpToolBackend({ 'orders.getShippingStatus': { url: `${server.url}/status?keep=1`, method: 'GET' } }, { env: {} });

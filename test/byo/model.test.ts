@@ -148,6 +148,17 @@ for (const stream of [false, true]) {
       expect(echoed).toMatchObject({ ok: false, error: 'the model answered HTTP 401: "Incorrect API key provided: [redacted]"' });
     });
 
+    it('a key the model repeats in an answer or in tool arguments is redacted before it is journaled', async () => {
+      const env: NodeJS.ProcessEnv = { TEST_KEY: 'sk-test-SECRET-5678' };
+      const { agent } = await agentWith(
+        [{ content: 'Your key is sk-test-SECRET-5678.' }, { toolCalls: [{ name: 'crm_lookupCustomer', arguments: { email: 'sk-test-SECRET-5678@example.com' } }] }],
+        stream,
+        { apiKeyEnv: 'TEST_KEY', env },
+      );
+      expect(await agent.respond(caller('What is my key?'), rng)).toMatchObject({ ok: true, response: { kind: 'say', text: 'Your key is [redacted].' } });
+      expect(await agent.respond(caller('Look me up'), rng)).toMatchObject({ ok: true, response: { kind: 'tool', tool: 'crm.lookupCustomer', args: { email: '[redacted]@example.com' } } });
+    });
+
     it('a user system prompt replaces the default one', async () => {
       const { agent, server } = await agentWith([{ content: 'Hola.' }], stream, { systemPrompt: 'You are Lola, a bank agent.' });
       await agent.respond(caller('Hi'), rng);
