@@ -34,6 +34,8 @@
  * crosses at once; a neutral turn keeps 80% of the previous score, venting 85%, a polite one 60%.
  */
 
+import { maskPii } from './pii.ts';
+
 export type UtteranceKind = 'venting' | 'sarcasm' | 'anger' | 'neutral' | 'polite';
 
 export interface UtteranceAssessment {
@@ -66,15 +68,17 @@ export const initialFrustration: FrustrationState = Object.freeze({
 
 /**
  * The frustration state after one more caller turn: the turn is assessed with
- * `assessUtterance` and folded into the running score (see the module comment). Pure: `prev` is
- * not modified.
+ * `assessUtterance` and folded into the running score (see the module comment). The turn is
+ * read with its PII masked: a card number read out ("4111 1111 1111 1111") is no caller saying
+ * the same thing again and again, and an exported (masked) session scores as the original did,
+ * so it replays. Pure: `prev` is not modified.
  */
 export function updateFrustration(
   prev: FrustrationState,
   text: string,
   ctx: FrustrationContext,
 ): FrustrationState {
-  const last = assessUtterance(text, ctx);
+  const last = assessUtterance(maskPii(text), ctx);
   const score = round2(combine(prev.score, last));
   return { score, trajectory: [...prev.trajectory, score], last };
 }

@@ -267,6 +267,16 @@ describe('updateFrustration (the running score)', () => {
     expect(state.last).toMatchObject({ kind: 'anger', score: 0.66 });
   });
 
+  it('reads a turn with its PII masked: a card read out is no repetition, and the masked text scores the same', () => {
+    const said = 'my card is 4111 1111 1111 1111, what is my balance?';
+    const masked = 'my card is [card ••••1111], what is my balance?';
+    const a = updateFrustration(initialFrustration, said, { recentToolFailures: 0 });
+    expect(a.score).toBe(updateFrustration(initialFrustration, masked, { recentToolFailures: 0 }).score);
+    expect(a.last).toMatchObject({ kind: 'neutral' });
+    expect(a.score).toBeLessThan(0.3);
+    expect(a.last!.reasons.join(' ')).not.toMatch(/again and again/);
+  });
+
   it('does not trigger on venting followed by a task', () => {
     const state = run([
       ["sorry, long day, i'm just venting", 0],

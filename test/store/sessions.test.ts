@@ -122,3 +122,26 @@ describe('session store', () => {
     expect(() => store.resolve('nope')).toThrow(/session "nope": no such session/);
   });
 });
+
+describe('an exported session decides as the original did', () => {
+  it('a frustrated caller who reads out a card number: the masked export imports and replays identically', async () => {
+    const angry = scenario({
+      name: 'angry-card',
+      caller: {
+        turns: [
+          { at: 1000, say: 'This is annoying, my card is 4111 1111 1111 1111, what is my balance?' },
+          { say: 'Ugh. Account 12345678, and get me a representative if you cannot do it.' },
+        ],
+      },
+    });
+    const store = new SessionStore(path.join(tempDir(), 'angry.db'));
+    const run = await runScenario(angry, { store });
+    const doc = store.export(run.sessionId);
+    expect(JSON.stringify(doc)).not.toContain('4111 1111 1111 1111');
+    const other = new SessionStore(path.join(tempDir(), 'angry-import.db'));
+    other.import('angry.json', JSON.stringify(doc));
+    const replay = replayJournal(other.journal(run.sessionId));
+    expect(replay.divergence).toBeNull();
+    expect(replay.transitions).toEqual(run.result.transitions.map((t) => expect.objectContaining(t)));
+  });
+});
