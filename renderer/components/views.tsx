@@ -172,7 +172,7 @@ export function SessionBrowser() {
           ))}
         </select>
         <span className="spacer" />
-        <span className="muted small">
+        <span className="muted small" data-testid="session-count">
           {shown.length} of {sessions.length}
         </span>
         <button onClick={() => fileInput.current?.click()}>import…</button>

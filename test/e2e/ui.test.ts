@@ -94,8 +94,36 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
       const sessionId = (started as { ok: true; value: { sessionId: string } }).value.sessionId;
       await page.click('[data-testid=tab-sessions]');
       await page.waitForSelector(`tr[data-session="${sessionId}"]`);
+      const rows = page.locator('[data-testid=sessions-table] tbody tr');
+      const shown = async () => (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-session')!))).sort();
+      const happyId = (await shown()).find((id) => id !== sessionId)!;
+      expect(happyId).toMatch(/^happy-path-/);
+      // The search matches ids and sources, case aside; the count says how many of all are shown.
+      await page.fill('[data-testid=session-search]', 'BLACKOUT');
+      expect(await shown()).toEqual([sessionId]);
+      expect(await page.textContent('[data-testid=session-count]')).toBe('1 of 2');
+      await page.fill('[data-testid=session-search]', happyId.slice(-8));
+      expect(await shown()).toEqual([happyId]);
+      await page.fill('[data-testid=session-search]', 'scenario:');
+      expect(await shown()).toEqual([sessionId, happyId].sort());
+      await page.fill('[data-testid=session-search]', 'no such call');
+      expect(await shown()).toEqual([]);
+      expect(await page.textContent('[data-testid=session-count]')).toBe('0 of 2');
+      await page.fill('[data-testid=session-search]', '');
+      // The outcome filter offers the outcomes there are, and combines with the search.
+      expect(await page.locator('[data-testid=filter-outcome] option').allTextContents()).toEqual(['any outcome', 'completed', 'handoff']);
+      await page.selectOption('[data-testid=filter-outcome]', 'completed');
+      expect(await shown()).toEqual([happyId]);
+      await page.selectOption('[data-testid=filter-outcome]', 'handoff');
+      expect(await shown()).toEqual([sessionId]);
+      await page.fill('[data-testid=session-search]', 'happy');
+      expect(await shown()).toEqual([]);
+      await page.fill('[data-testid=session-search]', '');
+      await page.selectOption('[data-testid=filter-outcome]', '');
+      expect(await shown()).toEqual([sessionId, happyId].sort());
       await page.selectOption('[data-testid=filter-reason]', 'backend_failure');
-      expect(await page.locator('[data-testid=sessions-table] tbody tr').count()).toBe(1);
+      expect(await rows.count()).toBe(1);
+      expect(await shown()).toEqual([sessionId]);
       await shot(page, 'sessions');
       await page.click(`tr[data-session="${sessionId}"] button:has-text("open")`);
       await page.waitForSelector('[data-testid=scrubber]');
@@ -160,17 +188,24 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
     }
   }, 60_000);
 
-  it('runs a scenario file the user opens, instantly; exports, deletes and imports the session from the browser', async () => {
+  it('runs a scenario file the user opens, instantly; the handoff card masks the card number the caller read out; exports, deletes and imports the session from the browser', async () => {
     const { page, errors, close } = await openUi(browser);
     try {
       const dir = tempDir();
       const file = path.join(dir, 'asks-for-a-person.json');
-      fs.copyFileSync(path.join(repoRoot, 'recordings/scenarios/caller-request.json'), file);
+      const scenario = JSON.parse(fs.readFileSync(path.join(repoRoot, 'recordings/scenarios/caller-request.json'), 'utf8'));
+      scenario.caller.turns = [{ at: 1000, say: 'My card number is 4111 1111 1111 1111.' }, { say: 'Can I please talk to a real person?' }];
+      delete scenario.expect;
+      fs.writeFileSync(file, JSON.stringify(scenario));
       await page.setInputFiles('[data-testid=open-file]', file);
       await page.waitForSelector('[data-testid=source-select] option[value="@file"]', { state: 'attached' });
       await page.click('[data-testid=pacing-virtual]');
       await page.click('[data-testid=start-call-button]');
-      await page.waitForSelector('[data-testid=handoff-card][data-reason=caller_request]');
+      await page.waitForSelector('[data-testid=handoff-card][data-reason=caller_request] .packet');
+      // What the human sees: the caller's words verbatim, but the card number masked to its last four.
+      const quotes = await page.locator('[data-testid=handoff-card] .quote').allTextContents();
+      expect(quotes).toEqual(['“My card number is [card ••••1111].”', '“Can I please talk to a real person?”']);
+      expect(await page.textContent('[data-testid=handoff-card]')).not.toMatch(/4111[\s-]*1111/);
       const sessionId = (await page.textContent('[data-testid=live-session-id]'))!.trim();
       await page.click('[data-testid=tab-sessions]');
       const row = page.locator(`tr[data-session="${sessionId}"]`);
@@ -179,6 +214,9 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
       const exported = path.join(dir, download.suggestedFilename());
       await download.saveAs(exported);
       expect(JSON.parse(fs.readFileSync(exported, 'utf8')).session.sessionId).toBe(sessionId);
+      // Masked in the export too.
+      expect(fs.readFileSync(exported, 'utf8')).not.toMatch(/4111[\s-]*1111/);
+      expect(fs.readFileSync(exported, 'utf8')).toContain('[card ••••1111]');
       await row.getByRole('button', { name: 'delete' }).click();
       await row.getByRole('button', { name: 'really delete' }).click();
       await row.waitFor({ state: 'detached' });
