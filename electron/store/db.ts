@@ -76,38 +76,49 @@ export function openDatabase(file: string, upTo: number = schemaVersion): Databa
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(file);
+    // the busy timeout from the first statement on: red-team workers open one store at once
+    db = new Database(file, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
   } catch (err) {
-    throw new InputError(file, '', `not a callsim database (${(err as Error).message})`);
+    throw storeError(file, err);
   }
   try {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    const version = db.pragma('user_version', { simple: true }) as number;
+    // version and tables from one snapshot: another process may be migrating the same new store
+    const { version, tables } = db.transaction(() => ({
+      version: db.pragma('user_version', { simple: true }) as number,
+      tables: (db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number }).n,
+    }))();
     if (version > schemaVersion) throw new InputError(file, '', `made by a newer callsim (schema ${version}, this one knows up to ${schemaVersion})`);
-    if (version === 0) {
-      const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
-      if (tables.n > 0) throw new InputError(file, '', 'not a callsim database (it has tables but no callsim schema version)');
-    }
+    if (version === 0 && tables > 0) throw new InputError(file, '', 'not a callsim database (it has tables but no callsim schema version)');
     migrate(db, upTo);
   } catch (err) {
     db.close();
     if (err instanceof InputError) throw err;
-    throw new InputError(file, '', `not a callsim database (${(err as Error).message})`);
+    throw storeError(file, err);
   }
   return db;
 }
 
-/** Runs the migrations above the database's version, up to `upTo`. Effects: changes the schema. */
+/** Why a store could not be opened, as the one line a user reads. Pure. */
+function storeError(file: string, err: unknown): InputError {
+  if ((err as { code?: string }).code === 'SQLITE_BUSY') return new InputError(file, '', 'is locked by another process (still after 5 s): close it, or give another --db');
+  return new InputError(file, '', `not a callsim database (${(err as Error).message})`);
+}
+
+/**
+ * Runs the migrations above the database's version, up to `upTo`. Each holds the write lock
+ * from its start and reads the version inside it, so two processes opening one new store at
+ * once migrate it once. Effects: changes the schema.
+ */
 export function migrate(db: Database.Database, upTo: number = schemaVersion): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of migrations) {
-    if (m.version <= current || m.version > upTo) continue;
+    if (m.version > upTo) continue;
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }

@@ -102,7 +102,9 @@ export class SessionStore {
       for (let n = 2; this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id); n++) id = `${base}-${n}`;
       insert.run(id, o.createdAt ?? new Date().toISOString(), describeSource(o.source), process.pid, o.parentId ?? null, o.relation ?? null, o.forkAtMs ?? null, o.strict ? 1 : 0);
       return id;
-    })();
+      // immediate: the write lock (waiting out the busy timeout) before the id is chosen, so two
+      // writers of one store never pick the same id nor fail to upgrade a read lock
+    }).immediate();
   }
 
   /** A sink that appends a session's journal, committing every `batch` rows and on flush(). */

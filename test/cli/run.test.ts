@@ -97,8 +97,8 @@ describe('bad input exits 2 with one line naming the file, the place and the pro
   });
 });
 
-describe('an internal error exits 3', () => {
-  it('a store another process holds a write lock on: the stack on stderr, nothing on stdout, nothing stored', () => {
+describe('a store another process holds', () => {
+  it('a write lock held past the busy timeout: exit 2, one line naming the store, nothing stored', () => {
     const db = path.join(tempDir(), 'locked.db');
     const holder = new SessionStore(db);
     holder.db.exec('BEGIN IMMEDIATE');
@@ -108,11 +108,26 @@ describe('an internal error exits 3', () => {
     } finally {
       holder.db.exec('ROLLBACK');
     }
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^callsim: internal error: SqliteError: database is locked\n\s+at /);
+    expect(r.stderr).toBe(`callsim: ${db}: is locked by another process (still after 5 s): close it, or give another --db\n`);
     expect(holder.list()).toEqual([]);
     holder.close();
+  });
+});
+
+describe('an internal error exits 3', () => {
+  it('an output that fails while the summary is written: exit 3, the stack on stderr', async () => {
+    const { main } = await import('../../electron/cli/main.ts');
+    let stderr = '';
+    const code = await main(['run', scenarioPath('happy-path'), '--db', path.join(tempDir(), 'i.db')], {
+      stdout: () => {
+        throw new Error('EPIPE: broken pipe, write');
+      },
+      stderr: (s) => void (stderr += s),
+    });
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^callsim: internal error: Error: EPIPE: broken pipe, write\n\s+at /);
   });
 });
 
