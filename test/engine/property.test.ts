@@ -41,6 +41,7 @@ const fault: fc.Arbitrary<Fault> = fc
     status: fc.constantFrom(429, 500, 503),
     probability: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
     fromMs: fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: undefined }),
+    forMs: fc.option(fc.integer({ min: 1, max: 20_000 }), { nil: undefined }),
     calls: fc.option(fc.uniqueArray(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }), { nil: undefined }),
   })
   .map((f) => {
@@ -49,6 +50,8 @@ const fault: fc.Arbitrary<Fault> = fc
     if (out.mode === 'error') out.status = f.status;
     if (f.probability !== undefined) out.probability = f.probability;
     if (f.fromMs !== undefined) out.fromMs = f.fromMs;
+    // a window that closes: toMs after fromMs (or after the start of the call)
+    if (f.forMs !== undefined) out.toMs = (f.fromMs ?? 0) + f.forMs;
     if (f.calls) out.calls = f.calls;
     return out;
   });
