@@ -99,6 +99,7 @@ export function sessionToScenario(sessionId: string, entries: readonly JournalEn
     ...(start.strict ? { strict: true } : {}),
     ...(Object.keys(policy).length ? { policy } : {}),
     ...(original?.agent ? { agent: original.agent } : {}),
+    ...(original?.tools ? { tools: original.tools } : {}),
     caller: { ...(original?.caller.voice ? { voice: original.caller.voice } : {}), turns },
     ...(faults.length ? { faults } : {}),
     expect,

@@ -90,3 +90,18 @@ describe('callerTurns without the words a scenario said (recordings, the microph
     ]);
   });
 });
+
+describe('to-scenario keeps what the call ran against', () => {
+  it("a scenario's own tool backends (tools) stay in the regression test", async () => {
+    const store = new SessionStore(path.join(tempDir(), 'tools.db'));
+    const base = readScenario(path.join(scenarioDir, 'happy-path.json'));
+    // a backend nobody listens on: the call's balance lookups fail, and so must the regression test's
+    const withTools = { ...base, tools: { 'crm.getAccountBalance': { url: 'http://127.0.0.1:9/balance' } } };
+    const run = await runScenario(withTools, { store });
+    const generated = sessionToScenario(run.sessionId, store.journal(run.sessionId), store.result(run.sessionId));
+    expect(generated.tools).toEqual(withTools.tools);
+    const again = await runScenario(generated, null);
+    expect(again.result.toolCalls.map((c) => `${c.tool} ${c.outcome}`)).toEqual(run.result.toolCalls.map((c) => `${c.tool} ${c.outcome}`));
+    store.close();
+  });
+});
