@@ -12,7 +12,7 @@ import type { Fault } from '../../shared/faults.ts';
 import { exitCode, readFaults, readPolicy, readScenario, readText } from './io.ts';
 import { formatRunSummary } from './format.ts';
 import { fork, ForkDivergedError, replaySession, whatIf } from '../engine/investigate.ts';
-import { sessionToScenario } from '../engine/toScenario.ts';
+import { checkReproduction, sessionToScenario } from '../engine/toScenario.ts';
 import { junitReport, passed, runSuite, shardOf, type SuiteCaseResult } from '../engine/redteam.ts';
 import { coverage as computeCoverage, machineGraph } from '../../shared/graph.ts';
 import { callMachine } from '../../shared/machine.ts';
@@ -78,7 +78,7 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
       case 'run':
         return await cmdRun(rest, out);
       case 'sessions':
-        return cmdSessions(rest, out);
+        return await cmdSessions(rest, out);
       case 'replay':
         return cmdReplay(rest, out);
       case 'whatif':
@@ -154,7 +154,7 @@ async function cmdRun(args: string[], out: Out): Promise<number> {
   }
 }
 
-function cmdSessions(args: string[], out: Out): number {
+async function cmdSessions(args: string[], out: Out): Promise<number> {
   const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' } });
   const [sub, id] = positionals;
   const store = new SessionStore(defaultDbPath(values.db));
@@ -196,12 +196,20 @@ function cmdSessions(args: string[], out: Out): number {
       }
       case 'to-scenario': {
         const s = store.resolve(need(id, 'to-scenario'));
-        const scenario = sessionToScenario(s.sessionId, store.journal(s.sessionId), store.result(s.sessionId));
+        const entries = store.journal(s.sessionId);
+        const result = store.result(s.sessionId);
+        const scenario = sessionToScenario(s.sessionId, entries, result);
         const text = `${JSON.stringify(scenario, null, 2)}\n`;
         if (values.output) {
           fs.writeFileSync(values.output, text);
           out.stderr(`wrote ${values.output}: ${scenario.caller.turns.length} caller turns, ${scenario.faults?.length ?? 0} faults, expect ${scenario.expect?.outcome}${scenario.expect?.handoffReason ? ` ${scenario.expect.handoffReason}` : ''}\n`);
         } else out.stdout(text);
+        const check = await checkReproduction(scenario, entries, result);
+        if (check.identical) out.stderr(`checked: running it takes the session's ${check.transitions} transitions again, at the same times\n`);
+        else {
+          const d = check.firstDifference!;
+          out.stderr(`checked: it parts from the session at transition ${d.index} (${d.atMs} ms): ${d.before} → ${d.after}${check.limits.length ? `; ${check.limits.join('; ')}` : ''}\n`);
+        }
         return exitCode.done;
       }
       default:

@@ -3,7 +3,9 @@ import type { Fault } from '../../shared/faults.ts';
 import { policyDefaults, type PolicyKey, type PolicyOverride } from '../../shared/policy.ts';
 import { maxSameToolRun, type RunResult } from '../../shared/result.ts';
 import { scenarioSchema, type CallerTurn, type Scenario } from '../../shared/scenario.ts';
+import { diffRuns, type RunDiff } from '../../shared/diff.ts';
 import { sessionStart } from './investigate.ts';
+import { runScenario } from './session.ts';
 
 /**
  * Words for a stretch of speech nobody knows the words of (a recording's or microphone's turn
@@ -104,4 +106,31 @@ export function sessionToScenario(sessionId: string, entries: readonly JournalEn
     ...(faults.length ? { faults } : {}),
     expect,
   });
+}
+
+/** Whether a scenario made by sessionToScenario takes the session's transitions again. */
+export interface Reproduction {
+  identical: boolean;
+  transitions: number;
+  /** The first transition where the two part, as diffRuns reports it. */
+  firstDifference: RunDiff['firstDifference'];
+  /** What a scenario file cannot say, which explains a difference. */
+  limits: string[];
+}
+
+/**
+ * Runs a scenario made from a session and compares its transitions with the session's, so a
+ * user knows whether the regression test reproduces the incident. Effects: one headless run
+ * (nothing stored).
+ */
+export async function checkReproduction(scenario: Scenario, entries: readonly JournalEntry[], result: RunResult): Promise<Reproduction> {
+  const again = await runScenario(scenario, null);
+  const policy = sessionStart(entries, result.sessionId).policy;
+  const { firstDifference } = diffRuns(result, again.result, policy, policy);
+  const limits: string[] = [];
+  const policyChanges = entries.filter((e) => e.kind === 'input' && e.event.type === 'control.policy.set').map((e) => e.atMs);
+  if (policyChanges.length) limits.push(`live policy changes (at ${policyChanges.join(', ')} ms) have no place in a scenario file`);
+  const source = sessionStart(entries, result.sessionId).source.kind;
+  if (source === 'recording' || source === 'mic') limits.push(`the caller's ${source === 'mic' ? 'microphone' : 'recorded'} audio becomes text turns, whose lengths are estimated`);
+  return { identical: firstDifference === null, transitions: result.transitions.length, firstDifference, limits };
 }

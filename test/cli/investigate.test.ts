@@ -85,12 +85,23 @@ describe('callsim sessions to-scenario', () => {
     const db = path.join(dir, 's.db');
     const run = json(callsim(['run', scenarioPath('barge-in'), '--json'], db));
     const file = path.join(dir, 'incident.json');
-    expect(callsim(['sessions', 'to-scenario', run.sessionId, '-o', file], db).code).toBe(0);
+    const made = callsim(['sessions', 'to-scenario', run.sessionId, '-o', file], db);
+    expect(made.code).toBe(0);
+    expect(made.stderr).toContain(`checked: running it takes the session's ${run.transitions.length} transitions again, at the same times\n`);
     const s = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(s.expect).toMatchObject({ outcome: 'handoff', handoffReason: 'caller_request', handoffPriority: 'high', handoffWithinMs: run.handoff.atMs });
     const again = callsim(['run', file, '--json'], db);
     expect(again.code).toBe(0);
     expect(json(again).transitions).toEqual(run.transitions);
+  });
+
+  it('says where a scenario cannot reproduce the session and why: a recorded call becomes text turns', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'a.db');
+    const run = json(callsim(['run', path.join(repoRoot, 'recordings/audio/cards-call-8k.wav'), '--json'], db));
+    const made = callsim(['sessions', 'to-scenario', run.sessionId, '-o', path.join(dir, 'a.json')], db);
+    expect(made.code).toBe(0);
+    expect(made.stderr).toMatch(/\nchecked: it parts from the session at transition \d+ \(\d+ ms\): .+ → .+; the caller's recorded audio becomes text turns, whose lengths are estimated\n$/);
   });
 });
 
