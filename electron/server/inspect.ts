@@ -50,3 +50,40 @@ export function toStatelyEvent(e: InspectionEvent, id: string, now: number): Sta
       return null;
   }
 }
+
+/** The id of the actor that stands for everything outside a call's machine (caller, tools, clock). */
+export const worldActorId = (callId: string) => `${callId}/world`;
+
+/**
+ * The `@xstate.actor` event of a call's world: the source of every event the machine receives
+ * from outside, so that an inspector's sequence diagram shows who sent what. Pure.
+ */
+export function worldActorEvent(callId: string, id: string, now: number): StatelyInspectionEvent {
+  const sessionId = worldActorId(callId);
+  return {
+    type: '@xstate.actor',
+    sessionId,
+    rootId: sessionId,
+    id,
+    createdAt: String(Math.round(now)),
+    _version: statelyProtocolVersion,
+    name: 'world',
+    definition: JSON.stringify({ id: 'world' }),
+    parentId: undefined,
+    snapshot: { status: 'active' },
+  };
+}
+
+/**
+ * An inspection event with its actor ids qualified by the call they belong to: XState's own
+ * (`x:7`) say nothing of the call and start again in every process (or every copy of xstate
+ * loaded), so an inspector following several calls, or several runs, could mix them up:
+ * `<callId>/x:7`. An event from outside the machine gets the call's world as its source. Pure.
+ */
+export function qualifyEvent(callId: string, ev: StatelyInspectionEvent): StatelyInspectionEvent {
+  const q = (id: string | undefined) => (id === undefined ? undefined : `${callId}/${id}`);
+  const out: StatelyInspectionEvent = { ...ev, sessionId: `${callId}/${ev.sessionId}`, rootId: q(ev.rootId) };
+  if (ev.type === '@xstate.actor') out.parentId = q(ev.parentId);
+  if (ev.type === '@xstate.event') out.sourceId = q(ev.sourceId) ?? worldActorId(callId);
+  return out;
+}

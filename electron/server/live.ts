@@ -4,7 +4,7 @@ import type { LiveCall, PushBatch, StatelyInspectionEvent } from '../../shared/i
 import { describeSource, type SessionStore } from '../store/sessions.ts';
 import type { CallRunner, CallSetup, ControlAction } from '../engine/runner.ts';
 import { runSession, type SessionRun } from '../engine/session.ts';
-import { toStatelyEvent } from './inspect.ts';
+import { qualifyEvent, toStatelyEvent, worldActorEvent } from './inspect.ts';
 import { viewJournal } from './view.ts';
 
 /** How often pushes leave, at most: one batch per animation frame at 60 Hz. */
@@ -28,6 +28,20 @@ interface Running {
   done: Promise<void>;
 }
 
+/** One attached inspector: every inspection event of the calls it follows, and each call's end. */
+export interface InspectionListener {
+  /** One event in the @statelyai/inspect shape, ids qualified by the call (see qualifyEvent). */
+  event: (sessionId: string, event: StatelyInspectionEvent) => void;
+  /** The call ended: no more events will come for it. */
+  ended?: (sessionId: string) => void;
+}
+
+/** What an inspector attaching mid-call needs first, per running call: its actors and their newest snapshots. */
+interface InspectionPrelude {
+  world: StatelyInspectionEvent;
+  actors: Map<string, { actor: StatelyInspectionEvent; snapshot: StatelyInspectionEvent | null }>;
+}
+
 /** What a followed call's run reports to LiveCalls: its start, its journal, its machine's inspection. */
 export interface FollowHooks {
   onStart: (runner: CallRunner, sessionId: string) => void;
@@ -46,7 +60,8 @@ export interface StartOptions {
  * it goes (the runner does) and pushes what happens — journal entries, inspection events in
  * the Stately shape, the result — to the UI in batches of at most one per `pushIntervalMs`,
  * so a thousand journal events a second arrive as sixty messages. Snapshots within one batch
- * are coalesced to the last: the UI draws only the newest state of a frame.
+ * are coalesced to the last: the UI draws only the newest state of a frame. Inspectors (see
+ * `inspect`) get every inspection event instead, one by one, as it happens.
  */
 export class LiveCalls {
   private readonly running = new Map<string, Running>();
@@ -55,6 +70,8 @@ export class LiveCalls {
   /** While a realtime call runs: its clock goes out at least this often, even when nothing happens. */
   private heartbeat: NodeJS.Timeout | null = null;
   private inspectionSeq = 0;
+  private readonly inspectors = new Set<{ listener: InspectionListener; sessionId: string | null }>();
+  private readonly preludes = new Map<string, InspectionPrelude>();
   /** Wall time (epoch ms) each transition entry was journaled, by session and seq: for the latency benchmark. */
   readonly transitionWallTimes = new Map<string, Map<number, number>>();
   recordTransitionTimes = false;
@@ -92,6 +109,9 @@ export class LiveCalls {
           this.running.set(id, { runner, source: started.source, pacing: started.pacing, done: Promise.resolve() });
           if (started.pacing === 'realtime') this.startHeartbeat();
           this.queue(id).started = started;
+          const world = worldActorEvent(id, `${id}:${this.inspectionSeq++}`, Date.now());
+          this.preludes.set(id, { world, actors: new Map() });
+          this.emitInspection(id, world);
           for (const e of early.splice(0)) this.onInspect(id, e);
         },
         onEntry: (entry) => sessionId && this.onEntry(sessionId, entry),
@@ -101,12 +121,14 @@ export class LiveCalls {
         (r) => {
           this.queue(r.sessionId).ended = { result: r.result, error: r.error?.message ?? null };
           this.running.delete(r.sessionId);
+          this.endInspection(r.sessionId);
           this.schedule();
           this.stopHeartbeatIfIdle();
         },
         (err: Error) => {
           if (sessionId) {
             this.running.delete(sessionId);
+            this.endInspection(sessionId);
             this.schedule();
             this.stopHeartbeatIfIdle();
           } else reject(err);
@@ -133,6 +155,27 @@ export class LiveCalls {
     if (!r) return false;
     r.runner.stop();
     return true;
+  }
+
+  /**
+   * Attaches an inspector to the running calls (to `o.sessionId`'s only, if given) and to every
+   * call started later: each inspection event in the @statelyai/inspect shape, as it happens,
+   * none batched or coalesced, in the order the machine made them. It first gets, for each call
+   * already running, the actor events and the newest snapshot of each actor, so that it knows
+   * the actors before their events. Returns the detach function. Effects: none until events come.
+   */
+  inspect(listener: InspectionListener, o: { sessionId?: string } = {}): () => void {
+    const entry = { listener, sessionId: o.sessionId ?? null };
+    for (const [id, p] of this.preludes) {
+      if (entry.sessionId !== null && entry.sessionId !== id) continue;
+      listener.event(id, p.world);
+      for (const a of p.actors.values()) {
+        listener.event(id, qualifyEvent(id, a.actor));
+        if (a.snapshot) listener.event(id, qualifyEvent(id, a.snapshot));
+      }
+    }
+    this.inspectors.add(entry);
+    return () => this.inspectors.delete(entry);
   }
 
   list(): LiveCall[] {
@@ -184,12 +227,29 @@ export class LiveCalls {
     if (e.type !== '@xstate.snapshot' && e.type !== '@xstate.event' && e.type !== '@xstate.actor') return;
     const ev = toStatelyEvent(e, `${sessionId}:${this.inspectionSeq++}`, Date.now());
     if (!ev) return;
+    const prelude = this.preludes.get(sessionId);
+    if (prelude && ev.type === '@xstate.actor') prelude.actors.set(ev.sessionId, { actor: ev, snapshot: null });
+    if (prelude && ev.type === '@xstate.snapshot') {
+      const a = prelude.actors.get(ev.sessionId);
+      if (a) a.snapshot = ev;
+    }
+    if (this.inspectors.size) this.emitInspection(sessionId, qualifyEvent(sessionId, ev));
     const p = this.queue(sessionId);
     if (ev.type === '@xstate.snapshot' && p.snapshotAt >= 0) {
       p.inspection.splice(p.snapshotAt, 1);
     }
     p.inspection.push(ev);
     if (ev.type === '@xstate.snapshot') p.snapshotAt = p.inspection.length - 1;
+  }
+
+  /** Hands one (qualified) inspection event to the inspectors that follow its call. */
+  private emitInspection(sessionId: string, ev: StatelyInspectionEvent): void {
+    for (const { listener, sessionId: only } of this.inspectors) if (only === null || only === sessionId) listener.event(sessionId, ev);
+  }
+
+  private endInspection(sessionId: string): void {
+    this.preludes.delete(sessionId);
+    for (const { listener, sessionId: only } of [...this.inspectors]) if (only === null || only === sessionId) listener.ended?.(sessionId);
   }
 
   private lastFlush = 0;

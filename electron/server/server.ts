@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { wsRequestSchema, type WsMessage } from '../../shared/ipc.ts';
+import WebSocket, { WebSocketServer } from 'ws';
+import { wsRequestSchema, type StatelyInspectionEvent, type WsMessage } from '../../shared/ipc.ts';
+import { InputError } from '../../shared/validate.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { CallsimApi } from './api.ts';
+import type { LiveCalls } from './live.ts';
 import { checkRequest, requestToken, securityHeaders, tokenCookie, type Verdict } from './security.ts';
 import { contentType, defaultRendererDir, repoRoot, resolveStatic } from './static.ts';
 
@@ -18,6 +20,12 @@ export interface ServeOptions {
   rendererDir?: string;
   /** The per-run token; random unless given (tests). */
   token?: string;
+  /**
+   * A WebSocket server (ws:// or wss://) to send every inspection event of every call to, one
+   * JSON message each, as @statelyai/inspect's createWebSocketInspector sends them: e.g. the
+   * Stately Inspector bridge of `createInspectorServer` on ws://localhost:8080.
+   */
+  inspect?: { url: string; onError?: (message: string) => void };
 }
 
 export interface RunningServer {
@@ -32,15 +40,23 @@ export interface RunningServer {
 
 /** Largest WebSocket message accepted: a session import can be large, nothing else is. */
 const maxMessageBytes = 256 * 1024 * 1024;
+/**
+ * An inspector that has this much unsent is disconnected: its stream is lossless or it ends,
+ * never silently thinned out.
+ */
+const maxInspectorBacklogBytes = 64 * 1024 * 1024;
 
 /**
  * Starts `callsim serve`: the UI's files over HTTP and the contract of shared/ipc.ts over a
- * WebSocket at /ws, on 127.0.0.1 only. Every HTTP request and WebSocket upgrade must carry the
- * per-run token (in the URL, or the cookie the first page load sets), a Host of
+ * WebSocket at /ws, on 127.0.0.1 only; live calls' inspection events in the @statelyai/inspect
+ * shape over a WebSocket at /inspect (`?session=<id>` for one call), and, when `inspect` is
+ * given, sent on to the user's WebSocket server. Every HTTP request and WebSocket upgrade must
+ * carry the per-run token (in the URL, or the cookie the first page load sets), a Host of
  * 127.0.0.1/localhost on this port, and no foreign Origin; anything else gets 403.
- * Effects: listens on a port; opens the session store; runs calls.
+ * Effects: listens on a port; opens the session store; runs calls; connects to `inspect.url`.
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  if (o.inspect && !/^wss?:\/\/[^/]/i.test(o.inspect.url)) throw new InputError('callsim serve', '--inspect', `"${o.inspect.url}" is not a WebSocket URL (ws://host:port or wss://…)`);
   const token = o.token ?? randomBytes(24).toString('base64url');
   const rendererDir = path.resolve(o.rendererDir ?? defaultRendererDir);
   const store = new SessionStore(o.dbPath);
@@ -81,12 +97,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
   server.on('upgrade', (req, socket: Duplex, head) => {
     const v = verdict(req);
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    if (!v.ok || pathname !== '/ws') {
-      socket.end(`HTTP/1.1 ${v.ok ? '404 Not Found' : '403 Forbidden'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${v.ok ? 'not found' : `forbidden: ${v.reason}`}\n`);
-      return;
+    if (!v.ok) return refuseUpgrade(socket, '403 Forbidden', `forbidden: ${v.reason}`);
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/ws') return wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, api));
+    if (url.pathname === '/inspect') {
+      const only = url.searchParams.get('session');
+      if (only !== null && !api.live.list().some((c) => c.sessionId === only))
+        return refuseUpgrade(socket, '404 Not Found', `no live call "${only}": an inspector follows a running call (leave out session= to follow every call from now on)`);
+      return wss.handleUpgrade(req, socket, head, (ws) => serveInspector(ws, api.live, only));
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, api));
+    refuseUpgrade(socket, '404 Not Found', 'not found');
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -94,6 +114,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as { port: number }).port;
+  const forwarding = o.inspect ? forwardInspection(o.inspect.url, api.live, o.inspect.onError ?? ((m) => process.stderr.write(`callsim serve: ${m}\n`))) : null;
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
@@ -102,6 +123,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     api,
     async close() {
       await api.close();
+      forwarding?.close();
       for (const c of wss.clients) c.terminate();
       wss.close();
       server.closeAllConnections();
@@ -114,6 +136,80 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 function refuse(res: http.ServerResponse, reason: string, port: number): void {
   res.writeHead(403, { ...securityHeaders(port), 'Content-Type': 'text/plain' });
   res.end(`forbidden: ${reason}\n`);
+}
+
+function refuseUpgrade(socket: Duplex, status: string, text: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}\n`);
+}
+
+/**
+ * One inspector connection: every inspection event of the calls it follows (one call's, or all),
+ * one JSON message each, as createWebSocketInspector would send them. Following one call, the
+ * socket closes (1000) when the call ends; an inspector that falls too far behind is closed
+ * (1013) rather than sent a thinned stream. Messages from it are ignored.
+ */
+function serveInspector(ws: WebSocket, live: LiveCalls, only: string | null): void {
+  let detach = () => {};
+  const end = (code: number, reason: string) => {
+    detach();
+    ws.close(code, reason);
+  };
+  detach = live.inspect(
+    {
+      event: (_id, ev) => {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(JSON.stringify(ev));
+        if (ws.bufferedAmount > maxInspectorBacklogBytes) end(1013, 'the inspector fell behind; reconnect');
+      },
+      ended: (id) => {
+        if (only !== null) end(1000, `call ${id} ended`);
+      },
+    },
+    only === null ? {} : { sessionId: only },
+  );
+  ws.on('close', () => detach());
+}
+
+/**
+ * Sends every inspection event of every call to the user's WebSocket server, in order, one JSON
+ * message each (held until the connection opens). A server that cannot be reached or goes away
+ * is reported once through `onError`; calls go on. Effects: connects to `url`.
+ */
+function forwardInspection(url: string, live: LiveCalls, onError: (message: string) => void): { close: () => void } {
+  const ws = new WebSocket(url);
+  const held: string[] = [];
+  let failed = false;
+  let detach = () => {};
+  const fail = (why: string) => {
+    if (failed) return;
+    failed = true;
+    detach();
+    held.length = 0;
+    onError(`the inspector at ${url} ${why}; inspection events are no longer sent there`);
+  };
+  detach = live.inspect({
+    event: (_id, ev: StatelyInspectionEvent) => {
+      const m = JSON.stringify(ev);
+      if (ws.readyState === ws.OPEN) ws.send(m);
+      else if (ws.readyState === ws.CONNECTING) held.push(m);
+      if (ws.bufferedAmount > maxInspectorBacklogBytes) {
+        fail('fell behind');
+        ws.terminate();
+      }
+    },
+  });
+  ws.on('open', () => {
+    for (const m of held.splice(0)) ws.send(m);
+  });
+  ws.on('error', (err) => fail(`cannot be reached (${err.message})`));
+  ws.on('close', () => fail('closed the connection'));
+  return {
+    close: () => {
+      failed = true;
+      detach();
+      ws.close();
+    },
+  };
 }
 
 /** One UI connection: requests in, answers and pushes out, each a JSON message. */

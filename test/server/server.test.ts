@@ -4,9 +4,12 @@ import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startServer, type RunningServer } from '../../electron/server/server.ts';
-import { tempDir } from '../helpers.ts';
+import { scenarioSetup } from '../../electron/engine/setup.ts';
+import { readScenario } from '../../electron/cli/io.ts';
+import { leafPaths } from '../../shared/statePaths.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 let server: RunningServer;
 let rendererDir: string;
@@ -176,5 +179,157 @@ describe('callsim serve: the contract over the WebSocket', () => {
     const notJson = await c.send('{nope', -1);
     expect(notJson.result.error.code).toBe('bad_request');
     c.ws.close();
+  });
+});
+
+describe('callsim serve: Stately inspection at /inspect', () => {
+  type Inspected = { type: string; sessionId: string; rootId?: string; id: string; createdAt: string; _version: string; event?: { type: string }; sourceId?: string; snapshot?: { status: string; value?: unknown }; name?: string; definition?: string };
+
+  /** A WebSocket client on `path` that keeps every message, and how it closed. */
+  async function inspector(p: string) {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${p}`);
+    const got: Inspected[] = [];
+    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
+    ws.on('message', (d) => got.push(JSON.parse(String(d))));
+    await new Promise((r, j) => (ws.on('open', r), ws.on('error', j)));
+    const until = async (done: (got: Inspected[]) => boolean) => {
+      for (let i = 0; i < 500 && !done(got); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(done(got)).toBe(true);
+    };
+    return { ws, got, closed, until };
+  }
+
+  /** The leaves each snapshot entered, in order: what the journal records as transitions. */
+  const entered = (events: Inspected[], root: string) => {
+    const out: string[] = [];
+    let before: string[] = [];
+    for (const e of events) {
+      if (e.type !== '@xstate.snapshot' || e.sessionId !== root) continue;
+      const now = leafPaths(e.snapshot!.value);
+      for (const leaf of now) if (!before.includes(leaf)) out.push(leaf);
+      before = now;
+    }
+    return out;
+  };
+
+  /** The fields @statelyai/inspect's StatelyInspectionEvent requires, per type. */
+  function expectStatelyShape(e: Inspected) {
+    expect(e).toMatchObject({ sessionId: expect.any(String), rootId: expect.any(String), id: expect.any(String), createdAt: expect.stringMatching(/^\d+$/), _version: '0.4.0' });
+    if (e.type === '@xstate.actor') expect(e).toMatchObject({ name: expect.any(String), definition: expect.any(String), snapshot: { status: expect.any(String) } });
+    else if (e.type === '@xstate.event') expect(e).toMatchObject({ event: { type: expect.any(String) }, sourceId: expect.any(String) });
+    else if (e.type === '@xstate.snapshot') expect(e).toMatchObject({ event: { type: expect.any(String) }, snapshot: { status: expect.any(String) } });
+    else throw new Error(`not a Stately inspection event: ${e.type}`);
+  }
+
+  /** The id the inspector knows the call's machine by: its `@xstate.actor` event's. */
+  const machineId = (events: Inspected[], id: string) => events.find((e) => e.type === '@xstate.actor' && e.name === 'call' && e.sessionId.startsWith(`${id}/`))!.sessionId;
+
+  const journalOf = (id: string) => (server.api as unknown as { o: { store: { journal(id: string): { kind: string; event?: { type: string } }[] } } }).o.store.journal(id);
+
+  it('is held to the same rules as /ws: token, Host and Origin; a session that is not running is 404', async () => {
+    expect(await upgrade('/inspect')).toBe(403);
+    expect(await upgrade('/inspect?token=nope')).toBe(403);
+    expect(await upgrade(`/inspect?${tok()}`, { Host: `attacker.example:${server.port}` })).toBe(403);
+    expect(await upgrade(`/inspect?${tok()}`, { Origin: 'https://stately.ai' })).toBe(403);
+    expect(await upgrade(`/inspect?${tok()}`, { 'Sec-Fetch-Site': 'cross-site' })).toBe(403);
+    expect(await upgrade(`/inspect?${tok()}&session=no-such-call`)).toBe(404);
+    expect(await upgrade(`/inspect?${tok()}`)).toBe(101);
+    expect(await upgrade(`/inspect?${tok()}`, { Origin: `http://localhost:${server.port}`, Host: `localhost:${server.port}` })).toBe(101);
+    expect(await upgrade('/inspect', { Cookie: `callsim_token_${server.port}=${server.token}` })).toBe(101);
+  });
+
+  it('streams every event of a run, in order, none coalesced: each machine step and each transition the journal records', async () => {
+    const i = await inspector(`/inspect?${tok()}`);
+    let pushedSnapshots = 0;
+    const unsubscribe = server.api.onPush((batches) => {
+      for (const b of batches) pushedSnapshots += b.inspection.filter((e) => e.type === '@xstate.snapshot').length;
+    });
+    const started = (await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' })) as { ok: true; value: { sessionId: string } };
+    const id = started.value.sessionId;
+    await i.until((got) => got.some((e) => e.type === '@xstate.snapshot' && e.sessionId.startsWith(`${id}/`) && e.snapshot!.status === 'done'));
+    const root = machineId(i.got, id);
+    expect(root).toMatch(new RegExp(`^${id}/x:\\d+$`));
+    unsubscribe();
+    const events = i.got.filter((e) => e.sessionId.startsWith(`${id}/`));
+    for (const e of events) expectStatelyShape(e);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    // The world (caller, tools, clock) first, then the machine; both roots of themselves.
+    expect(events.slice(0, 2).map((e) => [e.type, e.sessionId, e.name, e.rootId])).toEqual([
+      ['@xstate.actor', `${id}/world`, 'world', `${id}/world`],
+      ['@xstate.actor', root, 'call', root],
+    ]);
+    expect(JSON.parse(events[1].definition!)).toMatchObject({ id: 'call', initial: 'active' });
+    // Each event the machine took, then the snapshot it stepped to, alternately.
+    expect(events.slice(2).map((e) => e.type)).toEqual(events.slice(2).map((_, k) => (k % 2 ? '@xstate.snapshot' : '@xstate.event')));
+    const machineEvents = events.filter((e) => e.type === '@xstate.event');
+    const inputs = journalOf(id).filter((e) => e.kind === 'input').map((e) => e.event!.type);
+    expect(machineEvents.map((e) => e.event!.type.replace(/^xstate\.init$/, 'session.started').replace(/^xstate\.after\..*/, 'timer.fired'))).toEqual(inputs);
+    expect(machineEvents.map((e) => e.sourceId)).toEqual(machineEvents.map((e) => (e.event!.type.startsWith('xstate.after.') ? root : `${id}/world`)));
+    // Every transition, in order: exactly the journal's.
+    const opened = (await server.api.handle('sessions.open', { sessionId: id })) as { ok: true; value: { result: { transitions: { state: string }[] } } };
+    const transitions = opened.value.result.transitions.map((t) => t.state);
+    expect(transitions.length).toBeGreaterThan(10);
+    expect(entered(events, root)).toEqual(transitions);
+    // The UI's push drew only the newest snapshot of its batch; the inspector got them all.
+    const snapshots = events.filter((e) => e.type === '@xstate.snapshot').length;
+    expect(snapshots).toBe(inputs.length);
+    expect(pushedSnapshots).toBeLessThan(snapshots);
+    i.ws.close();
+  });
+
+  it('?session= follows one call: joined mid-call it first learns the actors and the current snapshot, then every step, and closes when the call ends', async () => {
+    const setup = scenarioSetup(readScenario(path.join(repoRoot, 'recordings/scenarios/crm-blackout.json')));
+    const { sessionId: id, done } = await server.api.live.start(setup, { pacing: 'realtime', timeScale: 8 });
+    await new Promise((r) => setTimeout(r, 300));
+    const i = await inspector(`/inspect?${tok()}&session=${id}`);
+    await i.until((got) => got.length >= 2);
+    const root = machineId(i.got, id);
+    // Another call meanwhile: not this inspector's.
+    await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/happy-path.json' }, pacing: 'virtual' });
+    await done;
+    expect(await i.closed).toEqual({ code: 1000, reason: `call ${id} ended` });
+    for (const e of i.got) expectStatelyShape(e);
+    expect(i.got.every((e) => e.sessionId.startsWith(`${id}/`))).toBe(true);
+    expect(i.got.slice(0, 3).map((e) => [e.type, e.sessionId])).toEqual([
+      ['@xstate.actor', `${id}/world`],
+      ['@xstate.actor', root],
+      ['@xstate.snapshot', root],
+    ]);
+    expect(i.got.at(-1)).toMatchObject({ type: '@xstate.snapshot', sessionId: root, snapshot: { status: 'done', value: 'transferred' } });
+    // From the snapshot it joined at to the end: the journal's transitions after that point, all of them.
+    const transitions = ((await server.api.handle('sessions.open', { sessionId: id })) as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions.map((t) => t.state);
+    const seen = entered(i.got, root);
+    expect(seen.length).toBeLessThan(transitions.length);
+    const current = leafPaths(i.got[2].snapshot!.value);
+    expect(transitions.slice(transitions.length - (seen.length - current.length))).toEqual(seen.slice(current.length));
+  });
+
+  it('with `inspect`, sends every event to the user’s WebSocket server as createWebSocketInspector would; an unreachable one is reported, not fatal', async () => {
+    const received: Inspected[] = [];
+    const userServer = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    userServer.on('connection', (ws) => ws.on('message', (d) => received.push(JSON.parse(String(d)))));
+    await new Promise((r) => userServer.once('listening', r));
+    const dir = tempDir();
+    const forwarding = await startServer({ dbPath: path.join(dir, 'f.db'), rendererDir, inspect: { url: `ws://127.0.0.1:${(userServer.address() as { port: number }).port}` } });
+    const errors: string[] = [];
+    const unreachable = await startServer({ dbPath: path.join(dir, 'u.db'), rendererDir, inspect: { url: 'ws://127.0.0.1:9', onError: (m) => errors.push(m) } });
+    try {
+      // Sent at once, before the connection is even open: held, then delivered in order.
+      const started = (await forwarding.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' })) as { ok: true; value: { sessionId: string } };
+      const id = started.value.sessionId;
+      for (let k = 0; k < 300 && !received.some((e) => e.snapshot?.status === 'done'); k++) await new Promise((r) => setTimeout(r, 10));
+      for (const e of received) expectStatelyShape(e);
+      expect(received[0]).toMatchObject({ type: '@xstate.actor', sessionId: `${id}/world` });
+      const transitions = ((await forwarding.api.handle('sessions.open', { sessionId: id })) as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions.map((t) => t.state);
+      expect(entered(received, machineId(received, id))).toEqual(transitions);
+      expect(await unreachable.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/happy-path.json' }, pacing: 'virtual' })).toMatchObject({ ok: true });
+      for (let k = 0; k < 300 && !errors.length; k++) await new Promise((r) => setTimeout(r, 10));
+      expect(errors).toEqual([expect.stringMatching(/^the inspector at ws:\/\/127\.0\.0\.1:9 cannot be reached \(.+\); inspection events are no longer sent there$/)]);
+      await expect(startServer({ dbPath: path.join(dir, 'x.db'), rendererDir, inspect: { url: 'http://localhost:8080' } })).rejects.toThrow(/--inspect.*"http:\/\/localhost:8080" is not a WebSocket URL/);
+    } finally {
+      await forwarding.close();
+      await unreachable.close();
+      await new Promise((r) => userServer.close(r));
+    }
   });
 });
