@@ -28,7 +28,7 @@ Usage:
   callsim whatif <sessionId> --policy p.json [--json]           same caller input and faults under another policy: what changed
   callsim fork <sessionId> --at <ms> [--faults f.json] [--policy p.json]   identical up to --at, then new faults/policy
   callsim redteam [dir | files…] [--junit out.xml] [--shard i/n] [--coverage] [--jobs n] [--save]
-  callsim serve [--port N] [--db path]                         the desktop UI in a browser, on 127.0.0.1 only
+  callsim serve [--port N] [--db path] [--inspect ws://…]       the desktop UI in a browser, on 127.0.0.1 only
   callsim bench [--only name]                                  performance targets, measured side by side
   callsim sessions list | show <id> | export <id> [-o file] | import <file> | delete <id> | to-scenario <id> [-o file]
 

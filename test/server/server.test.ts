@@ -333,3 +333,15 @@ describe('callsim serve: Stately inspection at /inspect', () => {
     }
   });
 });
+
+describe('callsim serve --inspect', () => {
+  it('takes the WebSocket URL to send inspection events to; anything else is one line, exit 2', async () => {
+    const { parseServeArgs } = await import('../../electron/server/serve.ts');
+    expect(parseServeArgs(['--inspect', 'ws://127.0.0.1:8080', '--port', '0'])).toEqual({ port: 0, db: undefined, inspect: 'ws://127.0.0.1:8080', help: false });
+    const { main } = await import('../../electron/cli/main.ts');
+    let stderr = '';
+    const code = await main(['serve', '--inspect', 'http://localhost:8080', '--db', path.join(tempDir(), 'i.db')], { stdout: () => {}, stderr: (s) => void (stderr += s) });
+    expect(code).toBe(2);
+    expect(stderr).toBe('callsim: callsim serve: --inspect: "http://localhost:8080" is not a WebSocket URL (ws://host:port or wss://…)\n');
+  });
+});
