@@ -106,6 +106,24 @@ describe('callsim sessions to-scenario', () => {
 });
 
 describe('callsim redteam', () => {
+  it('on a terminal, progress is one bar redrawn in place with done/total and the failures so far', () => {
+    const dir = tempDir();
+    const good = path.join(dir, 'a.json');
+    fs.copyFileSync(scenarioPath('happy-path'), good);
+    const bad = path.join(dir, 'b.json');
+    fs.writeFileSync(bad, JSON.stringify({ ...JSON.parse(fs.readFileSync(good, 'utf8')), name: 'wrong-expect', expect: { outcome: 'handoff' } }));
+    // script(1) gives the command a terminal; stdout goes away, so what it prints is stderr
+    const cmd = `'${process.execPath}' '${bin}' redteam '${good}' '${bad}' --jobs 1 --db '${path.join(dir, 'r.db')}' >/dev/null`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(1);
+    const frames = r.stdout.split('\r').filter((f) => f.startsWith('['));
+    expect(frames.map((f) => f.replace(/ +$/, '').replace(/\n$/, ''))).toEqual([
+      `[${'█'.repeat(15)}${'░'.repeat(15)}] 1/2  failed 0  happy-path`,
+      `[${'█'.repeat(30)}] 2/2  failed 1  wrong-expect`,
+    ]);
+    expect(r.stdout).not.toMatch(/\[1\/2\] pass/); // not the plain lines meant for logs
+  });
+
   it('runs the library in parallel, writes JUnit, reports coverage, closes with a pass/fail line', () => {
     const dir = tempDir();
     const junit = path.join(dir, 'out.xml');
