@@ -18,6 +18,11 @@ function fuseConfig() {
     [FuseV1Options.OnlyLoadAppFromAsar]: true,
     // The UI is served from app://, so file:// needs no extra privileges.
     [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+    // No separate browser-process V8 snapshot is shipped; WebAssembly keeps V8's fast bounds checks.
+    [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: false,
+    [FuseV1Options.WasmTrapHandlers]: true,
+    // A fuse a newer @electron/fuses adds stops the build until it is decided here.
+    strictlyRequireAllFuses: true,
   };
 }
 

@@ -187,7 +187,7 @@ describe('the typed IPC: one map, validated, named functions only', () => {
 describe('packaging', () => {
   const builder = yaml.load(fs.readFileSync(path.join(repoRoot, 'electron-builder.yml'), 'utf8')) as Record<string, any>;
 
-  it('flips the fuses in an afterPack hook: RunAsNode, NODE_OPTIONS and --inspect off; asar integrity, asar-only and cookie encryption on', () => {
+  it('flips the fuses in an afterPack hook: RunAsNode, NODE_OPTIONS, --inspect and file:// privileges off; asar integrity, asar-only and cookie encryption on', () => {
     expect(builder.afterPack).toBe('electron/app/afterPack.cjs');
     const hook = createRequire(import.meta.url)(path.join(repoRoot, builder.afterPack));
     expect(typeof hook).toBe('function');
@@ -199,6 +199,10 @@ describe('packaging', () => {
     expect(fuses[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(true);
     expect(fuses[FuseV1Options.OnlyLoadAppFromAsar]).toBe(true);
     expect(fuses[FuseV1Options.EnableCookieEncryption]).toBe(true);
+    expect(fuses[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(false);
+    // every fuse this @electron/fuses knows is set on purpose, none left at Electron's default
+    const known = Object.values(FuseV1Options).filter((v): v is FuseV1Options => typeof v === 'number');
+    expect(known.filter((f) => !(f in fuses))).toEqual([]);
     expect(hook.executablePath({ electronPlatformName: 'linux', appOutDir: '/out', packager: { appInfo: { productFilename: 'callsim' }, executableName: 'callsim' } })).toBe('/out/callsim');
     expect(hook.executablePath({ electronPlatformName: 'darwin', appOutDir: '/out', packager: { appInfo: { productFilename: 'callsim' } } })).toBe('/out/callsim.app');
   });
