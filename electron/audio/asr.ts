@@ -5,12 +5,16 @@
 // pocketsphinx_batch: the whole call is written once as a 16-bit WAV and a control file
 // lists each segment as a frame range of it. Word confidences are the posterior probabilities
 // pocketsphinx writes in its CTM output.
+//
+// A live call does not have its segments in advance, so LiveRecognizer keeps one
+// pocketsphinx_batch per search running for the whole call, its control list read line by line
+// from a pipe: each utterance is decoded as it arrives, with the model already loaded.
 
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { encodeWav16 } from './wav.ts';
 
@@ -40,6 +44,9 @@ export interface RecognizeOptions {
   padMs?: number;
 }
 
+/** RecognizeOptions.padMs when not given. */
+export const DEFAULT_PAD_MS = 300;
+
 /** The recognizer program or its English models are not installed, or it failed to run. */
 export class AsrUnavailableError extends Error {
   constructor(message: string) {
@@ -57,6 +64,60 @@ interface DecodedWord {
   confidence: number;
 }
 
+/** Frames [fromFrame, toFrame) of a recording that pocketsphinx decodes for one segment. */
+interface FrameRange {
+  fromFrame: number;
+  toFrame: number;
+}
+
+/**
+ * The frames decoded for a segment: padMs of audio on each side, never reaching into the
+ * neighbouring segments, within the recording's totalFrames. Pure.
+ */
+function decodeRange(segment: Segment, previousEndMs: number, nextStartMs: number, padMs: number, totalFrames: number): FrameRange {
+  const fromMs = Math.max(segment.startMs - padMs, Math.min(segment.startMs, previousEndMs), 0);
+  const toMs = Math.min(segment.endMs + padMs, Math.max(segment.endMs, nextStartMs));
+  const fromFrame = Math.min(Math.floor(fromMs / FRAME_MS), totalFrames);
+  const toFrame = Math.max(fromFrame + 1, Math.min(Math.ceil(toMs / FRAME_MS), totalFrames));
+  return { fromFrame, toFrame };
+}
+
+/** The pocketsphinx_batch arguments common to the offline run and the live process. */
+function batchArgs(search: string[], dir: string, io: { ctl: string; hyp: string; ctm: string }): string[] {
+  return [
+    '-hmm', join(MODEL_DIR, 'en-us'),
+    '-dict', join(MODEL_DIR, 'cmudict-en-us.dict'),
+    ...search,
+    '-adcin', 'yes',
+    '-adchdr', '44', // the header encodeWav16 writes; pocketsphinx skips it
+    '-samprate', '16000',
+    '-cepdir', dir,
+    '-cepext', '.wav',
+    '-ctl', io.ctl,
+    '-hyp', io.hyp,
+    '-ctm', io.ctm,
+    '-logfn', join(dir, 'pocketsphinx.log'),
+    // Caps on the active HMMs and words per frame. On the sample calls they halve the CPU time
+    // (a third of it in noise, where the search otherwise explodes) for the same word error
+    // rate (52% vs 53% over 182 words, within the noise of so small a sample).
+    '-maxhmmpf', '3000',
+    '-maxwpf', '10',
+  ];
+}
+
+/** A CTM line, `<utterance> <channel> <start s> <duration s> <word> <posterior>`, as its utterance and word; null for any other line. */
+function ctmWord(line: string): { utterance: string; word: DecodedWord } | null {
+  const fields = line.trim().split(/\s+/);
+  if (fields.length < 6) return null;
+  return { utterance: fields[0], word: { word: plainWord(fields[4]), confidence: Math.max(0, Math.min(1, Number(fields[5]) || 0)) } };
+}
+
+/** The last ERROR or FATAL line of a pocketsphinx log in `dir`, if any. */
+async function lastLoggedError(dir: string, logName = 'pocketsphinx.log'): Promise<string | undefined> {
+  const log = await readFile(join(dir, logName), 'utf8').catch(() => '');
+  return log.split('\n').filter((l) => /ERROR|FATAL/.test(l)).pop();
+}
+
 /**
  * Runs pocketsphinx_batch once over all segments of the recording with the given search (a
  * language model or a grammar) and returns the words of each segment with their posteriors.
@@ -66,52 +127,27 @@ async function decodeSegments(samples16k: Float32Array, segments: Segment[], sea
   const lines = segments.map((segment, i) => {
     const previousEnd = i > 0 ? segments[i - 1].endMs : 0;
     const nextStart = i + 1 < segments.length ? segments[i + 1].startMs : Infinity;
-    const fromMs = Math.max(segment.startMs - padMs, Math.min(segment.startMs, previousEnd), 0);
-    const toMs = Math.min(segment.endMs + padMs, Math.max(segment.endMs, nextStart));
-    const fromFrame = Math.min(Math.floor(fromMs / FRAME_MS), totalFrames);
-    const toFrame = Math.max(fromFrame + 1, Math.min(Math.ceil(toMs / FRAME_MS), totalFrames));
+    const { fromFrame, toFrame } = decodeRange(segment, previousEnd, nextStart, padMs, totalFrames);
     return `call ${fromFrame} ${toFrame} seg${i}`;
   });
   await writeFile(join(dir, 'segments.ctl'), lines.join('\n') + '\n');
   const ctm = join(dir, 'out.ctm');
   await rm(ctm, { force: true });
-  const args = [
-    '-hmm', join(MODEL_DIR, 'en-us'),
-    '-dict', join(MODEL_DIR, 'cmudict-en-us.dict'),
-    ...search,
-    '-adcin', 'yes',
-    '-adchdr', '44', // the header encodeWav16 writes; pocketsphinx skips it
-    '-samprate', '16000',
-    '-cepdir', dir,
-    '-cepext', '.wav',
-    '-ctl', join(dir, 'segments.ctl'),
-    '-hyp', join(dir, 'out.hyp'),
-    '-ctm', ctm,
-    '-logfn', join(dir, 'pocketsphinx.log'),
-    // Caps on the active HMMs and words per frame. On the sample calls they halve the CPU time
-    // (a third of it in noise, where the search otherwise explodes) for the same word error
-    // rate (52% vs 53% over 182 words, within the noise of so small a sample).
-    '-maxhmmpf', '3000',
-    '-maxwpf', '10',
-  ];
+  const args = batchArgs(search, dir, { ctl: join(dir, 'segments.ctl'), hyp: join(dir, 'out.hyp'), ctm });
   try {
     await run('pocketsphinx_batch', args, { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new AsrUnavailableError(`pocketsphinx_batch is not installed: ${INSTALL_HINT}`);
     }
-    const log = await readFile(join(dir, 'pocketsphinx.log'), 'utf8').catch(() => '');
-    const lastError = log.split('\n').filter((l) => /ERROR|FATAL/.test(l)).pop();
-    throw new AsrUnavailableError(`pocketsphinx_batch failed: ${lastError ?? (err as Error).message.split('\n')[0]}`);
+    throw new AsrUnavailableError(`pocketsphinx_batch failed: ${(await lastLoggedError(dir)) ?? (err as Error).message.split('\n')[0]}`);
   }
   const words: DecodedWord[][] = segments.map(() => []);
-  // CTM line: <utterance> <channel> <start s> <duration s> <word> <posterior>
   for (const line of (await readFile(ctm, 'utf8').catch(() => '')).split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 6) continue;
-    const index = Number(/^seg(\d+)$/.exec(fields[0])?.[1] ?? NaN);
-    if (!Number.isInteger(index) || index >= segments.length) continue;
-    words[index].push({ word: plainWord(fields[4]), confidence: Math.max(0, Math.min(1, Number(fields[5]) || 0)) });
+    const decoded = ctmWord(line);
+    const index = Number(/^seg(\d+)$/.exec(decoded?.utterance ?? '')?.[1] ?? NaN);
+    if (!decoded || !Number.isInteger(index) || index >= segments.length) continue;
+    words[index].push(decoded.word);
   }
   return words;
 }
@@ -143,14 +179,19 @@ export async function recognizeSegments(
 ): Promise<RecognizedUtterance[]> {
   if (segments.length === 0) return [];
   const decoded = await withRecording(samples16k, (dir) =>
-    decodeSegments(samples16k, segments, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], opts.padMs ?? 300, dir),
+    decodeSegments(samples16k, segments, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], opts.padMs ?? DEFAULT_PAD_MS, dir),
   );
-  return decoded.map((words) => ({
+  return decoded.map(utterance);
+}
+
+/** Decoded words as a recognized utterance. Pure. */
+function utterance(words: DecodedWord[]): RecognizedUtterance {
+  return {
     text: words.map((w) => w.word).join(' '),
     confidence: words.length ? words.reduce((sum, w) => sum + w.confidence, 0) / words.length : 0,
     words: words.map((w) => w.word),
     wordConfidences: words.map((w) => w.confidence),
-  }));
+  };
 }
 
 /**
@@ -178,8 +219,170 @@ export async function recognizeShortResponses(
   if (segments.length === 0) return [];
   const decoded = await withRecording(samples16k, async (dir) => {
     const grammar = join(dir, 'short.gram');
-    await writeFile(grammar, `#JSGF V1.0;\ngrammar short;\npublic <short> = ${SHORT_RESPONSES.join(' | ')};\n`);
-    return decodeSegments(samples16k, segments, ['-jsgf', grammar], opts.padMs ?? 300, dir);
+    await writeFile(grammar, SHORT_GRAMMAR);
+    return decodeSegments(samples16k, segments, ['-jsgf', grammar], opts.padMs ?? DEFAULT_PAD_MS, dir);
   });
   return decoded.map((words) => words.map((w) => w.word).join(' '));
+}
+
+const SHORT_GRAMMAR = `#JSGF V1.0;\ngrammar short;\npublic <short> = ${SHORT_RESPONSES.join(' | ')};\n`;
+/** Samples pocketsphinx reads past a segment's last frame for its last analysis window (-wlen 0.025625 s at 16 kHz). */
+const WINDOW_SAMPLES = 410;
+/** 10 ms of silence decoded after every utterance: its result line says the utterance's words are all written. */
+const MARK_FILE = 'mark';
+
+/**
+ * One pocketsphinx_batch process that stays up: the model loads once, and each utterance is a
+ * WAV file in its directory named on a line of the control list it reads from its stdin. Its
+ * hypotheses and word posteriors come on one pipe (stdout, written unbuffered, in order): an
+ * utterance's CTM lines follow its hypothesis, and the hypothesis of the silent mark decoded
+ * after it says they are complete. Utterances are decoded one at a time, in order.
+ */
+class BatchProcess {
+  private readonly child: ChildProcess;
+  private readonly waiting: { id: string; words: DecodedWord[]; resolve: (w: DecodedWord[]) => void; reject: (e: Error) => void }[] = [];
+  private failure: Error | null = null;
+  private closed = false;
+  private buffered = '';
+  private next = 0;
+
+  constructor(
+    program: string,
+    search: string[],
+    private readonly dir: string,
+    private readonly name: string,
+  ) {
+    writeFileSync(join(dir, `${MARK_FILE}.wav`), encodeWav16(new Float32Array(160), 16_000));
+    const args = batchArgs(search, dir, { ctl: '/dev/stdin', hyp: '/dev/stdout', ctm: '/dev/stdout' });
+    // its own log, not the shared one: two processes share the directory
+    args[args.indexOf('-logfn') + 1] = join(dir, `${name}.log`);
+    // pocketsphinx opens its control list and outputs by name, and /dev/stdin cannot be opened
+    // when it is a socket (what Node gives a child for 'pipe'): `cat` puts real pipes between.
+    this.child = spawn('/bin/sh', ['-c', 'cat | "$0" "$@" | cat', program, ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
+    this.child.on('error', (err) => this.fail(err));
+    this.child.stdin!.on('error', () => undefined); // a dead process is reported by the end of its output
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => this.take(chunk));
+    this.child.stdout!.on('end', () => {
+      if (this.failure || this.closed) return;
+      void lastLoggedError(dir, `${name}.log`).then((lastError) =>
+        this.fail(new AsrUnavailableError(`pocketsphinx_batch failed: ${lastError ?? 'it exited'}`)),
+      );
+    });
+  }
+
+  /** Decodes one utterance (16 kHz samples, the whole file). Effects: writes and removes a WAV file. */
+  decode(samples16k: Float32Array): Promise<DecodedWord[]> {
+    if (this.closed) return new Promise(() => undefined); // abandoned, as those pending at close()
+    if (this.failure) return Promise.reject(this.failure);
+    const id = `u${this.next++}`;
+    writeFileSync(join(this.dir, `${this.name}-${id}.wav`), encodeWav16(samples16k, 16_000));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ id, words: [], resolve, reject });
+      this.child.stdin!.write(`${this.name}-${id} 0 -1 ${id}\n${MARK_FILE} 0 -1 ${id}-done\n`);
+    });
+  }
+
+  /** Ends the process (its control list ends; it exits). Pending and later decodes are abandoned: they never settle. */
+  close(): void {
+    this.closed = true;
+    this.waiting.splice(0);
+    this.child.stdin!.end();
+  }
+
+  private take(chunk: string): void {
+    this.buffered += chunk;
+    let newline: number;
+    while ((newline = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, newline);
+      this.buffered = this.buffered.slice(newline + 1);
+      const head = this.waiting[0];
+      if (!head) continue;
+      // a hypothesis line ends with "(<utterance id> <score>)"
+      const hypothesisOf = /\((\S+) -?\d+\)\s*$/.exec(line)?.[1];
+      if (hypothesisOf === `${head.id}-done`) {
+        this.waiting.shift();
+        rmSync(join(this.dir, `${this.name}-${head.id}.wav`), { force: true });
+        head.resolve(head.words);
+      } else if (hypothesisOf === undefined) {
+        const decoded = ctmWord(line);
+        if (decoded?.utterance === head.id) head.words.push(decoded.word);
+      }
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.closed) return;
+    this.failure ??= error;
+    for (const w of this.waiting.splice(0)) w.reject(this.failure);
+  }
+}
+
+/**
+ * Recognition for a live call, where utterances arrive one by one: one pocketsphinx_batch per
+ * search (open vocabulary, and the closed list of SHORT_RESPONSES) kept running for the call, so
+ * the model is loaded once, not per utterance. Given the same audio it hears exactly what
+ * recognizeSegments and recognizeShortResponses hear. Effects: starts two processes and a
+ * temporary directory; close() ends them and removes it.
+ */
+export class LiveRecognizer {
+  private readonly dir: string;
+  private readonly open: BatchProcess;
+  private readonly short: BatchProcess;
+  private readonly padMs: number;
+
+  private constructor(program: string, opts: RecognizeOptions) {
+    this.padMs = opts.padMs ?? DEFAULT_PAD_MS;
+    this.dir = mkdtempSync(join(tmpdir(), 'callsim-live-asr-'));
+    writeFileSync(join(this.dir, 'short.gram'), SHORT_GRAMMAR);
+    this.open = new BatchProcess(program, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], this.dir, 'open');
+    this.short = new BatchProcess(program, ['-jsgf', join(this.dir, 'short.gram')], this.dir, 'short');
+  }
+
+  /**
+   * Starts the recognizer processes; the models load while the call goes on. Throws
+   * AsrUnavailableError when pocketsphinx or its English models are not installed.
+   */
+  static start(opts: RecognizeOptions = {}): LiveRecognizer {
+    const program = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'pocketsphinx_batch'))
+      .find((p) => existsSync(p));
+    if (!program) throw new AsrUnavailableError(`pocketsphinx_batch is not installed: ${INSTALL_HINT}`);
+    if (!existsSync(join(MODEL_DIR, 'en-us', 'mdef'))) {
+      throw new AsrUnavailableError(`pocketsphinx English models not found in ${MODEL_DIR}: ${INSTALL_HINT}`);
+    }
+    return new LiveRecognizer(program, opts);
+  }
+
+  /**
+   * What recognizeSegments hears in `segment` of the 16 kHz audio heard so far, with padding
+   * that reaches back no further than the previous segment's end (and forward no further than
+   * the audio there is, or nextStartMs).
+   */
+  async recognize(samples16k: Float32Array, segment: Segment, around: { previousEndMs: number; nextStartMs?: number }): Promise<RecognizedUtterance> {
+    return utterance(await this.open.decode(this.audioFor(samples16k, segment, around)));
+  }
+
+  /** What recognizeShortResponses chooses for `segment`, as recognize() takes it. */
+  async recognizeShortResponse(samples16k: Float32Array, segment: Segment, around: { previousEndMs: number; nextStartMs?: number }): Promise<string> {
+    const words = await this.short.decode(this.audioFor(samples16k, segment, around));
+    return words.map((w) => w.word).join(' ');
+  }
+
+  /** Ends both processes and removes their directory. Effects: as said. */
+  close(): void {
+    this.open.close();
+    this.short.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Exactly the samples pocketsphinx_batch reads for the segment's frame range of the whole recording. */
+  private audioFor(samples16k: Float32Array, segment: Segment, around: { previousEndMs: number; nextStartMs?: number }): Float32Array {
+    const totalFrames = Math.floor(samples16k.length / 16 / FRAME_MS);
+    const { fromFrame, toFrame } = decodeRange(segment, around.previousEndMs, around.nextStartMs ?? Infinity, this.padMs, totalFrames);
+    const samplesPerFrame = 16 * FRAME_MS;
+    return samples16k.subarray(fromFrame * samplesPerFrame, Math.min(samples16k.length, toFrame * samplesPerFrame + WINDOW_SAMPLES));
+  }
 }

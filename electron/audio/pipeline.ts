@@ -1,7 +1,7 @@
 // From a recorded call to what the caller said and when: decode → 16 kHz mono → VAD segments →
 // ASR. This is what `callsim run call.wav` uses; the engine turns each segment into caller events.
 
-import { recognizeSegments, recognizeShortResponses, type RecognizedUtterance } from './asr.ts';
+import { recognizeSegments, recognizeShortResponses, type LiveRecognizer, type RecognizedUtterance } from './asr.ts';
 import { to16kMono } from './resample.ts';
 import { detectSpeechSegments } from './vad.ts';
 import { readWavFile, type ChannelChoice } from './wav.ts';
@@ -89,17 +89,38 @@ export async function hearSegments(samples: Float32Array, speech: { startMs: num
   // Two independent recognizer runs (open vocabulary; closed list for the short segments).
   const [recognized, shortTexts] = await Promise.all([recognizeSegments(samples, speech), recognizeShortResponses(samples, short)]);
   const shortResponses = new Map(short.map((segment, i) => [segment, shortTexts[i]]));
-  return speech.map((segment, i) => {
-    const open = recognized[i];
-    const shortResponse = shortResponses.get(segment) ?? null;
-    const backchannel = isBackchannel(segment.endMs - segment.startMs, open, shortResponse);
-    return {
-      startMs: segment.startMs,
-      endMs: segment.endMs,
-      // For a backchannel the closed-list word is the better transcript (see isBackchannel).
-      text: backchannel && shortResponse ? shortResponse : open.text,
-      confidence: open.confidence,
-      backchannel,
-    };
-  });
+  return speech.map((segment, i) => heardSegment(segment, recognized[i], shortResponses.get(segment) ?? null));
+}
+
+/**
+ * What was said in one segment of a live stream (`samples`: the stream so far), with the
+ * recognizer the call keeps running: the same recognition and the same backchannel rule as
+ * hearSegments, so the same audio is heard the same way live and offline. `around` (the end of
+ * the segment before, the start of the one after if it has begun) bounds its padding as
+ * hearSegments' neighbours do. Effects: runs pocketsphinx (through the recognizer's processes).
+ */
+export async function hearLiveSegment(
+  recognizer: LiveRecognizer,
+  samples: Float32Array,
+  segment: { startMs: number; endMs: number },
+  around: { previousEndMs: number; nextStartMs?: number },
+): Promise<AnalyzedSegment> {
+  const [open, shortResponse] = await Promise.all([
+    recognizer.recognize(samples, segment, around),
+    segment.endMs - segment.startMs <= BACKCHANNEL_MAX_MS ? recognizer.recognizeShortResponse(samples, segment, around) : null,
+  ]);
+  return heardSegment(segment, open, shortResponse);
+}
+
+/** A segment, its open-vocabulary recognition and closed-list choice, classified. Pure. */
+function heardSegment(segment: { startMs: number; endMs: number }, open: RecognizedUtterance, shortResponse: string | null): AnalyzedSegment {
+  const backchannel = isBackchannel(segment.endMs - segment.startMs, open, shortResponse);
+  return {
+    startMs: segment.startMs,
+    endMs: segment.endMs,
+    // For a backchannel the closed-list word is the better transcript (see isBackchannel).
+    text: backchannel && shortResponse ? shortResponse : open.text,
+    confidence: open.confidence,
+    backchannel,
+  };
 }

@@ -1,6 +1,7 @@
 import type { CallEvent, WorldEvent } from '../../shared/events.ts';
+import { LiveRecognizer } from '../audio/asr.ts';
 import type { AudioSource } from '../audio/mic.ts';
-import { hearSegments } from '../audio/pipeline.ts';
+import { hearLiveSegment } from '../audio/pipeline.ts';
 import { frameEnergyDb, SileroVad, SpeechSegmenter, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
 import { pcm16Base64 } from './audioCall.ts';
 
@@ -19,15 +20,17 @@ export interface LiveCallInput {
 /**
  * A caller on a live audio stream (the microphone, or a WAV file paced in real time): Silero
  * VAD on each 512-sample frame, the speech segmenter on top, recognition of each finished
- * segment; backchannels ("mhm", "okay") are journaled but neither start a turn nor stop the
- * agent. Every result is journaled as it happens, so the call replays without the audio
- * pipeline. Effects: reads the stream, runs the VAD model and the recognizer.
+ * segment by a recognizer kept running for the call (the model loads once, not per utterance);
+ * backchannels ("mhm", "okay") are journaled. Every result is journaled as it happens, so the
+ * call replays without the audio pipeline. Effects: reads the stream, runs the VAD model and
+ * the recognizer.
  */
 export class LiveAudioCaller {
-  private readonly samples: Float32Array[] = [];
+  private samples = new Float32Array(16_000 * 60);
   private sampleCount = 0;
   private chain: Promise<void> = Promise.resolve();
   private openStartMs: number | null = null;
+  private previousEndMs = 0;
   private unsubscribe: (() => void) | null = null;
   private ended = false;
 
@@ -35,16 +38,17 @@ export class LiveAudioCaller {
     private readonly source: AudioSource,
     private readonly vad: SileroVad,
     private readonly segmenter: SpeechSegmenter,
+    private readonly recognizer: LiveRecognizer,
     private readonly input: LiveCallInput,
     private readonly onEnd: () => void,
     /** Call time (ms) at which the stream's first sample was heard. */
     private readonly origin: number,
   ) {}
 
-  /** Loads the VAD model and starts listening. */
+  /** Loads the VAD model, starts the recognizer and starts listening. */
   static async start(source: AudioSource, input: LiveCallInput, o: { endOfTurnSilenceMs: number; onEnd: () => void; originMs: number }): Promise<LiveAudioCaller> {
     const vad = await SileroVad.load();
-    const caller = new LiveAudioCaller(source, vad, new SpeechSegmenter({ endSilenceMs: o.endOfTurnSilenceMs }), input, o.onEnd, o.originMs);
+    const caller = new LiveAudioCaller(source, vad, new SpeechSegmenter({ endSilenceMs: o.endOfTurnSilenceMs }), LiveRecognizer.start(), input, o.onEnd, o.originMs);
     caller.unsubscribe = source.subscribe((e) => {
       if (e.type === 'audio.chunk') caller.enqueue(() => caller.onChunk(e.samples));
       else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
@@ -54,11 +58,13 @@ export class LiveAudioCaller {
     return caller;
   }
 
-  /** Stops listening (the call ended). */
+  /** Stops listening (the call ended) and ends the recognizer. */
   stop(): void {
+    if (this.ended) return;
     this.ended = true;
     this.unsubscribe?.();
     this.source.stop();
+    this.recognizer.close();
   }
 
   /** Resolves when every chunk received so far has been processed. */
@@ -73,8 +79,7 @@ export class LiveAudioCaller {
 
   private async onChunk(chunk: Float32Array): Promise<void> {
     if (this.ended) return;
-    this.samples.push(chunk);
-    this.sampleCount += chunk.length;
+    this.keep(chunk);
     for (let at = 0; at + VAD_FRAME_SAMPLES <= chunk.length; at += VAD_FRAME_SAMPLES) {
       const frame = chunk.subarray(at, at + VAD_FRAME_SAMPLES);
       const p = await this.vad.process(frame);
@@ -93,10 +98,11 @@ export class LiveAudioCaller {
     const startMs = this.openStartMs ?? atMs;
     this.openStartMs = null;
     this.input.inject({ type: 'caller.speech.ended', speechAtMs: this.origin + atMs });
-    const audio = this.slice(startMs, atMs);
-    this.input.record({ type: 'caller.audio', startMs, endMs: atMs, sampleRate: 16000, pcm16: pcm16Base64(audio) });
+    this.input.record({ type: 'caller.audio', startMs, endMs: atMs, sampleRate: 16000, pcm16: pcm16Base64(this.slice(startMs, atMs)) });
+    const previousEndMs = this.previousEndMs;
+    this.previousEndMs = atMs;
     this.input.track(
-      hearSegments(audio, [{ startMs: 0, endMs: atMs - startMs }]).then(([heard]) => {
+      hearLiveSegment(this.recognizer, this.samples.subarray(0, this.sampleCount), { startMs, endMs: atMs }, { previousEndMs }).then((heard) => {
         if (this.ended) return;
         if (heard.backchannel) this.input.record({ type: 'caller.backchannel', startMs, endMs: atMs, text: heard.text });
         this.input.recognized(heard.text, heard.confidence);
@@ -109,14 +115,19 @@ export class LiveAudioCaller {
     this.onEnd();
   }
 
+  /** Appends a chunk to the stream's samples. */
+  private keep(chunk: Float32Array): void {
+    if (this.sampleCount + chunk.length > this.samples.length) {
+      const grown = new Float32Array(Math.max(this.samples.length * 2, this.sampleCount + chunk.length));
+      grown.set(this.samples.subarray(0, this.sampleCount));
+      this.samples = grown;
+    }
+    this.samples.set(chunk, this.sampleCount);
+    this.sampleCount += chunk.length;
+  }
+
   /** The stream's samples between two times (ms from its start). */
   private slice(fromMs: number, toMs: number): Float32Array {
-    const all = new Float32Array(this.sampleCount);
-    let o = 0;
-    for (const s of this.samples) {
-      all.set(s, o);
-      o += s.length;
-    }
-    return all.slice(Math.floor(fromMs * 16), Math.ceil(toMs * 16));
+    return this.samples.slice(Math.floor(fromMs * 16), Math.min(this.sampleCount, Math.ceil(toMs * 16)));
   }
 }
