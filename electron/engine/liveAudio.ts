@@ -1,7 +1,7 @@
 import type { CallEvent, WorldEvent } from '../../shared/events.ts';
-import { LiveRecognizer } from '../audio/asr.ts';
+import { DEFAULT_PAD_MS, LiveRecognizer } from '../audio/asr.ts';
 import type { AudioSource } from '../audio/mic.ts';
-import { hearLiveSegment } from '../audio/pipeline.ts';
+import { BACKCHANNEL_MAX_MS, hearLiveSegment } from '../audio/pipeline.ts';
 import { frameEnergyDb, SileroVad, SpeechSegmenter, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
 import { pcm16Base64 } from './audioCall.ts';
 
@@ -15,15 +15,28 @@ export interface LiveCallInput {
   track(work: Promise<unknown>): void;
   /** Delivers what recognition heard, through the plan's `asr` faults. */
   recognized(text: string, confidence: number): void;
+  /** The call's time now (ms). */
+  now(): number;
 }
+
+/**
+ * Silence after which live speech counts as stopped. The call machine waits
+ * endOfTurnSilenceMs after that before it takes the turn, so this is kept as short as the VAD
+ * allows: Silero's score dips below the stop threshold between words for up to ~100 ms (at
+ * 96 ms it splits a sentence of librivox-call; at 128 ms the sample calls split only where
+ * cards-call-8k pauses inside a command). A pause that long inside a turn is a pause to the
+ * machine (callerPaused), and the caller's next words continue the same turn.
+ */
+export const LIVE_PAUSE_MS = 128;
 
 /**
  * A caller on a live audio stream (the microphone, or a WAV file paced in real time): Silero
  * VAD on each 512-sample frame, the speech segmenter on top, recognition of each finished
  * segment by a recognizer kept running for the call (the model loads once, not per utterance);
- * backchannels ("mhm", "okay") are journaled. Every result is journaled as it happens, so the
- * call replays without the audio pipeline. Effects: reads the stream, runs the VAD model and
- * the recognizer.
+ * backchannels ("mhm", "okay") are journaled. Speech is ended LIVE_PAUSE_MS into the silence,
+ * stamped where it stopped, so endOfTurnSilenceMs is the machine's wait alone. Every result is
+ * journaled as it happens, so the call replays without the audio pipeline. Effects: reads the
+ * stream, runs the VAD model and the recognizer.
  */
 export class LiveAudioCaller {
   private samples = new Float32Array(16_000 * 60);
@@ -31,27 +44,37 @@ export class LiveAudioCaller {
   private chain: Promise<void> = Promise.resolve();
   private openStartMs: number | null = null;
   private previousEndMs = 0;
+  /** Ended stretches waiting for the audio after them that recognition pads them with. */
+  private awaitingPadding: { untilMs: number; go: (nextStartMs?: number) => void }[] = [];
+  /** Call time (ms) of the stream's first sample. */
+  private origin: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private ended = false;
 
   private constructor(
     private readonly source: AudioSource,
-    private readonly vad: SileroVad,
+    private readonly vad: Promise<SileroVad>,
     private readonly segmenter: SpeechSegmenter,
     private readonly recognizer: LiveRecognizer,
     private readonly input: LiveCallInput,
     private readonly onEnd: () => void,
-    /** Call time (ms) at which the stream's first sample was heard. */
-    private readonly origin: number,
   ) {}
 
   /** Loads the VAD model, starts the recognizer and starts listening. */
-  static async start(source: AudioSource, input: LiveCallInput, o: { endOfTurnSilenceMs: number; onEnd: () => void; originMs: number }): Promise<LiveAudioCaller> {
-    const vad = await SileroVad.load();
-    const caller = new LiveAudioCaller(source, vad, new SpeechSegmenter({ endSilenceMs: o.endOfTurnSilenceMs }), LiveRecognizer.start(), input, o.onEnd, o.originMs);
+  static async start(source: AudioSource, input: LiveCallInput, o: { endOfTurnSilenceMs: number; onEnd: () => void }): Promise<LiveAudioCaller> {
+    // The stream starts at once, with the call: what it brings while the model loads waits in the queue.
+    const vad = SileroVad.load();
+    input.track(vad);
+    const segmenter = new SpeechSegmenter({ endSilenceMs: Math.min(LIVE_PAUSE_MS, o.endOfTurnSilenceMs) });
+    const caller = new LiveAudioCaller(source, vad, segmenter, LiveRecognizer.start(), input, o.onEnd);
     caller.unsubscribe = source.subscribe((e) => {
-      if (e.type === 'audio.chunk') caller.enqueue(() => caller.onChunk(e.samples));
-      else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
+      if (e.type === 'audio.chunk') {
+        // The stream's time 0 is no later than a chunk's arrival less the audio up to its end;
+        // the earliest such time is the best estimate (a chunk may come late, never early).
+        const origin = input.now() - (e.atMs + e.samples.length / 16);
+        caller.origin = Math.min(caller.origin ?? origin, origin);
+        caller.enqueue(() => caller.onChunk(e.samples));
+      } else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
       else caller.input.track(Promise.reject(e.error));
     });
     await source.start();
@@ -82,8 +105,9 @@ export class LiveAudioCaller {
     this.keep(chunk);
     for (let at = 0; at + VAD_FRAME_SAMPLES <= chunk.length; at += VAD_FRAME_SAMPLES) {
       const frame = chunk.subarray(at, at + VAD_FRAME_SAMPLES);
-      const p = await this.vad.process(frame);
+      const p = await (await this.vad).process(frame);
       for (const e of this.segmenter.push(p, frameEnergyDb(frame))) this.onSpeech(e.type, e.atMs);
+      this.padded();
     }
   }
 
@@ -91,28 +115,56 @@ export class LiveAudioCaller {
     if (type === 'speech.started') {
       // Not a turn yet: it may be a backchannel. The machine hears of it now, and
       // recognition decides at the end whether it counted.
+      for (const waiting of this.awaitingPadding.splice(0)) waiting.go(atMs);
       this.openStartMs = atMs;
-      this.input.inject({ type: 'caller.speech.started', speechAtMs: this.origin + atMs });
+      this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(atMs) });
       return;
     }
     const startMs = this.openStartMs ?? atMs;
     this.openStartMs = null;
-    this.input.inject({ type: 'caller.speech.ended', speechAtMs: this.origin + atMs });
-    this.input.record({ type: 'caller.audio', startMs, endMs: atMs, sampleRate: 16000, pcm16: pcm16Base64(this.slice(startMs, atMs)) });
+    this.input.inject({ type: 'caller.speech.ended', speechAtMs: this.callMs(atMs) });
+    this.input.record({ type: 'caller.audio', startMs: this.callMs(startMs), endMs: this.callMs(atMs), sampleRate: 16000, pcm16: pcm16Base64(this.slice(startMs, atMs)) });
     const previousEndMs = this.previousEndMs;
     this.previousEndMs = atMs;
+    // Speech short enough to be a backchannel is recognised with all of the padding the offline
+    // path gives it, so that it is classified the same; longer speech is a turn whatever it
+    // says, and is recognised at once.
+    const padding = atMs - startMs <= BACKCHANNEL_MAX_MS ? this.awaitPadding(atMs + DEFAULT_PAD_MS) : Promise.resolve(undefined);
     this.input.track(
-      hearLiveSegment(this.recognizer, this.samples.subarray(0, this.sampleCount), { startMs, endMs: atMs }, { previousEndMs }).then((heard) => {
+      padding.then((nextStartMs) => hearLiveSegment(this.recognizer, this.samples.subarray(0, this.sampleCount), { startMs, endMs: atMs }, { previousEndMs, nextStartMs })).then((heard) => {
         if (this.ended) return;
-        if (heard.backchannel) this.input.record({ type: 'caller.backchannel', startMs, endMs: atMs, text: heard.text });
+        if (heard.backchannel) this.input.record({ type: 'caller.backchannel', startMs: this.callMs(startMs), endMs: this.callMs(atMs), text: heard.text });
         this.input.recognized(heard.text, heard.confidence);
       }),
     );
   }
 
+  /** Resolves when the stream reaches `untilMs`, or ends, or (with its start) when the next speech starts. */
+  private awaitPadding(untilMs: number): Promise<number | undefined> {
+    return new Promise((go) => {
+      this.awaitingPadding.push({ untilMs, go });
+      this.padded();
+    });
+  }
+
+  /** Lets go of the stretches whose padding has been heard. */
+  private padded(): void {
+    const heardMs = this.sampleCount / 16;
+    const ready = this.awaitingPadding.filter((waiting) => waiting.untilMs <= heardMs);
+    this.awaitingPadding = this.awaitingPadding.filter((waiting) => waiting.untilMs > heardMs);
+    for (const waiting of ready) waiting.go();
+  }
+
   private async finish(): Promise<void> {
     for (const e of this.segmenter.flush()) this.onSpeech(e.type, e.atMs);
+    for (const waiting of this.awaitingPadding.splice(0)) waiting.go();
     this.onEnd();
+  }
+
+  /** The call time of a time in the stream (ms from its start); whole ms, as the journal's clock. */
+  private callMs(streamMs: number): number {
+    // audio a source buffered before the call started is placed at its start
+    return Math.max(0, Math.round((this.origin ?? 0) + streamMs));
   }
 
   /** Appends a chunk to the stream's samples. */

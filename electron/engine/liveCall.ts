@@ -89,8 +89,18 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
     world: (ctx) => agentSide(ctx, { seed, voiceMs: fliteDurationMs, voice: o.speak ? new SpeakerVoice(ctx) : undefined }),
   };
   let caller: LiveAudioCaller | null = null;
+  // The call's time now, read as the runner's realtime pacing reads it (its first reading is the
+  // call's time 0), not runner.now, which stands still between the pacing loop's turns.
+  let callStart: number | null = null;
+  const wallClock = (): number => {
+    const t = performance.now();
+    callStart ??= t;
+    return t;
+  };
+  const callNow = (): number => (callStart === null ? 0 : Math.round(performance.now() - callStart));
   const run = await runSession(setup, { store: o.store }, {
     pacing: 'realtime',
+    wallClock,
     inspect: o.inspect,
     onEntry: (e) => {
       o.onEntry?.(e);
@@ -106,8 +116,9 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
             record: (e) => runner.injectRecord(e),
             track: (p) => runner.track(p),
             recognized: (text, confidence) => runner.injectInWorld((ctx) => deliverRecognition(ctx, text, confidence)),
+            now: callNow,
           },
-          { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, originMs: runner.now, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
+          { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
         ).then((c) => {
           caller = c;
           if (runner.done) c.stop();
