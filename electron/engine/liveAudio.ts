@@ -1,8 +1,8 @@
 import type { CallEvent, WorldEvent } from '../../shared/events.ts';
 import { DEFAULT_PAD_MS, LiveRecognizer } from '../audio/asr.ts';
 import type { AudioSource } from '../audio/mic.ts';
-import { BACKCHANNEL_MAX_MS, hearLiveSegment } from '../audio/pipeline.ts';
-import { frameEnergyDb, SileroVad, SpeechSegmenter, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
+import { BACKCHANNEL_MAX_MS, hearLiveSegment, type AnalyzedSegment } from '../audio/pipeline.ts';
+import { frameEnergyDb, SileroVad, SpeechSegmenter, VAD_FRAME_MS, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
 import { pcm16Base64 } from './audioCall.ts';
 
 /** How the live caller reaches the running call: events delivered at the wall clock's now. */
@@ -15,6 +15,12 @@ export interface LiveCallInput {
   track(work: Promise<unknown>): void;
   /** Delivers what recognition heard, through the plan's `asr` faults. */
   recognized(text: string, confidence: number): void;
+  /** Whether the agent's voice is playing now (from its agent.speak to its end or stop). */
+  agentSpeaking(): boolean;
+  /** The policy's bargeInMinSpeechMs now (it may be changed during the call). */
+  bargeInMinSpeechMs(): number;
+  /** Resolves once `ms` have passed on the call's clock, after the machine's own timers due then. */
+  later(ms: number): Promise<void>;
   /** The call's time now (ms). */
   now(): number;
 }
@@ -29,20 +35,40 @@ export interface LiveCallInput {
  */
 export const LIVE_PAUSE_MS = 128;
 
+/** A stretch of caller speech the segmenter has confirmed and not yet ended. */
+interface OpenStretch {
+  /** ms from the start of the stream, where the speech started. */
+  startMs: number;
+  /**
+   * Started while the agent spoke: maybe a backchannel, so the machine has not heard of it.
+   * It becomes a turn once it outlasts BACKCHANNEL_MAX_MS, or when recognition says so.
+   */
+  held: boolean;
+}
+
 /**
  * A caller on a live audio stream (the microphone, or a WAV file paced in real time): Silero
  * VAD on each 512-sample frame, the speech segmenter on top, recognition of each finished
- * segment by a recognizer kept running for the call (the model loads once, not per utterance);
- * backchannels ("mhm", "okay") are journaled. Speech is ended LIVE_PAUSE_MS into the silence,
- * stamped where it stopped, so endOfTurnSilenceMs is the machine's wait alone. Every result is
- * journaled as it happens, so the call replays without the audio pipeline. Effects: reads the
- * stream, runs the VAD model and the recognizer.
+ * stretch by a recognizer kept running for the call. Backchannels are classified as the
+ * offline path does (isBackchannel): caller speech that starts while the agent is speaking is
+ * held back from the machine until it lasts longer than any backchannel (BACKCHANNEL_MAX_MS)
+ * or has ended and been recognised; a backchannel is journaled and dropped, neither stopping
+ * the agent nor becoming a turn; anything else is delivered, with its true start and end, as
+ * the offline path would have (a barge-in if it lasted bargeInMinSpeechMs). Speech is ended
+ * LIVE_PAUSE_MS into the silence, stamped where it stopped, so endOfTurnSilenceMs is the
+ * machine's wait alone. Every result is journaled as it happens, so the call replays without
+ * the audio pipeline. Effects: reads the stream, runs the VAD model and the recognizer.
  */
 export class LiveAudioCaller {
   private samples = new Float32Array(16_000 * 60);
   private sampleCount = 0;
+  private frames = 0;
   private chain: Promise<void> = Promise.resolve();
-  private openStartMs: number | null = null;
+  /** What the machine hears of caller speech, in order: a held stretch holds back what follows it. */
+  private speech: Promise<unknown> = Promise.resolve();
+  /** Recognition results, delivered in the order the stretches ended, each after its stretch's end. */
+  private results: Promise<unknown> = Promise.resolve();
+  private open: OpenStretch | null = null;
   private previousEndMs = 0;
   /** Ended stretches waiting for the audio after them that recognition pads them with. */
   private awaitingPadding: { untilMs: number; go: (nextStartMs?: number) => void }[] = [];
@@ -106,37 +132,81 @@ export class LiveAudioCaller {
     for (let at = 0; at + VAD_FRAME_SAMPLES <= chunk.length; at += VAD_FRAME_SAMPLES) {
       const frame = chunk.subarray(at, at + VAD_FRAME_SAMPLES);
       const p = await (await this.vad).process(frame);
+      this.frames++;
       for (const e of this.segmenter.push(p, frameEnergyDb(frame))) this.onSpeech(e.type, e.atMs);
       this.padded();
+      const open = this.open;
+      if (open?.held && this.segmenter.inSpeech && this.frames * VAD_FRAME_MS - open.startMs > BACKCHANNEL_MAX_MS) {
+        // longer than any backchannel: a turn, whatever its words
+        open.held = false;
+        this.announce(open.startMs);
+      }
     }
   }
 
   private onSpeech(type: 'speech.started' | 'speech.ended', atMs: number): void {
     if (type === 'speech.started') {
-      // Not a turn yet: it may be a backchannel. The machine hears of it now, and
-      // recognition decides at the end whether it counted.
       for (const waiting of this.awaitingPadding.splice(0)) waiting.go(atMs);
-      this.openStartMs = atMs;
-      this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(atMs) });
+      this.open = { startMs: atMs, held: this.input.agentSpeaking() };
+      if (!this.open.held) this.announce(atMs);
       return;
     }
-    const startMs = this.openStartMs ?? atMs;
-    this.openStartMs = null;
-    this.input.inject({ type: 'caller.speech.ended', speechAtMs: this.callMs(atMs) });
-    this.input.record({ type: 'caller.audio', startMs: this.callMs(startMs), endMs: this.callMs(atMs), sampleRate: 16000, pcm16: pcm16Base64(this.slice(startMs, atMs)) });
+    const stretch = this.open ?? { startMs: atMs, held: false };
+    this.open = null;
+    const segment = { startMs: stretch.startMs, endMs: atMs };
+    this.input.record({ type: 'caller.audio', startMs: this.callMs(segment.startMs), endMs: this.callMs(segment.endMs), sampleRate: 16000, pcm16: pcm16Base64(this.slice(segment.startMs, segment.endMs)) });
     const previousEndMs = this.previousEndMs;
     this.previousEndMs = atMs;
     // Speech short enough to be a backchannel is recognised with all of the padding the offline
     // path gives it, so that it is classified the same; longer speech is a turn whatever it
     // says, and is recognised at once.
-    const padding = atMs - startMs <= BACKCHANNEL_MAX_MS ? this.awaitPadding(atMs + DEFAULT_PAD_MS) : Promise.resolve(undefined);
-    this.input.track(
-      padding.then((nextStartMs) => hearLiveSegment(this.recognizer, this.samples.subarray(0, this.sampleCount), { startMs, endMs: atMs }, { previousEndMs, nextStartMs })).then((heard) => {
-        if (this.ended) return;
-        if (heard.backchannel) this.input.record({ type: 'caller.backchannel', startMs: this.callMs(startMs), endMs: this.callMs(atMs), text: heard.text });
-        this.input.recognized(heard.text, heard.confidence);
-      }),
-    );
+    const padding = atMs - stretch.startMs <= BACKCHANNEL_MAX_MS ? this.awaitPadding(atMs + DEFAULT_PAD_MS) : Promise.resolve(undefined);
+    const heard = padding.then((nextStartMs) => hearLiveSegment(this.recognizer, this.samples.subarray(0, this.sampleCount), segment, { previousEndMs, nextStartMs }));
+    this.input.track(heard);
+    const delivered = stretch.held ? this.after(() => this.decideHeld(segment, heard)) : this.after(async () => this.speechEnded(atMs));
+    this.results = this.results.then(() => Promise.all([delivered, heard])).then(([turn, h]) => {
+      if (turn !== false && !this.ended) this.input.recognized(h.text, h.confidence);
+    });
+    this.input.track(this.results);
+  }
+
+  /**
+   * A held stretch that ended within BACKCHANNEL_MAX_MS, now recognised: a backchannel is
+   * journaled and goes no further; anything else is the start and end of a turn, delivered as
+   * the offline path delivers them (the end bargeInMinSpeechMs after the start when the speech
+   * lasted that long, so that over the agent it is a barge-in). Resolves false for a backchannel.
+   */
+  private async decideHeld(segment: { startMs: number; endMs: number }, heard: Promise<AnalyzedSegment>): Promise<boolean> {
+    const h = await heard;
+    if (this.ended) return false;
+    if (h.backchannel) {
+      this.input.record({ type: 'caller.backchannel', startMs: this.callMs(segment.startMs), endMs: this.callMs(segment.endMs), text: h.text });
+      return false;
+    }
+    this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(segment.startMs) });
+    const bargeInMs = this.input.bargeInMinSpeechMs();
+    if (segment.endMs - segment.startMs >= bargeInMs && this.input.agentSpeaking()) await this.input.later(bargeInMs);
+    this.speechEnded(segment.endMs);
+    return true;
+  }
+
+  /** The machine hears that speech started at `atMs` (after anything held before it). */
+  private announce(atMs: number): void {
+    void this.after(async () => {
+      if (!this.ended) this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(atMs) });
+    });
+  }
+
+  private speechEnded(atMs: number): void {
+    if (!this.ended) this.input.inject({ type: 'caller.speech.ended', speechAtMs: this.callMs(atMs) });
+  }
+
+  /** Runs `step` once what the machine was to hear before it has been delivered. */
+  private after<T>(step: () => Promise<T>): Promise<T> {
+    const done = this.speech.then(step);
+    this.speech = done;
+    this.input.track(done);
+    return done;
   }
 
   /** Resolves when the stream reaches `untilMs`, or ends, or (with its start) when the next speech starts. */
@@ -158,7 +228,8 @@ export class LiveAudioCaller {
   private async finish(): Promise<void> {
     for (const e of this.segmenter.flush()) this.onSpeech(e.type, e.atMs);
     for (const waiting of this.awaitingPadding.splice(0)) waiting.go();
-    this.onEnd();
+    // the hang-up comes after whatever the caller said before it
+    void this.after(async () => this.onEnd());
   }
 
   /** The call time of a time in the stream (ms from its start); whole ms, as the journal's clock. */

@@ -89,6 +89,8 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
     world: (ctx) => agentSide(ctx, { seed, voiceMs: fliteDurationMs, voice: o.speak ? new SpeakerVoice(ctx) : undefined }),
   };
   let caller: LiveAudioCaller | null = null;
+  // whether the agent's voice is playing: from its agent.speak to its end, a stop, or the call's end
+  let agentSpeaking = false;
   // The call's time now, read as the runner's realtime pacing reads it (its first reading is the
   // call's time 0), not runner.now, which stands still between the pacing loop's turns.
   let callStart: number | null = null;
@@ -104,7 +106,11 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
     inspect: o.inspect,
     onEntry: (e) => {
       o.onEntry?.(e);
-      if (e.kind === 'command' && e.command.type === 'call.end') caller?.stop();
+      if (e.kind === 'command') {
+        if (e.command.type === 'agent.speak') agentSpeaking = true;
+        else if (e.command.type === 'agent.speech.stop' || e.command.type === 'call.end') agentSpeaking = false;
+        if (e.command.type === 'call.end') caller?.stop();
+      } else if (e.kind === 'input' && e.event.type === 'agent.speech.ended') agentSpeaking = false;
     },
     onStart: (runner, sessionId) => {
       o.onStart?.(() => runner.stop(), runner, sessionId);
@@ -116,6 +122,10 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
             record: (e) => runner.injectRecord(e),
             track: (p) => runner.track(p),
             recognized: (text, confidence) => runner.injectInWorld((ctx) => deliverRecognition(ctx, text, confidence)),
+            agentSpeaking: () => agentSpeaking,
+            bargeInMinSpeechMs: () => runner.machineSnapshot.context.policy.bargeInMinSpeechMs,
+            // a job on the call's scheduler, queued after the machine's timers for the same time
+            later: (ms) => new Promise<void>((resolve) => runner.injectInWorld((ctx) => ctx.scheduler.after(ms, resolve))),
             now: callNow,
           },
           { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, onEnd: () => runner.inject({ type: 'caller.hungup' }) },

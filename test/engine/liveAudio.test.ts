@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, tempDir } from '../helpers.ts';
-import { encodeWav16 } from '../../electron/audio/wav.ts';
+import { encodeWav16, readWavFile } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 import { LIVE_PAUSE_MS } from '../../electron/engine/liveAudio.ts';
 import type { JournalEntry } from '../../shared/events.ts';
@@ -80,4 +80,96 @@ describe('a live turn ends endOfTurnSilenceMs after the caller stops, once', () 
     expect(inputs(journal, 'caller.speech.ended')).toHaveLength(2);
     expect(journal.filter((e) => e.kind === 'transition' && e.state.endsWith('callerPaused')).length).toBe(2);
   }, 60_000);
+});
+
+describe('a live call hears backchannels as the offline path does', () => {
+  it('backchannel-call.wav: the same barge-in, the same caller turns, the same backchannels; each turn ends endOfTurnSilenceMs after the speech, not twice that', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'calls.db');
+    const offline = callsim(['run', recording('backchannel-call.wav'), '--json', '--db', db]);
+    expect(offline.code).toBe(0);
+    const live = callsim(['mic', '--input', recording('backchannel-call.wav'), '--mute', '--json', '--db', db]);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(0);
+    const off: Result = JSON.parse(offline.stdout);
+    const on: Result = JSON.parse(live.stdout);
+
+    // "okay" over the agent neither stops it nor is answered; "Representative"-style speech is
+    // not in this call, but the caller's second sentence, over the agent, is a barge-in
+    expect(off.metrics.bargeIns).toBe(1);
+    expect(on.metrics.bargeIns).toBe(off.metrics.bargeIns);
+    const callerTurns = (r: Result) => r.turns.filter((t) => t.speaker === 'caller');
+    expect(callerTurns(off)).toHaveLength(3);
+    // The live stream starts a little after the call (the file is read): the same turns, shifted
+    // by that (estimated from when its chunks arrive, to within the realtime loop's 20 ms); the
+    // same audio, so the same words.
+    const shift = callerTurns(on)[0].startMs - callerTurns(off)[0].startMs;
+    expect(shift).toBeGreaterThan(-25);
+    expect(shift).toBeLessThan(500);
+    expect(callerTurns(on).map((t) => t.text)).toEqual(callerTurns(off).map((t) => t.text));
+    callerTurns(on).forEach((t, i) => {
+      expect(Math.abs(t.startMs - shift - callerTurns(off)[i].startMs)).toBeLessThanOrEqual(25);
+      expect(Math.abs(t.endMs - shift - callerTurns(off)[i].endMs)).toBeLessThanOrEqual(25);
+    });
+    const interrupted = (r: Result) => r.turns.filter((t) => t.speaker === 'agent').map((t) => t.interrupted);
+    expect(interrupted(on).slice(0, 3)).toEqual(interrupted(off).slice(0, 3));
+
+    const offJournal = journalOf(off.sessionId, db);
+    const onJournal = journalOf(on.sessionId, db);
+    const backchannels = (j: JournalEntry[]) => inputs(j, 'caller.backchannel').map((b) => ({ text: b.event.text, startMs: b.event.startMs as number }));
+    expect(backchannels(offJournal).map((b) => b.text)).toEqual(['okay', 'uh', 'right']);
+    expect(backchannels(onJournal).map((b) => b.text)).toEqual(['okay', 'uh', 'right']);
+    backchannels(onJournal).forEach((b, i) => expect(Math.abs(b.startMs - shift - backchannels(offJournal)[i].startMs)).toBeLessThanOrEqual(25));
+
+    // End of turn: speech.ended reaches the machine LIVE_PAUSE_MS (and a frame, and the
+    // pacing's slack) after the speech stopped; the machine's endOfTurnSilenceMs is the only wait.
+    const ended = inputs(onJournal, 'caller.speech.ended');
+    expect(ended).toHaveLength(3);
+    const turnEnds = onJournal.filter((e) => e.kind === 'transition' && e.cause === 'after endOfTurnSilenceMs');
+    expect(turnEnds).toHaveLength(3);
+    ended.forEach((e, i) => {
+      const stoppedAt = e.event.speechAtMs as number;
+      // (the stream's start is estimated from when its chunks arrive, within a few ms)
+      expect(e.atMs - stoppedAt).toBeGreaterThan(LIVE_PAUSE_MS - 40);
+      expect(e.atMs - stoppedAt).toBeLessThan(LIVE_PAUSE_MS + 150);
+      expect(turnEnds[i].atMs - e.atMs).toBe(600);
+      expect(turnEnds[i].atMs - stoppedAt).toBeLessThan(600 + LIVE_PAUSE_MS + 150);
+    });
+
+    const replay = JSON.parse(callsim(['replay', on.sessionId, '--json', '--db', db]).stdout);
+    expect(replay).toMatchObject({ identical: true, divergence: null });
+  }, 120_000);
+
+  it('"Representative" said over the agent still stops it: a barge-in, then the handoff the caller asked for', async () => {
+    const dir = tempDir();
+    // the caller's first sentence from backchannel-call (the agent answers it with a long line),
+    // then "representative" two seconds into that answer
+    const call = readWavFile(recording('backchannel-call.wav'));
+    const first = call.samples.subarray(0, 5 * 16_000);
+    const request = await synthesize('representative', 'flite:rms');
+    const audio = new Float32Array(7 * 16_000 + request.samples.length + 3 * 16_000);
+    audio.set(first);
+    audio.set(request.samples, 7 * 16_000);
+    fs.writeFileSync(path.join(dir, 'request.wav'), encodeWav16(audio, 16_000));
+    const db = path.join(dir, 'calls.db');
+    const r = callsim(['mic', '--input', path.join(dir, 'request.wav'), '--mute', '--json', '--db', db]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result: Result = JSON.parse(r.stdout);
+    expect(result.metrics.bargeIns).toBe(1);
+    expect(result.handoff?.reason).toBe('caller_request');
+    const said = result.turns.filter((t) => t.speaker === 'caller');
+    expect(said).toHaveLength(2);
+    expect(said[1].text).toContain('representative');
+    const answer = result.turns.find((t) => t.speaker === 'agent' && t.startMs > said[0].endMs)!;
+    expect(answer.interrupted).toBe(true);
+    expect(answer.endMs).toBeGreaterThan(said[1].startMs);
+
+    // the stop came bargeInMinSpeechMs after the machine heard the speech start, as offline
+    const journal = journalOf(result.sessionId, db);
+    const started = inputs(journal, 'caller.speech.started')[1];
+    const stop = journal.find((e) => e.kind === 'command' && e.command.type === 'agent.speech.stop')!;
+    expect(stop.atMs - started.atMs).toBe(250);
+    expect(started.event.speechAtMs).toBe(said[1].startMs);
+  }, 120_000);
 });
