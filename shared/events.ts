@@ -38,8 +38,13 @@ export type AgentInput =
  * Names are dotted; the machine handles each with an exhaustive set of transitions.
  */
 export type CallEvent =
-  /** `speechAtMs`: where live detection placed the start (it is confirmed, and sent, a little later). */
-  | { type: 'caller.speech.started'; speechAtMs?: number }
+  /**
+   * `speechAtMs`: where live detection placed the start (it is confirmed, and sent, a little
+   * later). `spokenMs`: how long the caller had already been speaking when this was sent (live
+   * speech over the agent is held until it cannot be a backchannel); it counts towards
+   * bargeInMinSpeechMs.
+   */
+  | { type: 'caller.speech.started'; speechAtMs?: number; spokenMs?: number }
   /** `speechAtMs`: where the speech really stopped (the end-of-turn silence confirms it later). */
   | { type: 'caller.speech.ended'; speechAtMs?: number }
   | { type: 'asr.result'; text: string; confidence: number }

@@ -117,7 +117,9 @@ export const callMachine = setup({
     thinkingBudgetMs: ({ context }) => context.policy.thinkingBudgetMs,
     deadAirMs: ({ context }) => context.policy.deadAirMs,
     endOfTurnSilenceMs: ({ context }) => context.policy.endOfTurnSilenceMs,
-    bargeInMinSpeechMs: ({ context }) => context.policy.bargeInMinSpeechMs,
+    /** What is left of bargeInMinSpeechMs once the speech that started the overlap has lasted (spokenMs). */
+    bargeInMinSpeechMs: ({ context, event }) =>
+      Math.max(0, context.policy.bargeInMinSpeechMs - (event.type === 'caller.speech.started' ? (event.spokenMs ?? 0) : 0)),
     /** Backoff before the orchestration layer's own retry of a failed tool call. */
     toolRetryBackoffMs: ({ context }) => 100 * (context.currentTool?.attempt ?? 1),
   },

@@ -137,9 +137,10 @@ export class LiveAudioCaller {
       this.padded();
       const open = this.open;
       if (open?.held && this.segmenter.inSpeech && this.frames * VAD_FRAME_MS - open.startMs > BACKCHANNEL_MAX_MS) {
-        // longer than any backchannel: a turn, whatever its words
+        // longer than any backchannel: a turn, whatever its words, that has already lasted
+        // longer than bargeInMinSpeechMs (the machine counts what it was held for)
         open.held = false;
-        this.announce(open.startMs);
+        this.announce(open.startMs, this.frames * VAD_FRAME_MS - open.startMs);
       }
     }
   }
@@ -190,10 +191,10 @@ export class LiveAudioCaller {
     return true;
   }
 
-  /** The machine hears that speech started at `atMs` (after anything held before it). */
-  private announce(atMs: number): void {
+  /** The machine hears that speech started at `atMs` (after anything held before it), `spokenMs` ago. */
+  private announce(atMs: number, spokenMs?: number): void {
     void this.after(async () => {
-      if (!this.ended) this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(atMs) });
+      if (!this.ended) this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(atMs), ...(spokenMs ? { spokenMs: Math.round(spokenMs) } : {}) });
     });
   }
 
@@ -228,8 +229,12 @@ export class LiveAudioCaller {
   private async finish(): Promise<void> {
     for (const e of this.segmenter.flush()) this.onSpeech(e.type, e.atMs);
     for (const waiting of this.awaitingPadding.splice(0)) waiting.go();
-    // the hang-up comes after whatever the caller said before it
-    void this.after(async () => this.onEnd());
+    // the hang-up comes after whatever the caller said before it, words included: a result
+    // still being decoded when the stream ends is the caller's last turn, not lost to the hang-up
+    void this.after(async () => {
+      await this.results.catch(() => undefined); // a failed recognition is reported where it is tracked
+      this.onEnd();
+    });
   }
 
   /** The call time of a time in the stream (ms from its start); whole ms, as the journal's clock. */
