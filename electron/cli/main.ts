@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import { InputError, jsonPath, parseJsonWith } from '../../shared/validate.ts';
 import { z } from 'zod';
 import { modelSchema, toolEndpointSchema, type Scenario } from '../../shared/scenario.ts';
-import { byoConfigProblem } from '../world/model.ts';
+import { byoConfigProblem, modelBrainFor } from '../world/model.ts';
+import { httpBackendsFor } from '../world/httpTools.ts';
+import type { AgentBrain } from '../world/agent.ts';
+import type { ToolBackend } from '../world/tools.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { defaultDbPath } from '../store/db.ts';
 import { runScenario, runSession } from '../engine/session.ts';
@@ -39,7 +42,7 @@ Common flags:
   --seed <n>         seed for every random draw
   --strict           mask PII in the stored transcript of this session
   --json             machine-readable output on stdout
-  --agent <file>     run: your own agent, {"model": {…}, "tools": {…}} (SPEC §2, bring your own agent)
+  --agent <file>     run, mic: your own agent, {"model": {…}, "tools": {…}} (SPEC §2, bring your own agent)
 
 Exit codes: 0 done, 1 an expect failed or a replay diverged, 2 bad input, 3 internal error.`;
 
@@ -135,8 +138,8 @@ async function cmdRun(args: string[], out: Out): Promise<number> {
   const policy = values.policy ? readPolicy(values.policy) : undefined;
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
-  const agent = readAgentFile(values.agent, /\.wav$/i.test(file) || !!values.channel);
-  if (/\.wav$/i.test(file) || values.channel) return cmdRunRecording(file, values, { policy, faults, seed }, out);
+  const agent = readAgentFile(values.agent);
+  if (/\.wav$/i.test(file) || values.channel) return cmdRunRecording(file, values, { policy, faults, seed, agent }, out);
   const scenario = withAgent(readScenario(file), agent, file);
   const store = new SessionStore(defaultDbPath(values.db));
   try {
@@ -345,7 +348,7 @@ async function cmdRedteam(args: string[], out: Out): Promise<number> {
 async function cmdRunRecording(
   file: string,
   values: { db?: string; json?: boolean; realtime?: boolean; channel?: string; strict?: boolean },
-  o: { policy?: PolicyOverride; faults?: Fault[]; seed?: number },
+  o: { policy?: PolicyOverride; faults?: Fault[]; seed?: number; agent?: AgentFile },
   out: Out,
 ): Promise<number> {
   const channel = values.channel ?? 'mix';
@@ -372,7 +375,7 @@ async function cmdRunRecording(
   }
   const store = new SessionStore(defaultDbPath(values.db));
   try {
-    const setup = recordingSetup(file, heard, { ...o, channel, strict: values.strict });
+    const setup = recordingSetup(file, heard, { ...o, ...agentParts(o.agent, o.policy), channel, strict: values.strict });
     const run = await runSession(setup, { store }, { pacing: values.realtime ? 'realtime' : 'virtual' });
     if (run.error) out.stderr(`callsim: ${file}: the call failed: ${run.error.message}\n`);
     out.stdout(values.json ? `${JSON.stringify(run.result)}\n` : `${formatRunSummary(path.basename(file), run.result, null)}\n`);
@@ -383,11 +386,12 @@ async function cmdRunRecording(
 }
 
 async function cmdMic(args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parse(args, { input: { type: 'string' }, mute: { type: 'boolean' }, channel: { type: 'string' } });
+  const { values, positionals } = parse(args, { input: { type: 'string' }, mute: { type: 'boolean' }, channel: { type: 'string' }, agent: { type: 'string' } });
   if (positionals.length) throw new InputError('callsim mic', 'arguments', `unexpected "${positionals[0]}" (use --input file.wav to play a file as the microphone)`);
   const policy = values.policy ? readPolicy(values.policy) : undefined;
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
+  const agent = readAgentFile(values.agent);
   const channel = values.channel ?? 'mix';
   if (channel !== 'left' && channel !== 'right' && channel !== 'mix') throw new InputError('callsim mic', '--channel', `"${channel}" is not left, right or mix`);
   if (values.input) {
@@ -403,13 +407,13 @@ async function cmdMic(args: string[], out: Out): Promise<number> {
   const { MicrophoneSource, WavFileSource } = await import('../audio/mic.ts');
   const source = values.input ? new WavFileSource(values.input, { channel }) : new MicrophoneSource();
   if (!values.json) out.stderr(values.input ? `callsim mic: playing ${values.input} as the microphone; Ctrl-C ends the call\n` : 'callsim mic: listening on the default microphone (use headphones); Ctrl-C ends the call\n');
-  return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, speak: !values.mute && !values.json }, out);
+  return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, agent, speak: !values.mute && !values.json }, out);
 }
 
 async function liveCall(
   source: import('../audio/mic.ts').AudioSource,
   sessionSource: import('../../shared/events.ts').SessionSource,
-  o: { db?: string; json?: boolean; strict?: boolean; policy?: PolicyOverride; faults?: Fault[]; seed?: number; speak?: boolean },
+  o: { db?: string; json?: boolean; strict?: boolean; policy?: PolicyOverride; faults?: Fault[]; seed?: number; speak?: boolean; agent?: AgentFile },
   out: Out,
 ): Promise<number> {
   const { runLiveCall } = await import('../engine/liveCall.ts');
@@ -426,6 +430,7 @@ async function liveCall(
       seed: o.seed,
       strict: o.strict,
       speak: o.speak,
+      ...agentParts(o.agent, o.policy),
       store,
       onStart: (s) => (stop = s),
       onEntry: o.json
@@ -455,13 +460,19 @@ const agentFileSchema = z
 type AgentFile = z.infer<typeof agentFileSchema>;
 
 /** Reads and checks an --agent file (strict schema, API-safe tool names, the key's variable set). */
-function readAgentFile(agentFile: string | undefined, recording: boolean): AgentFile | undefined {
+function readAgentFile(agentFile: string | undefined): AgentFile | undefined {
   if (agentFile === undefined) return undefined;
-  if (recording) throw new InputError('callsim run', '--agent', 'takes a scenario file; a recorded call runs the simulated agent');
   const agent = parseJsonWith(readText(agentFile), agentFile, agentFileSchema);
   const problem = byoConfigProblem(agent);
   if (problem) throw new InputError(agentFile, jsonPath(problem.path), problem.problem);
   return agent;
+}
+
+/** The brain and tool backends of an --agent file, for calls that have no scenario (recordings, the microphone). */
+function agentParts(agent: AgentFile | undefined, policy: PolicyOverride | undefined): { brain?: AgentBrain; backends?: ToolBackend[] } {
+  if (!agent) return {};
+  const resolved = resolvePolicy(policy);
+  return { brain: modelBrainFor({ agent: agent.model ? { model: agent.model } : undefined, tools: agent.tools }, resolved) ?? undefined, backends: httpBackendsFor({ tools: agent.tools }, resolved) };
 }
 
 /** The scenario with the --agent file's model and tools in place (they win over the scenario's); the result is checked as a whole. */

@@ -1,4 +1,6 @@
 import { agentSide } from '../world/simulated.ts';
+import type { AgentBrain } from '../world/agent.ts';
+import type { ToolBackend } from '../world/tools.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -59,6 +61,9 @@ export interface LiveCallOptions {
   strict?: boolean;
   /** Play the agent's lines on the speakers. */
   speak?: boolean;
+  /** The user's own model and tool backends (bring your own agent); the simulated ones otherwise. */
+  brain?: AgentBrain;
+  backends?: ToolBackend[];
   store: SessionStore;
   onEntry?: RunOptions['onEntry'];
   /** XState inspection events of the call machine (the desktop app's statechart and monitors). */
@@ -72,7 +77,8 @@ export interface LiveCallOptions {
 
 /**
  * A live call on the wall clock: the caller is an audio stream (microphone or a WAV file paced
- * in real time) through VAD and recognition; the agent and tools are simulated. Journaled as it
+ * in real time) through VAD and recognition; the agent and tools are simulated unless `brain`
+ * and `backends` are the user's. Journaled as it
  * goes; the stream's end hangs up. Effects: writes one session.
  */
 export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
@@ -86,7 +92,7 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
     seed,
     strict,
     appVersion,
-    world: (ctx) => agentSide(ctx, { seed, voiceMs: fliteDurationMs, voice: o.speak ? new SpeakerVoice(ctx) : undefined }),
+    world: (ctx) => agentSide(ctx, { seed, brain: o.brain, backends: o.backends, voiceMs: fliteDurationMs, voice: o.speak ? new SpeakerVoice(ctx) : undefined }),
   };
   let caller: LiveAudioCaller | null = null;
   // whether the agent's voice is playing: from its agent.speak to its end, a stop, or the call's end

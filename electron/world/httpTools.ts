@@ -132,6 +132,6 @@ function parseOr(text: string, fallback: () => unknown): unknown {
  * unlisted tools stay simulated. The timeout sits just past the tool latency budget, after
  * which the machine has abandoned the call anyway.
  */
-export function httpBackendsFor(scenario: Scenario, policy: Policy): HttpToolBackend[] {
+export function httpBackendsFor(scenario: Pick<Scenario, 'tools'>, policy: Policy): HttpToolBackend[] {
   return scenario.tools && Object.keys(scenario.tools).length ? [new HttpToolBackend(scenario.tools, { timeoutMs: policy.toolLatencyBudgetMs + 1000 })] : [];
 }

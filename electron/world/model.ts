@@ -531,7 +531,7 @@ export function networkReason(err: unknown, timeoutMs: number): string {
  * request timeout sits just past the thinking budget: by then the machine has handed off, and
  * on the virtual clock a server that never answers must not hold the call forever. Pure.
  */
-export function modelBrainFor(scenario: Scenario, policy: Policy): ModelAgent | null {
+export function modelBrainFor(scenario: Pick<Scenario, 'agent' | 'tools'>, policy: Policy): ModelAgent | null {
   const model = scenario.agent?.model;
   return model ? new ModelAgent(model, { tools: offeredTools(scenario.tools), requestTimeoutMs: policy.thinkingBudgetMs + 1000 }) : null;
 }

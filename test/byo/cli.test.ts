@@ -95,16 +95,41 @@ describe('a bad agent file exits 2 with one line naming the file, the place and 
     });
   }
 
-  it('a missing agent file, and --agent with a recorded call', async () => {
+  it('a missing agent file is one line, exit 2, nothing stored', async () => {
     const dir = tempDir();
     const missing = await callsim(['run', scenarioPath('happy-path'), '--agent', path.join(dir, 'nope.json'), '--db', path.join(dir, 'x.db')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toMatch(/nope\.json: no such file$/);
-    const wav = await callsim(['run', path.join(dir, 'call.wav'), '--agent', write(dir, 'a.json', { model: { baseUrl: 'http://127.0.0.1:1/v1', name: 'm' } }), '--db', path.join(dir, 'x.db')]);
-    expect(wav.code).toBe(2);
-    expect(wav.stderr.trim()).toBe('callsim: callsim run: --agent: takes a scenario file; a recorded call runs the simulated agent');
     expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
   });
+
+  for (const how of ['run', 'mic'] as const) {
+    it(`${how === 'run' ? 'a recorded call (run call.wav)' : 'a live call (mic --input call.wav)'} talks to the model of --agent: it hears the recognised words, its tool call goes to the user's backend, and the session replays with the servers stopped`, async () => {
+      const chat = await chatServer((req) => {
+        const last = req.body.messages.at(-1);
+        return last.role === 'user' ? { toolCalls: [{ name: 'crm_lookupCustomer', arguments: {} }], tokens: 120 } : { content: 'Thanks, I found you. Goodbye.', tokens: 80 };
+      });
+      const crm = await toolServer({ '/lookup': () => ({ body: '{"customerId":"C-9","name":"Pat"}' }) });
+      const dir = tempDir();
+      const db = path.join(dir, 'rec.db');
+      const agent = write(dir, 'agent.json', { model: { baseUrl: chat.url, name: 'scripted' }, tools: { 'crm.lookupCustomer': { url: `${crm.url}/lookup` } } });
+      const wav = path.join(repoRoot, 'recordings/audio/cards-call-8k.wav');
+      const args = how === 'run' ? ['run', wav] : ['mic', '--input', wav, '--mute'];
+      const run = await callsim([...args, '--agent', agent, '--json', '--db', db]);
+      await Promise.all([chat.close(), crm.close()]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const result = JSON.parse(run.stdout);
+      // the model was asked about what the caller said, as recognised
+      const heard = result.turns.find((t: { speaker: string; text: string | null }) => t.speaker === 'caller' && t.text)!.text;
+      expect(chat.requests[0].body.messages.at(-1)).toEqual({ role: 'user', content: heard });
+      expect(crm.requests.length).toBeGreaterThan(0);
+      expect(result.toolCalls[0]).toMatchObject({ tool: 'crm.lookupCustomer', outcome: 'ok' });
+      expect(result.metrics.tokens).toBeGreaterThanOrEqual(120);
+      const replay = await callsim(['replay', result.sessionId, '--json', '--db', db]);
+      expect(JSON.parse(replay.stdout)).toMatchObject({ identical: true, divergence: null });
+    }, 120_000);
+  }
 
   it("a scenario's own model whose key variable is not set names the scenario and the place", async () => {
     const dir = tempDir();
