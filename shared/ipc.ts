@@ -45,7 +45,8 @@ export const micWavSchema = z.discriminatedUnion('kind', [
 export const callSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('library'), file: z.string().min(1).max(500) }).strict(),
   z.object({ kind: z.literal('file'), name: z.string().min(1).max(500), text: z.string().max(5_000_000) }).strict(),
-  z.object({ kind: z.literal('mic'), wav: micWavSchema.optional() }).strict(),
+  /** `speak`: the agent's lines are said out loud on this computer (flite, played by sox). */
+  z.object({ kind: z.literal('mic'), wav: micWavSchema.optional(), speak: z.boolean().optional() }).strict(),
 ]);
 
 // ---- what the answers carry ----

@@ -134,6 +134,7 @@ export async function startMicCall(o: MicCallOptions, r: Request<'call.start'> &
         policy: r.policy,
         faults: r.faults,
         seed: r.seed,
+        speak: r.source.speak ?? false,
         store: o.store,
         onEntry: hooks.onEntry,
         inspect: hooks.inspect,

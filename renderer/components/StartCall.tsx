@@ -46,6 +46,9 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
   const [faults, setFaults] = useState<Fault[] | null>([]);
   const [editorKey, setEditorKey] = useState(0);
   const [micInput, setMicInput] = useState<MicInput>({ kind: 'device' });
+  /** Hear the agent: on for a role-play on the microphone (with headphones), off for a WAV. */
+  const [speak, setSpeak] = useState<boolean | null>(null);
+  const speakOn = speak ?? micInput.kind === 'device';
   const [startError, setStartError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const wavInput = useRef<HTMLInputElement>(null);
@@ -177,6 +180,11 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
           />
         </label>
       )}
+      {mic && (
+        <label className="check small" title="the agent's lines are synthesized and played on this computer's speakers; use headphones so the microphone does not hear them">
+          <input type="checkbox" data-testid="mic-speak" checked={speakOn} onChange={(e) => setSpeak(e.target.checked)} /> hear the agent (use headphones)
+        </label>
+      )}
       <p className="muted small description">
         {mic &&
           (!info.audio.available
@@ -222,7 +230,7 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
             picked.kind === 'file'
               ? { kind: 'file', name: picked.name, text: picked.text }
               : picked.kind === 'mic'
-                ? { kind: 'mic', wav: micInput.kind === 'device' ? undefined : micInput }
+                ? { kind: 'mic', wav: micInput.kind === 'device' ? undefined : micInput, speak: speakOn }
                 : { kind: 'library', file: picked.kind === 'scenario' ? picked.s.file : picked.r.file };
           setStartError(null);
           actions
