@@ -50,13 +50,38 @@ export const app = createStore<AppState>({
 /** Calls the UI knows, live or opened, by session id. Mutated in place; `tick` tells views. */
 export const models = new Map<string, CallModel>();
 
+/**
+ * The wall time (performance.now) of the frame being drawn. Advanced once per animation frame
+ * while a realtime call runs, in the same frame callback that applies the pushes: every view
+ * that moves with the clock, and every view of a changed call, redraws in one React render
+ * per frame (a loop per view rendered, and laid out, the page once per loop).
+ */
+export const frameClock = createStore({ wallNow: 0 });
+
 let bridge: CallsimBridge;
 let queued: PushBatch[] = [];
 let frameRequested = false;
 
-/** Applies the pushes that arrived since the last frame, once per animation frame. */
-function drain(): void {
+function requestFrame(): void {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(onFrame);
+}
+
+/** One animation frame: the pushes that arrived since the last, then the clock while a realtime call runs. */
+function onFrame(): void {
   frameRequested = false;
+  drain();
+  for (const m of models.values())
+    if (m.pacing === 'realtime' && !m.ended) {
+      frameClock.set({ wallNow: performance.now() });
+      requestFrame();
+      break;
+    }
+}
+
+/** Applies the pushes that arrived since the last frame. */
+function drain(): void {
   const graph = app.get().graph;
   if (!graph) return;
   const batches = queued;
@@ -85,14 +110,12 @@ async function attach(m: CallModel): Promise<void> {
   m.pacing ??= 'realtime';
   m.applyJournal(r.value.journal);
   app.set((s) => ({ tick: s.tick + 1 }));
+  requestFrame();
 }
 
 function onPush(batches: PushBatch[]): void {
   queued.push(...batches);
-  if (!frameRequested) {
-    frameRequested = true;
-    requestAnimationFrame(drain);
-  }
+  requestFrame();
 }
 
 /** Turns a bridge answer into its value, or shows its error and throws. */
@@ -124,7 +147,7 @@ export async function boot(): Promise<void> {
     await attach(m);
     app.set({ liveId: c.sessionId });
   }
-  if (queued.length) drain();
+  if (queued.length) requestFrame();
 }
 
 const toast = (text: string) => app.set({ toast: { kind: 'info', text } });

@@ -1,9 +1,9 @@
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useMemo, useRef, useState } from 'react';
 import type { Fault } from '../../shared/faults.ts';
 import type { Policy, PolicyOverride } from '../../shared/policy.ts';
 import type { RunResult } from '../../shared/result.ts';
 import type { SessionRow } from '../../shared/ipc.ts';
-import { actions, app, models } from '../appState.ts';
+import { actions, app, frameClock, models } from '../appState.ts';
 import { useStore } from '../store.ts';
 import type { CallModel } from '../model/call.ts';
 import { frameAt, type StateFrame } from '../model/states.ts';
@@ -18,21 +18,11 @@ import { EventList, Swimlanes } from './Timeline.tsx';
 import { StartCall } from './StartCall.tsx';
 import { FaultPlanEditor, PolicyEditor } from './Editors.tsx';
 
-/** The call's time, advanced every animation frame while a realtime call runs. */
+/** The call's time, advanced every animation frame while a realtime call runs (by the app's one frame loop). */
 function useCallClock(model: CallModel | null | undefined): number {
-  const [, setFrame] = useState(0);
   const running = !!model && model.pacing === 'realtime' && !model.ended;
-  useEffect(() => {
-    if (!running) return;
-    let raf = 0;
-    const loop = () => {
-      setFrame((n) => n + 1);
-      raf = requestAnimationFrame(loop);
-    };
-    raf = requestAnimationFrame(loop);
-    return () => cancelAnimationFrame(raf);
-  }, [running]);
-  return model ? model.liveNow(performance.now()) : 0;
+  const wallNow = useStore(frameClock, (s) => (running ? s.wallNow : 0));
+  return model ? model.liveNow(wallNow) : 0;
 }
 
 function CallStatus({ model }: { model: CallModel }) {
