@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
+import { memo, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
 import type { WaveformSegment } from '../../shared/ipc.ts';
 import { itemsUpTo, type TimelineItem } from '../model/timeline.ts';
 import { fmtMs, shortState, words } from '../format.ts';
@@ -266,29 +266,28 @@ function describe(it: TimelineItem, atMs: number): ReactElement {
 
 /**
  * The call as a list, up to `atMs`: the newest rows at the bottom, kept in view. `items` is
- * folded in place; `version` says it changed.
+ * folded in place; `version` says it changed. The list is bottom-anchored by its CSS
+ * (column-reverse), not scrolled from script: reading its height after each change forced a
+ * layout of the page in every frame of a live call.
  */
 export const EventList = memo(function EventList({ items, atMs, showTransitions }: { items: readonly TimelineItem[]; version: number; atMs: number; showTransitions: boolean }) {
-  const ref = useRef<HTMLDivElement>(null);
   const end = itemsUpTo(items, atMs);
   const rows: TimelineItem[] = [];
   for (let i = end - 1; i >= 0 && rows.length < 60; i--) if (showTransitions || items[i].kind !== 'transition') rows.push(items[i]);
   rows.reverse();
   const hidden = end - rows.length;
-  useEffect(() => {
-    const el = ref.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [end, rows.length]);
   return (
-    <div className="event-list" ref={ref} data-testid="event-list">
-      {hidden > 0 && <div className="muted small earlier">{hidden.toLocaleString('en')} earlier events</div>}
-      {rows.map((it) => (
-        <div key={it.id} className={`row ${it.kind}`} data-kind={it.kind}>
-          <span className="t">{fmtMs(it.startMs)}</span>
-          <span className="i">{icon[it.kind]}</span>
-          <span className="d">{describe(it, atMs)}</span>
-        </div>
-      ))}
+    <div className="event-list" data-testid="event-list">
+      <div className="event-rows">
+        {hidden > 0 && <div className="muted small earlier">{hidden.toLocaleString('en')} earlier events</div>}
+        {rows.map((it) => (
+          <div key={it.id} className={`row ${it.kind}`} data-kind={it.kind}>
+            <span className="t">{fmtMs(it.startMs)}</span>
+            <span className="i">{icon[it.kind]}</span>
+            <span className="d">{describe(it, atMs)}</span>
+          </div>
+        ))}
+      </div>
     </div>
   );
 });
