@@ -56,7 +56,8 @@ export function longCallScenario(name: string, turns: number): Scenario {
   });
 }
 
-async function openPage(server: RunningServer, chromiumPath: string) {
+/** Launches headless Chromium on the server's UI and waits for the statechart. Effects: starts a browser (close it). */
+export async function openPage(server: RunningServer, chromiumPath: string) {
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   // The functions evaluated in the page are compiled by tsx, which names them with a helper.
