@@ -1,24 +1,27 @@
-import { memo, createContext, useContext, useMemo, type ReactElement } from 'react';
+import { memo, createContext, useCallback, useContext, useLayoutEffect, useMemo, useState, useSyncExternalStore, type ReactElement } from 'react';
 import { BaseEdge, Handle, MarkerType, Panel, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
 import type { MachineGraph } from '../../shared/graph.ts';
 import { labelObstacles, placeEdgeLabel, type Box, type StatechartLayout } from '../model/layout.ts';
-import { activePaths, stepEdges, type StateFrame } from '../model/states.ts';
+import { LitChart, type StateLook } from '../model/lit.ts';
+import type { StateFrame } from '../model/states.ts';
 import { fmtMs, shortState } from '../format.ts';
 
-interface Lit {
-  active: Set<string>;
-  /** The arrows of the last step, with the transition taken on each. */
-  edges: Map<string, string>;
-  entered: string | null;
+/** The chart's lit states and arrows; each node and arrow reads its own (see LitChart). */
+const LitContext = createContext<LitChart>(new LitChart());
+
+/** The look of one state, or the label of one lit arrow: re-renders its reader only when that changes. */
+function useLit<T>(key: string, read: (lit: LitChart) => T): T {
+  const lit = useContext(LitContext);
+  const subscribe = useCallback((l: () => void) => lit.subscribe(key, l), [lit, key]);
+  return useSyncExternalStore(subscribe, () => read(lit));
 }
-const LitContext = createContext<Lit>({ active: new Set(), edges: new Map(), entered: null });
 
 type StateData = { path: string; label: string; type: string; delays: string[]; compound: boolean };
 
 const StateNode = memo(function StateNode({ data }: NodeProps<Node<StateData>>) {
-  const lit = useContext(LitContext);
-  const active = lit.active.has(data.path);
-  const cls = ['state', data.compound ? 'compound' : 'leaf', data.type, active ? 'active' : '', lit.entered === data.path ? 'entered' : ''].join(' ');
+  const look: StateLook = useLit(LitChart.stateKey(data.path), (lit) => lit.stateLook(data.path));
+  const active = look !== 'off';
+  const cls = ['state', data.compound ? 'compound' : 'leaf', data.type, active ? 'active' : '', look === 'entered' ? 'entered' : ''].join(' ');
   return (
     <div className={cls} data-state={data.path} data-active={active ? 'true' : 'false'} title={`${data.path}${data.delays.length ? `\nafter: ${data.delays.join(', ')}` : ''}`}>
       <Handle type="target" position={Position.Left} isConnectable={false} className="handle" />
@@ -35,7 +38,7 @@ const StateNode = memo(function StateNode({ data }: NodeProps<Node<StateData>>) 
 type EdgeData = { points: { x: number; y: number }[]; labels: string[]; obstacles: Box[]; bounds: Box; routes: { x: number; y: number }[][] };
 
 const ElkEdge = memo(function ElkEdge({ id, data, markerEnd }: EdgeProps<Edge<EdgeData>>) {
-  const taken = useContext(LitContext).edges.get(id);
+  const taken = useLit(LitChart.edgeKey(id), (lit) => lit.edgeLabel(id));
   const lit = taken !== undefined;
   const pts = data?.points ?? [];
   if (pts.length < 2) return null;
@@ -89,43 +92,58 @@ function flowElements(layout: StatechartLayout): { nodes: Node<StateData>[]; edg
   return { nodes, edges };
 }
 
+/** The last step, in the chart's corner. */
+function StepPanelText() {
+  const step = useLit(LitChart.stepKey, (lit) => lit.stepNote());
+  return step ? (
+    <>
+      <span className="muted">at {fmtMs(step.atMs)}</span> <b>{shortState(step.entered)}</b> <span className="muted">on</span> <code>{step.cause}</code>
+    </>
+  ) : (
+    <span className="muted">no call: the machine as defined in shared/machine.ts</span>
+  );
+}
+
+const fitViewOptions = { padding: 0.02 };
+const proOptions = { hideAttribution: true };
+
 /**
  * The live statechart: the machine's own states and transitions (laid out by ELK), the active
- * states lit, the step into the current state drawn with its event.
+ * states lit, the step into the current state drawn with its event. A new frame re-renders only
+ * the states and arrows whose look it changes (the flow itself is built once per layout).
  */
 export const Statechart = memo(function Statechart({ graph, layout, frame, atMs }: { graph: MachineGraph; layout: StatechartLayout; frame: StateFrame | null; atMs: number }) {
-  const { nodes, edges } = useMemo(() => flowElements(layout), [layout]);
-  const lit = useMemo<Lit>(() => ({ active: activePaths(frame), edges: new Map(stepEdges(graph, frame).map((e) => [e.id, e.label])), entered: frame?.entered ?? null }), [graph, frame]);
+  const [lit] = useState(() => new LitChart());
+  const flow = useMemo(() => {
+    const { nodes, edges } = flowElements(layout);
+    return (
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        fitView
+        fitViewOptions={fitViewOptions}
+        minZoom={0.2}
+        maxZoom={2.5}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        proOptions={proOptions}
+        colorMode="dark"
+      >
+        <Panel position="bottom-left" className="step-panel">
+          <StepPanelText />
+        </Panel>
+      </ReactFlow>
+    );
+  }, [layout]);
+  // Before the browser paints: the nodes that changed re-render in this same commit.
+  useLayoutEffect(() => void lit.show(graph, frame), [lit, graph, frame]);
   const leaves = frame?.leaves ?? [];
   return (
     <div className="statechart" data-at-ms={Math.round(atMs)} data-active-states={leaves.join(' ')}>
-      <LitContext.Provider value={lit}>
-        <ReactFlow
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          edgeTypes={edgeTypes}
-          fitView
-          fitViewOptions={{ padding: 0.02 }}
-          minZoom={0.2}
-          maxZoom={2.5}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          elementsSelectable={false}
-          proOptions={{ hideAttribution: true }}
-          colorMode="dark"
-        >
-          <Panel position="bottom-left" className="step-panel">
-            {frame ? (
-              <>
-                <span className="muted">at {fmtMs(frame.atMs)}</span> <b>{shortState(frame.entered)}</b> <span className="muted">on</span> <code>{frame.cause}</code>
-              </>
-            ) : (
-              <span className="muted">no call: the machine as defined in shared/machine.ts</span>
-            )}
-          </Panel>
-        </ReactFlow>
-      </LitContext.Provider>
+      <LitContext.Provider value={lit}>{flow}</LitContext.Provider>
     </div>
   );
 });
