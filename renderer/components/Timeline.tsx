@@ -163,7 +163,8 @@ export function Swimlanes({
     if (pts.length) wave.push(<polyline key={seg.startMs} className="sl-wave" points={pts.join(' ')} />);
   }
   // The axis has its own row under the lanes: its first label starts where the lanes do (clear
-  // of the lane names), its last ends inside the chart.
+  // of the lane names), its last ends inside the chart. Labels are keyed by slot, not time: as
+  // the window slides they are updated in place rather than made anew.
   const ticks: ReactElement[] = [];
   const step = niceStep(span / 8);
   for (let t = Math.ceil(fromMs / step) * step; t <= toMs; t += step) {
@@ -171,7 +172,7 @@ export function Swimlanes({
     const half = (fmtMs(t).length * axisCharWidth) / 2;
     const anchor = tx - half < labelW ? 'start' : tx + half > width - 2 ? 'end' : 'middle';
     ticks.push(
-      <text key={t} className="sl-axis" x={anchor === 'start' ? labelW : anchor === 'end' ? width - 2 : tx} y={height + axisH - 3} textAnchor={anchor}>
+      <text key={ticks.length} className="sl-axis" x={anchor === 'start' ? labelW : anchor === 'end' ? width - 2 : tx} y={height + axisH - 3} textAnchor={anchor}>
         {fmtMs(t)}
       </text>,
     );
@@ -265,6 +266,31 @@ function describe(it: TimelineItem, atMs: number): ReactElement {
 }
 
 /**
+ * What of an item its row shows that can change after the row is drawn: the fold closes turns
+ * and tool calls in place, and words arrive late. Other items never change.
+ */
+function rowLook(it: TimelineItem, atMs: number): string {
+  const open = 'endMs' in it && (it.endMs === null || it.endMs > atMs);
+  if (it.kind === 'turn') return `${open}|${it.endMs}|${it.text}|${it.interrupted}|${it.bargeIn}`;
+  if (it.kind === 'tool') return `${open}|${it.endMs}|${it.outcome}|${it.status}`;
+  return '';
+}
+
+/** One row; redrawn only when its look changes (a busy call adds rows every frame and changes few). */
+const EventRow = memo(
+  function EventRow({ it, atMs }: { it: TimelineItem; atMs: number; look: string }) {
+    return (
+      <div className={`row ${it.kind}`} data-kind={it.kind}>
+        <span className="t">{fmtMs(it.startMs)}</span>
+        <span className="i">{icon[it.kind]}</span>
+        <span className="d">{describe(it, atMs)}</span>
+      </div>
+    );
+  },
+  (a, b) => a.it === b.it && a.look === b.look,
+);
+
+/**
  * The call as a list, up to `atMs`: the newest rows at the bottom, kept in view. `items` is
  * folded in place; `version` says it changed. The list is bottom-anchored by its CSS
  * (column-reverse), not scrolled from script: reading its height after each change forced a
@@ -281,11 +307,7 @@ export const EventList = memo(function EventList({ items, atMs, showTransitions 
       <div className="event-rows">
         {hidden > 0 && <div className="muted small earlier">{hidden.toLocaleString('en')} earlier events</div>}
         {rows.map((it) => (
-          <div key={it.id} className={`row ${it.kind}`} data-kind={it.kind}>
-            <span className="t">{fmtMs(it.startMs)}</span>
-            <span className="i">{icon[it.kind]}</span>
-            <span className="d">{describe(it, atMs)}</span>
-          </div>
+          <EventRow key={it.id} it={it} atMs={atMs} look={rowLook(it, atMs)} />
         ))}
       </div>
     </div>
