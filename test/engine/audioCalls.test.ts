@@ -52,13 +52,15 @@ describe('synthesized callers go through the same detection and recognition', ()
   }, 60_000);
 });
 
+/** Bad audio and the line that must name it: the same files for `run` and for `mic --input`. */
+const badWavs: [string, (good: Uint8Array) => Uint8Array, RegExp][] = [
+  ['not-a-wav.wav', () => new TextEncoder().encode('ID3 this is an mp3, honest'.repeat(10)), /not-a-wav\.wav: .*RIFF/i],
+  ['truncated.wav', (g) => g.slice(0, 300), /truncated\.wav: .*(truncated|data)/i],
+  ['empty.wav', () => new Uint8Array(0), /empty\.wav: /],
+];
+
 describe('bad audio exits 2 with one clear line and stores nothing', () => {
-  const cases: [string, (good: Uint8Array) => Uint8Array, RegExp][] = [
-    ['not-a-wav.wav', () => new TextEncoder().encode('ID3 this is an mp3, honest'.repeat(10)), /not-a-wav\.wav: .*RIFF/i],
-    ['truncated.wav', (g) => g.slice(0, 300), /truncated\.wav: .*(truncated|data)/i],
-    ['empty.wav', () => new Uint8Array(0), /empty\.wav: /],
-  ];
-  for (const [name, make, message] of cases) {
+  for (const [name, make, message] of badWavs) {
     it(name, () => {
       const dir = tempDir();
       const good = encodeWav16(new Float32Array(16000).fill(0.1), 16000);
@@ -74,12 +76,7 @@ describe('bad audio exits 2 with one clear line and stores nothing', () => {
 });
 
 describe('callsim mic --input with bad audio or a bad flag exits 2 with one line and stores nothing', () => {
-  const cases: [string, (good: Uint8Array) => Uint8Array, RegExp][] = [
-    ['not-a-wav.wav', () => new TextEncoder().encode('ID3 this is an mp3, honest'.repeat(10)), /not-a-wav\.wav: .*RIFF/i],
-    ['truncated.wav', (g) => g.slice(0, 300), /truncated\.wav: .*(truncated|data)/i],
-    ['empty.wav', () => new Uint8Array(0), /empty\.wav: /],
-  ];
-  for (const [name, make, message] of cases) {
+  for (const [name, make, message] of badWavs) {
     it(name, () => {
       const dir = tempDir();
       fs.writeFileSync(path.join(dir, name), make(encodeWav16(new Float32Array(16000).fill(0.1), 16000)));
