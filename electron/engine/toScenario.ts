@@ -125,12 +125,12 @@ export interface Reproduction {
  */
 export async function checkReproduction(scenario: Scenario, entries: readonly JournalEntry[], result: RunResult): Promise<Reproduction> {
   const again = await runScenario(scenario, null);
-  const policy = sessionStart(entries, result.sessionId).policy;
-  const { firstDifference } = diffRuns(result, again.result, policy, policy);
+  const start = sessionStart(entries, result.sessionId);
+  const { firstDifference } = diffRuns(result, again.result, start.policy, start.policy);
   const limits: string[] = [];
   const policyChanges = entries.filter((e) => e.kind === 'input' && e.event.type === 'control.policy.set').map((e) => e.atMs);
   if (policyChanges.length) limits.push(`live policy changes (at ${policyChanges.join(', ')} ms) have no place in a scenario file`);
-  const source = sessionStart(entries, result.sessionId).source.kind;
+  const source = start.source.kind;
   if (source === 'recording' || source === 'mic') limits.push(`the caller's ${source === 'mic' ? 'microphone' : 'recorded'} audio becomes text turns, whose lengths are estimated`);
   return { identical: firstDifference === null, transitions: result.transitions.length, firstDifference, limits };
 }
