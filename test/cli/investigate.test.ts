@@ -237,4 +237,19 @@ describe('runSuite', () => {
     expect(r.map((x) => x.outcome)).toEqual(['completed']);
     expect(await runSuite([], { jobs: 2 })).toEqual([]);
   }, 60_000);
+
+  it('workers run one bundle of the current sources, named by its content, with packages left to node_modules', async () => {
+    const { workerBundle } = await import('../../electron/engine/redteam.ts');
+    const { createHash } = await import('node:crypto');
+    const file = await workerBundle();
+    expect(path.dirname(file)).toBe(path.join(repoRoot, 'dist/redteam'));
+    const code = fs.readFileSync(file);
+    expect(path.basename(file)).toBe(`worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    expect(await workerBundle()).toBe(file);
+    const text = code.toString('utf8');
+    // our own modules are inside it (no TypeScript left to load), packages are imported
+    expect(text).not.toMatch(/from ["'][^"']*\.ts["']/);
+    expect(text).toMatch(/from ["']xstate["']/);
+    expect(text).toContain('function runScenario(');
+  }, 30_000);
 });
