@@ -70,7 +70,11 @@ export function Swimlanes({
   // Items are in start order: look only at those that can reach into the window.
   const end = itemsUpTo(items, Math.min(toMs, atMs));
   const shapes: ReactElement[] = [];
-  for (let i = end - 1; i >= 0 && shapes.length < 600; i--) {
+  // Transitions, the busiest lane, are one path (a busy call has hundreds in the window, and an
+  // element each cost a style, layout and paint pass each per frame); the event list names them.
+  const ticks: number[] = [];
+  let tickCount = 0;
+  for (let i = end - 1; i >= 0 && shapes.length + tickCount < 600; i--) {
     const it = items[i];
     const itEnd = 'endMs' in it ? (it.endMs === null || it.endMs > atMs ? atMs : it.endMs) : it.startMs;
     if (itEnd < fromMs && it.kind !== 'turn' && it.kind !== 'tool') break;
@@ -111,11 +115,8 @@ export function Swimlanes({
         break;
       }
       case 'transition':
-        shapes.push(
-          <line key={it.id} className="sl-tick" x1={x0} x2={x0} y1={laneY('machine') + 3} y2={laneY('machine') + laneH - 3}>
-            <title>{`${fmtMs(it.startMs)} ${shortState(it.state)} (${it.cause})`}</title>
-          </line>,
-        );
+        ticks.push(x0);
+        tickCount++;
         break;
       case 'filler':
         shapes.push(
@@ -165,14 +166,14 @@ export function Swimlanes({
   // The axis has its own row under the lanes: its first label starts where the lanes do (clear
   // of the lane names), its last ends inside the chart. Labels are keyed by slot, not time: as
   // the window slides they are updated in place rather than made anew.
-  const ticks: ReactElement[] = [];
+  const axis: ReactElement[] = [];
   const step = niceStep(span / 8);
   for (let t = Math.ceil(fromMs / step) * step; t <= toMs; t += step) {
     const tx = x(t);
     const half = (fmtMs(t).length * axisCharWidth) / 2;
     const anchor = tx - half < labelW ? 'start' : tx + half > width - 2 ? 'end' : 'middle';
-    ticks.push(
-      <text key={ticks.length} className="sl-axis" x={anchor === 'start' ? labelW : anchor === 'end' ? width - 2 : tx} y={height + axisH - 3} textAnchor={anchor}>
+    axis.push(
+      <text key={axis.length} className="sl-axis" x={anchor === 'start' ? labelW : anchor === 'end' ? width - 2 : tx} y={height + axisH - 3} textAnchor={anchor}>
         {fmtMs(t)}
       </text>,
     );
@@ -198,12 +199,30 @@ export function Swimlanes({
           </g>
         ))}
         {wave}
+        {ticks.length > 0 && (
+          <path className="sl-tick" d={tickPath(ticks, laneY('machine') + 3, laneH - 6)}>
+            <title>{`${ticks.length} transition${ticks.length === 1 ? '' : 's'} in view: the list below names each`}</title>
+          </path>
+        )}
         {shapes.reverse()}
-        {ticks}
+        {axis}
         {cursorMs !== undefined && cursorMs >= fromMs && cursorMs <= toMs && <line className="sl-cursor" x1={x(cursorMs)} x2={x(cursorMs)} y1={top - 6} y2={height} />}
       </svg>
     </div>
   );
+}
+
+/** Vertical strokes at `xs` (rounded to the half pixel, repeats dropped), as one path's data. Pure. */
+export function tickPath(xs: readonly number[], y: number, h: number): string {
+  const seen = new Set<number>();
+  let d = '';
+  for (const x of xs) {
+    const px = Math.round(x * 2) / 2;
+    if (seen.has(px)) continue;
+    seen.add(px);
+    d += `M${px} ${y}v${h}`;
+  }
+  return d;
 }
 
 function niceStep(raw: number): number {
