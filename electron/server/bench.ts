@@ -24,7 +24,15 @@ export interface UiBenchResult {
   /** `openMs`: click to the session drawn (states, timeline, scrubber); `contextMs`: to its monitors' checkpoints loaded too. */
   seek: Timing & { sessionMs: number; journalEntries: number; checkpoints: number; openMs: number; contextMs: number };
   /** A live call journaling about a thousand events a second: how the page's frames kept up. */
-  liveRate: { eventsPerSecond: number; frameP95Ms: number; longestFrameMs: number; idleFrameP95Ms: number };
+  liveRate: {
+    eventsPerSecond: number;
+    frameP95Ms: number;
+    longestFrameMs: number;
+    idleFrameP95Ms: number;
+    /** Frames measured in the best of the calls, and the share of them longer than 1.5× the idle page's p95 (a dropped frame or worse). */
+    frames: number;
+    droppedShare: number;
+  };
 }
 
 export interface UiBenchOptions {
@@ -155,24 +163,34 @@ export async function benchUi(o: UiBenchOptions = {}): Promise<UiBenchResult> {
     await startFrames();
     await new Promise((r) => setTimeout(r, 3000));
     const idleFrames = await stopFrames();
-    let events = 0;
-    const countEvents = server.api.onPush((batches) => {
-      for (const b of batches) events += b.entries.length;
-    });
-    await startFrames();
-    const t0 = performance.now();
-    const fast = await server.api.live.start(scenarioSetup(longCallScenario('bench-rate', 340)), { pacing: 'realtime', timeScale: 600 });
-    await fast.done;
-    const seconds = (performance.now() - t0) / 1000;
-    countEvents();
-    const frames = await stopFrames();
+    // Best of three calls, as the other rows are best of repeated runs: the host's other
+    // tenants take frames from this page at random, and the question is what the page costs.
+    const runs: { eventsPerSecond: number; frames: number[] }[] = [];
+    for (let k = 0; k < 3; k++) {
+      let events = 0;
+      const countEvents = server.api.onPush((batches) => {
+        for (const b of batches) events += b.entries.length;
+      });
+      await startFrames();
+      const t0 = performance.now();
+      const fast = await server.api.live.start(scenarioSetup(longCallScenario('bench-rate', 340)), { pacing: 'realtime', timeScale: 600 });
+      await fast.done;
+      const seconds = (performance.now() - t0) / 1000;
+      countEvents();
+      runs.push({ eventsPerSecond: Math.round(events / seconds), frames: await stopFrames() });
+    }
+    const idleP95 = pct(idleFrames, 95);
+    const dropped = (fs: number[]) => fs.filter((f) => f > idleP95 * 1.5).length / fs.length;
+    const best = runs.reduce((a, b) => (pct(b.frames, 95) < pct(a.frames, 95) || (pct(b.frames, 95) === pct(a.frames, 95) && dropped(b.frames) < dropped(a.frames)) ? b : a));
     const liveRate = {
-      eventsPerSecond: Math.round(events / seconds),
-      frameP95Ms: round(pct(frames, 95)),
-      longestFrameMs: round(Math.max(...frames)),
-      idleFrameP95Ms: round(pct(idleFrames, 95)),
+      eventsPerSecond: best.eventsPerSecond,
+      frameP95Ms: round(pct(best.frames, 95)),
+      longestFrameMs: round(Math.max(...best.frames)),
+      idleFrameP95Ms: round(idleP95),
+      frames: best.frames.length,
+      droppedShare: dropped(best.frames),
     };
-    log(`ui: live call at ${liveRate.eventsPerSecond} journal events/s: frame p95 ${liveRate.frameP95Ms} ms (idle page ${liveRate.idleFrameP95Ms} ms), longest ${liveRate.longestFrameMs} ms`);
+    log(`ui: live call at ${liveRate.eventsPerSecond} journal events/s (best of ${runs.length} calls): frame p95 ${liveRate.frameP95Ms} ms (idle page ${liveRate.idleFrameP95Ms} ms), ${(liveRate.droppedShare * 100).toFixed(1)} % of ${liveRate.frames} frames dropped, longest ${liveRate.longestFrameMs} ms`);
 
     // 3. Seek in a one-hour session.
     const store = new SessionStore(path.join(dir, 'bench.db'));

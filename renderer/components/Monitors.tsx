@@ -14,7 +14,7 @@ function Meter({ label, value, max, text, warn = 0.66, testid }: { label: string
         <span className="meter-value">{text}</span>
       </div>
       <div className="meter-track">
-        <div className="meter-fill" style={{ width: `${ratio * 100}%` }} />
+        <div className="meter-fill" style={{ transform: `scaleX(${ratio})` }} />
       </div>
     </div>
   );
@@ -82,7 +82,7 @@ export function Monitors({ ctx, policy, frame, layout, atMs, targets }: { ctx: M
             <span className="meter-value">{t.remaining === null ? `running ${fmtMs(t.elapsed)}` : fmtMs(t.remaining)}</span>
           </div>
           <div className="meter-track">
-            <div className="meter-fill timer-fill" style={{ width: `${t.remaining !== null && t.total ? (t.remaining / t.total) * 100 : 0}%` }} />
+            <div className="meter-fill timer-fill" style={{ transform: `scaleX(${t.remaining !== null && t.total ? t.remaining / t.total : 0})` }} />
           </div>
         </div>
       ))}

@@ -315,10 +315,22 @@ const EventRow = memo(
  * (column-reverse), not scrolled from script: reading its height after each change forced a
  * layout of the page in every frame of a live call.
  */
-export const EventList = memo(function EventList({ items, atMs, showTransitions }: { items: readonly TimelineItem[]; version: number; atMs: number; showTransitions: boolean }) {
+export const EventList = memo(function EventList({
+  items,
+  atMs,
+  showTransitions,
+  maxRows = 60,
+}: {
+  items: readonly TimelineItem[];
+  version: number;
+  atMs: number;
+  showTransitions: boolean;
+  /** Rows kept in the list (the newest); a live call keeps fewer, since it adds rows in every frame. */
+  maxRows?: number;
+}) {
   const end = itemsUpTo(items, atMs);
   const rows: TimelineItem[] = [];
-  for (let i = end - 1; i >= 0 && rows.length < 60; i--) if (showTransitions || items[i].kind !== 'transition') rows.push(items[i]);
+  for (let i = end - 1; i >= 0 && rows.length < maxRows; i--) if (showTransitions || items[i].kind !== 'transition') rows.push(items[i]);
   rows.reverse();
   const hidden = end - rows.length;
   return (

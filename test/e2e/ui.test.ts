@@ -48,6 +48,10 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
       const expected = conversation(transitions.map((t) => [t.state]));
       expect(expected).toEqual(['agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'agentSpeaking.speaking', 'completed']);
       expect(conversation(seen)).toEqual(expected.slice(expected[0] === conversation(seen)[0] ? 0 : 1));
+      // The live list keeps its newest 24 rows; with transitions hidden, the call's every turn is among them.
+      expect(await page.locator('.event-list .row').count()).toBe(24);
+      await page.click('.list-head input[type=checkbox]');
+      expect(await page.locator('.event-list .row.transition').count()).toBe(0);
       expect(await page.locator('.event-list .row.turn').count()).toBe(5);
       expect(errors).toEqual([]);
     } finally {
