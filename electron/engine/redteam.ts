@@ -79,10 +79,10 @@ export async function workerBundle(): Promise<string> {
 }
 
 /**
- * Each call allocates a few MB of short-lived objects (events, journal rows, snapshots). V8's
- * default young generation fills many times a call; scavenges then promote live call state and
- * the workers' GC threads contend for the two cores. 64 MB keeps a call's garbage young.
- * Measured with `npm run bench -- --only red-team`: see the README's Measured table.
+ * A worker's young generation: calls allocate mostly short-lived objects (events, journal rows,
+ * snapshots), and a larger nursery scavenges less often and promotes less of them. In paired
+ * runs of `npm run bench -- --only red-team` 64 MB took the 2-worker side from 1.37× to about
+ * 1.55× the 1-core time; the host's noise was larger than that difference in later runs.
  */
 const WORKER_YOUNG_GENERATION_MB = 64;
 
