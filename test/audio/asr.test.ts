@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AsrUnavailableError, recognizeSegments, recognizeShortResponses } from '../../electron/audio/asr.ts';
+import { AsrUnavailableError, balancedRuns, recognizeSegments, recognizeShortResponses } from '../../electron/audio/asr.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 
 /** Speech samples laid out with a second of silence before and between them. */
@@ -46,6 +46,15 @@ describe('recognizeSegments', () => {
     expect(await recognizeSegments(samples, [])).toEqual([]);
   });
 
+  it('hears the same words whether the segments are decoded by one process or split across several', async () => {
+    const texts = ['I want to talk to a representative', 'my order never arrived', 'yes', 'what is my account balance', 'thank you goodbye'];
+    const parts = await Promise.all(texts.map((t, i) => synthesize(t, i % 2 ? 'flite:slt' : 'flite:rms')));
+    const { samples, segments } = layOut(parts.map((p) => p.samples));
+    const one = await recognizeSegments(samples, segments, { processes: 1 });
+    expect(one.map((r) => r.words.length > 0)).toEqual([true, true, true, true, true]);
+    expect(await recognizeSegments(samples, segments, { processes: 3 })).toEqual(one);
+  }, 30_000);
+
   it('chooses among short responses with the closed list', async () => {
     const parts = await Promise.all(['okay', 'yes', 'representative'].map((t) => synthesize(t, 'flite:rms')));
     const { samples, segments } = layOut(parts.map((p) => p.samples));
@@ -57,5 +66,29 @@ describe('recognizeSegments', () => {
     const error = await recognizeSegments(new Float32Array(16_000), [{ startMs: 100, endMs: 900 }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AsrUnavailableError);
     expect((error as Error).message).toBe('pocketsphinx_batch is not installed: apt-get install pocketsphinx pocketsphinx-en-us');
+  });
+});
+
+describe('balancedRuns', () => {
+  it('splits in order into contiguous runs of even weight, each run at least one item', () => {
+    expect(balancedRuns([1, 1, 1, 1], 2)).toEqual([[0, 1], [2, 3]]);
+    expect(balancedRuns([10, 1, 1, 1, 1, 1], 2)).toEqual([[0], [1, 2, 3, 4, 5]]);
+    expect(balancedRuns([1, 2, 3, 4, 5, 6], 3)).toEqual([[0, 1, 2], [3, 4], [5]]);
+  });
+  it('never makes more runs than items, and none for no items', () => {
+    expect(balancedRuns([1, 1], 4)).toEqual([[0], [1]]);
+    expect(balancedRuns([5], 2)).toEqual([[0]]);
+    expect(balancedRuns([], 2)).toEqual([]);
+  });
+  it('covers every item exactly once, in order, whatever the weights', () => {
+    for (let seed = 1; seed < 200; seed++) {
+      const n = seed % 17;
+      const weights = Array.from({ length: n }, (_, i) => ((seed * 7919 + i * 104729) % 97) + 1);
+      const parts = (seed % 5) + 1;
+      const runs = balancedRuns(weights, parts);
+      expect(runs.flat()).toEqual(weights.map((_, i) => i));
+      expect(runs.length).toBe(Math.min(parts, n));
+      for (const r of runs) expect(r.length).toBeGreaterThan(0);
+    }
   });
 });
