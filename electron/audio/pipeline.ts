@@ -81,8 +81,9 @@ export async function analyzeRecording(path: string, opts: AnalyzeOptions = {}):
 
 /**
  * What was said in each speech segment of 16 kHz audio: open-vocabulary recognition, and for
- * short segments the closed-list choice that tells a backchannel from a short answer. One
- * recognizer run each (the model loads once). Effects: runs pocketsphinx.
+ * short segments the closed-list choice that tells a backchannel from a short answer. Each is
+ * one batch of recognizer processes, one per core, each loading the model once. Effects: runs
+ * pocketsphinx.
  */
 export async function hearSegments(samples: Float32Array, speech: { startMs: number; endMs: number }[]): Promise<AnalyzedSegment[]> {
   const short = speech.filter((s) => s.endMs - s.startMs <= BACKCHANNEL_MAX_MS);
