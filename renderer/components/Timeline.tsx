@@ -72,9 +72,10 @@ export function Swimlanes({
   const shapes: ReactElement[] = [];
   // Transitions, the busiest lane, are one path (a busy call has hundreds in the window, and an
   // element each cost a style, layout and paint pass each per frame); the event list names them.
+  // (those after the cursor in a path of their own, dimmed as other later items are)
   const ticks: number[] = [];
-  let tickCount = 0;
-  for (let i = end - 1; i >= 0 && shapes.length + tickCount < 600; i--) {
+  const laterTicks: number[] = [];
+  for (let i = end - 1; i >= 0 && shapes.length + ticks.length + laterTicks.length < 600; i--) {
     const it = items[i];
     const itEnd = 'endMs' in it ? (it.endMs === null || it.endMs > atMs ? atMs : it.endMs) : it.startMs;
     if (itEnd < fromMs && it.kind !== 'turn' && it.kind !== 'tool') break;
@@ -115,8 +116,7 @@ export function Swimlanes({
         break;
       }
       case 'transition':
-        ticks.push(x0);
-        tickCount++;
+        (cursorMs !== undefined && it.startMs > cursorMs ? laterTicks : ticks).push(x0);
         break;
       case 'filler':
         shapes.push(
@@ -199,16 +199,25 @@ export function Swimlanes({
           </g>
         ))}
         {wave}
-        {ticks.length > 0 && (
-          <path className="sl-tick" d={tickPath(ticks, laneY('machine') + 3, laneH - 6)}>
-            <title>{`${ticks.length} transition${ticks.length === 1 ? '' : 's'} in view: the list below names each`}</title>
-          </path>
-        )}
+        <TickPath xs={ticks} y={laneY('machine') + 3} h={laneH - 6} />
+        <g className="future">
+          <TickPath xs={laterTicks} y={laneY('machine') + 3} h={laneH - 6} />
+        </g>
         {shapes.reverse()}
         {axis}
         {cursorMs !== undefined && cursorMs >= fromMs && cursorMs <= toMs && <line className="sl-cursor" x1={x(cursorMs)} x2={x(cursorMs)} y1={top - 6} y2={height} />}
       </svg>
     </div>
+  );
+}
+
+/** The machine lane's transitions at `xs`, as one path. */
+function TickPath({ xs, y, h }: { xs: readonly number[]; y: number; h: number }) {
+  if (xs.length === 0) return null;
+  return (
+    <path className="sl-tick" d={tickPath(xs, y, h)}>
+      <title>{`${xs.length} transition${xs.length === 1 ? '' : 's'} in view: the list below names each`}</title>
+    </path>
   );
 }
 
