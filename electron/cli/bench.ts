@@ -173,7 +173,7 @@ async function benchSuite(rows: Row[]) {
   const copies = 200;
   const argv = (jobs: number, n: number, core: number | null) => (core !== null && pin ? ['taskset', '-c', String(core), tsx, script, String(jobs), String(n)] : [tsx, script, String(jobs), String(n)]);
   const run = (jobs: number, n: number, core: number | null) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<{ ms: number; calls: number }>((resolve, reject) => {
       const [cmd, ...args] = argv(jobs, n, core);
       const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -181,21 +181,23 @@ async function benchSuite(rows: Row[]) {
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (err += d));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve((JSON.parse(out.trim().split('\n').pop()!) as { ms: number }).ms) : reject(new Error(`red-team bench run failed: ${err.trim().split('\n').pop()}`))));
+      child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as { ms: number; calls: number }) : reject(new Error(`red-team bench run failed: ${err.trim().split('\n').pop()}`))));
     });
   let one = Infinity;
   let two = Infinity;
   let apart = Infinity;
+  let calls = 0;
   // alternated, best of three a side: the host's noise (other tenants) hits all sides alike
   for (let i = 0; i < 3; i++) {
-    one = Math.min(one, await run(1, copies, 0));
-    two = Math.min(two, await run(2, copies, null));
+    const a = await run(1, copies, 0);
+    one = Math.min(one, a.ms);
+    calls = a.calls;
+    two = Math.min(two, (await run(2, copies, null)).ms);
     // the same suite as two separate processes, one pinned to each core, half the calls each:
     // what this machine's two cores give this workload with nothing shared but the hardware
     // (each side's time is taken inside its process, after start-up, as the other rows' are)
-    apart = Math.min(apart, Math.max(...(await Promise.all([run(1, copies / 2, 0), run(1, copies / 2, 1)]))));
+    apart = Math.min(apart, Math.max(...(await Promise.all([run(1, copies / 2, 0), run(1, copies / 2, 1)])).map((r) => r.ms)));
   }
-  const calls = copies * fs.readdirSync(path.join(root, 'recordings/scenarios')).filter((f) => f.endsWith('.json')).length;
   const speedup = one / two;
   rows.push({ name: `red-team suite (${calls} calls), 2 cores/2 workers vs 1 core${pin ? ' (taskset)' : ''}`, value: `${(one / 1000).toFixed(2)} s vs ${(two / 1000).toFixed(2)} s = ${speedup.toFixed(2)}×`, goal: '≥ 1.7×', ok: speedup >= 1.7 });
   if (pin) rows.push({ name: '  (for scale: the same calls as 2 processes, one per core)', value: `${(apart / 1000).toFixed(2)} s = ${(one / apart).toFixed(2)}×`, goal: '', ok: null });
