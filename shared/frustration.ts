@@ -384,6 +384,10 @@ interface Match {
  * Scores one caller utterance for frustration and says why. `ctx.recentToolFailures` is the
  * number of failed tool calls since the caller last spoke; `ctx.agentApologies` the agent's
  * apologies so far. Pure and deterministic.
+ *
+ * The steps are separate functions, each adding its reasons in turn: as one function this was
+ * the largest V8 ever optimized in a red-team worker (about 600 ms of compiler time a try, tried
+ * four times a worker as new shapes of input arrived), paid again by every worker.
  */
 export function assessUtterance(text: string, ctx: FrustrationContext): UtteranceAssessment {
   const tokens = tokenize(text);
@@ -391,10 +395,33 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
   const failures = Math.max(0, Math.min(3, Math.floor(ctx.recentToolFailures)));
   const apologies = Math.max(0, Math.floor(ctx.agentApologies ?? 0));
   const reasons: string[] = [];
-  const has = (c: Category) => matches.some((m) => m.entry.category === c && !m.negated);
-  const quoted = (c: Category) => matches.filter((m) => m.entry.category === c && !m.negated).map((m) => `'${m.text}'`);
+  const { negative, conditional } = negativePoints(text, tokens, matches, reasons);
+  const praise = sarcasmCues(tokens, matches, negative, failures, reasons);
+  const amplified = amplify(text, negative, praise.cues.length > 0, failures, apologies, reasons);
+  if (praise.cues.length > 0) return sarcasticTurn(praise, failures, amplified, reasons);
+  return unsarcasticTurn(tokens, matches, conditional, negative, amplified, praise, reasons);
+}
 
-  // --- negative points -------------------------------------------------------------------------
+/** The match texts of a category, not negated, quoted: `'so helpful'`. */
+function quoted(matches: readonly Match[], c: Category): string[] {
+  const out: string[] = [];
+  for (const m of matches) if (m.entry.category === c && !m.negated) out.push(`'${m.text}'`);
+  return out;
+}
+
+function has(matches: readonly Match[], c: Category): boolean {
+  return matches.some((m) => m.entry.category === c && !m.negated);
+}
+
+/** `list` and then `last`, if there is one, as a new array. */
+function andThen(list: readonly string[], last: string | null): string[] {
+  const out = list.slice();
+  if (last) out.push(last);
+  return out;
+}
+
+/** Negative words, repeats and complaints; emphasis and targets count only with a complaint. */
+function negativePoints(text: string, tokens: Token[], matches: Match[], reasons: string[]): { negative: number; conditional: Match[] } {
   let negative = 0;
   const conditional: Match[] = [];
   for (const m of matches) {
@@ -443,58 +470,65 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
       reasons.push(`complains of a duration '${d}' (+0.15)`);
     }
   }
-  const repeated = repeatedClauses(text);
-  for (const r of repeated) {
+  for (const r of repeatedClauses(text)) {
     negative += 0.25;
     reasons.push(`says '${r}' again and again (+0.25)`);
   }
+  return { negative, conditional };
+}
 
-  // --- praise, sarcasm, politeness -------------------------------------------------------------
+interface PraiseReading {
+  /** Sarcasm cues, strongest first; none when the turn is not sarcastic. */
+  cues: string[];
+  /** Sarcastic phrases that are sarcastic anywhere ("thanks for nothing"). */
+  explicit: number;
+  praiseMatches: Match[];
+  anchors: string[];
+  contextSarcasm: string[];
+}
+
+/** Praise, sarcasm and what makes praise sincere. */
+function sarcasmCues(tokens: Token[], matches: Match[], negative: number, failures: number, reasons: string[]): PraiseReading {
   const praiseMatches = matches.filter((m) => (m.entry.category === 'praise' || m.entry.category === 'mildPraise') && !m.negated);
   const strongPraise = new Set(matches.filter((m) => m.entry.category === 'praise' && !m.negated).map((m) => m.text));
   const praiseRepeated = strongPraise.size < praiseMatches.filter((m) => m.entry.category === 'praise').length;
-  const markedPraise = praiseMatches.filter((m) => hasMarkerBefore(tokens, m.at) || m.intensifier !== null);
-  const explicitSarcasm = [...quoted('sarcasm'), ...thanksForNothing(tokens, matches)];
-  const contextSarcasm = quoted('sarcasmContext');
-  const situational = quoted('situational');
-  const anchors = quoted('anchor');
+  const explicitSarcasm = quoted(matches, 'sarcasm').concat(thanksForNothing(tokens, matches));
+  const contextSarcasm = quoted(matches, 'sarcasmContext');
+  const situational = quoted(matches, 'situational');
+  const anchors = quoted(matches, 'anchor');
   const badNews = situational.length > 0 || negative > 0;
   const praiseIsSuspect = praiseMatches.length > 0 || contextSarcasm.length > 0;
   const tag = tagQuestion(tokens);
-  const markers: string[] = [
-    ...contextSarcasm,
-    ...(tag && praiseIsSuspect ? [`tag question '${tag}'`] : []),
-    ...markedPraise.map((m) => `'${markerText(tokens, m)}'`),
-    ...(praiseRepeated || strongPraise.size >= 2 ? [`stacked praise ${[...strongPraise].map((p) => `'${p}'`).join(' + ')}`] : []),
-  ];
-  const badNewsCue = badNews
-    ? `bad news ${situational.length > 0 ? situational.join(', ') : 'in a complaint'}`
-    : null;
+  const markers = contextSarcasm.slice();
+  if (tag && praiseIsSuspect) markers.push(`tag question '${tag}'`);
+  for (const m of praiseMatches) if (hasMarkerBefore(tokens, m.at) || m.intensifier !== null) markers.push(`'${markerText(tokens, m)}'`);
+  if (praiseRepeated || strongPraise.size >= 2) markers.push(`stacked praise ${[...strongPraise].map((p) => `'${p}'`).join(' + ')}`);
+  const badNewsCue = badNews ? `bad news ${situational.length > 0 ? situational.join(', ') : 'in a complaint'}` : null;
 
   // Sarcasm cues, strongest first: the first sets the headline, each further one adds 0.10.
-  let sarcasmCues: string[] = [];
+  let cues: string[] = [];
   if (explicitSarcasm.length > 0) {
-    sarcasmCues = [...explicitSarcasm, ...markers, ...(badNewsCue ? [badNewsCue] : [])];
+    cues = andThen(explicitSarcasm.concat(markers), badNewsCue);
   } else if (praiseIsSuspect && anchors.length === 0) {
     if (failures > 0 && (markers.length > 0 || badNews)) {
       const praised = praiseMatches.map((m) => `'${m.text}'`).join(', ');
-      sarcasmCues = markers.length > 0
-        ? [...markers, ...(badNewsCue ? [badNewsCue] : [])]
-        : [`praise ${praised} with ${badNewsCue}`];
+      cues = markers.length > 0 ? andThen(markers, badNewsCue) : [`praise ${praised} with ${badNewsCue}`];
     } else if (failures === 0 && markers.length > 0 && badNewsCue) {
-      sarcasmCues = [...markers, badNewsCue];
+      cues = andThen(markers, badNewsCue);
     }
   }
-  const sarcasm = sarcasmCues.length > 0;
-  if (!sarcasm && praiseIsSuspect && failures > 0) {
+  if (cues.length === 0 && praiseIsSuspect && failures > 0) {
     reasons.push(
       anchors.length > 0
         ? `praise after a failed tool, but anchored in ${anchors.join(', ')}: read as sincere`
         : 'praise after a failed tool, but no sarcasm marker or bad news: read as sincere',
     );
   }
+  return { cues, explicit: explicitSarcasm.length, praiseMatches, anchors, contextSarcasm };
+}
 
-  // --- amplifiers ------------------------------------------------------------------------------
+/** The negative points after failed tools, shouting, exclamations and fruitless apologies. */
+function amplify(text: string, negative: number, sarcasm: boolean, failures: number, apologies: number, reasons: string[]): number {
   const failureFactor = 1 + 0.15 * failures;
   let amplified = negative;
   if (failures > 0 && negative > 0) {
@@ -517,32 +551,44 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
     amplified += 0.1;
     reasons.push(`the agent has apologised ${apologies} times without a fix (+0.10)`);
   }
+  return amplified;
+}
 
-  // --- the decision ----------------------------------------------------------------------------
-  if (sarcasm) {
-    const headline =
-      explicitSarcasm.length > 0 || failures > 0
-        ? `sarcastic ${failures > 0 ? 'praise after a failed tool' : 'phrase'}: ${sarcasmCues[0]}`
-        : `sarcastic praise next to bad news: ${sarcasmCues[0]}`;
-    const extra = sarcasmCues.slice(1);
-    const extraPoints = 0.1 * Math.min(2, extra.length);
-    const failureBoost = failures === 0 ? 0 : failures === 1 ? 0.2 : 0.25;
-    const score = clamp01(0.55 + extraPoints + failureBoost + 0.5 * amplified);
-    reasons.unshift(`${headline} (+0.55)`);
-    if (extra.length > 0) reasons.push(`more sarcasm cues: ${extra.join('; ')} (+0.10 each, at most +0.20: +${fmt(extraPoints)})`);
-    if (failureBoost > 0) reasons.push(`sarcasm right after ${failures} failed tool call${failures > 1 ? 's' : ''} (+${fmt(failureBoost)})`);
-    if (amplified > 0) reasons.push(`half of the negative points count on top of sarcasm (+${fmt(0.5 * amplified)})`);
-    return finish('sarcasm', score, reasons);
-  }
+/** A sarcastic turn: 0.55, more for further cues and failed tools, plus half its negative points. */
+function sarcasticTurn(praise: PraiseReading, failures: number, amplified: number, reasons: string[]): UtteranceAssessment {
+  const cues = praise.cues;
+  const headline =
+    praise.explicit > 0 || failures > 0
+      ? `sarcastic ${failures > 0 ? 'praise after a failed tool' : 'phrase'}: ${cues[0]}`
+      : `sarcastic praise next to bad news: ${cues[0]}`;
+  const extra = cues.slice(1);
+  const extraPoints = 0.1 * Math.min(2, extra.length);
+  const failureBoost = failures === 0 ? 0 : failures === 1 ? 0.2 : 0.25;
+  const score = clamp01(0.55 + extraPoints + failureBoost + 0.5 * amplified);
+  reasons.unshift(`${headline} (+0.55)`);
+  if (extra.length > 0) reasons.push(`more sarcasm cues: ${extra.join('; ')} (+0.10 each, at most +0.20: +${fmt(extraPoints)})`);
+  if (failureBoost > 0) reasons.push(`sarcasm right after ${failures} failed tool call${failures > 1 ? 's' : ''} (+${fmt(failureBoost)})`);
+  if (amplified > 0) reasons.push(`half of the negative points count on top of sarcasm (+${fmt(0.5 * amplified)})`);
+  return finish('sarcasm', score, reasons);
+}
 
-  const vents = quoted('vent');
+/** A turn that is not sarcastic: venting, anger, polite or neutral. */
+function unsarcasticTurn(
+  tokens: Token[],
+  matches: Match[],
+  conditional: Match[],
+  negative: number,
+  amplified: number,
+  praise: PraiseReading,
+  reasons: string[],
+): UtteranceAssessment {
+  const vents = quoted(matches, 'vent');
   const apologyMatches = matches.filter((m) => m.entry.category === 'apology' && tokens[m.end]?.word !== 'but');
-  const threat = has('threat');
-  const directed = has('directed') || (has('profanity') && conditional.some((m) => m.entry.category === 'target'));
-  const firstVentAt = Math.min(
-    ...matches.filter((m) => m.entry.category === 'vent' || apologyMatches.includes(m)).map((m) => m.at),
-  );
-  const moveOn = quoted('moveOn');
+  const threat = has(matches, 'threat');
+  const directed = has(matches, 'directed') || (has(matches, 'profanity') && conditional.some((m) => m.entry.category === 'target'));
+  let firstVentAt = Infinity;
+  for (const m of matches) if (m.entry.category === 'vent' || apologyMatches.includes(m)) firstVentAt = Math.min(firstVentAt, m.at);
+  const moveOn = quoted(matches, 'moveOn');
   const task = Number.isFinite(firstVentAt) ? taskAfter(tokens, firstVentAt, matches) : null;
   const movesOn = moveOn.length > 0 || task !== null;
   const ventingShape =
@@ -553,17 +599,17 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
     const parts = [
       vents.length > 0 ? `self-directed ${vents.join(', ')}` : null,
       apologyMatches.length > 0 ? `apologetic ${apologyMatches.map((m) => `'${m.text}'`).join(', ')}` : null,
-      movesOn ? `moves on to a task ${[...moveOn, ...(task ? [`'${task}'`] : [])].join(', ')}` : null,
+      movesOn ? `moves on to a task ${andThen(moveOn, task ? `'${task}'` : null).join(', ')}` : null,
     ].filter(Boolean);
     reasons.unshift(`venting: ${parts.join('; ')}`);
     reasons.push(`venting counts its negative points at 30%, capped at 0.45 (0.05 + 0.3 × ${fmt(amplified)})`);
     return finish('venting', score, reasons);
   }
-  if (ventingShape && threat) reasons.push(`sounds like venting, but a threat (${quoted('threat').join(', ')}) is never venting`);
+  if (ventingShape && threat) reasons.push(`sounds like venting, but a threat (${quoted(matches, 'threat').join(', ')}) is never venting`);
 
   if (amplified >= 0.3) return finish('anger', clamp01(amplified), reasons);
 
-  const polite = [...quoted('gratitude'), ...quoted('courtesy'), ...anchors, ...contextSarcasm, ...praiseMatches.map((m) => `'${m.text}'`)];
+  const polite = quoted(matches, 'gratitude').concat(quoted(matches, 'courtesy'), praise.anchors, praise.contextSarcasm, praise.praiseMatches.map((m) => `'${m.text}'`));
   if (polite.length > 0) {
     reasons.unshift(`polite: ${polite.join(', ')}`);
     if (amplified > 0) reasons.push(`polite turn counts its negative points at 50% (${fmt(amplified)} → ${fmt(amplified * 0.5)})`);
