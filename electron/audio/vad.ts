@@ -7,7 +7,9 @@
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import ort from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+
+type Ort = typeof import('onnxruntime-node');
 
 export const VAD_SAMPLE_RATE = 16_000;
 /** Samples per model frame at 16 kHz. */
@@ -25,17 +27,26 @@ function sileroModelPath(): string {
   return join(dirname(entry), 'weights', 'silero_vad_16k_op15.onnx');
 }
 
-let sharedSession: Promise<ort.InferenceSession> | null = null;
+let sharedSession: Promise<{ ort: Ort; session: InferenceSession }> | null = null;
 
-function loadSession(): Promise<ort.InferenceSession> {
+/**
+ * The runtime is imported on first use, not with this module: the red-team workers' bundle holds
+ * this module (a voiced scenario reaches it), so a static import loaded onnxruntime's native
+ * library (~30 ms) at the start of every worker, though text scenarios never run the model.
+ */
+async function loadSession(): Promise<{ ort: Ort; session: InferenceSession }> {
   if (!sharedSession) {
-    // One thread each: callsim runs several calls side by side (redteam) and the model is tiny;
-    // more threads only fight over the cores.
-    sharedSession = ort.InferenceSession.create(sileroModelPath(), {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+    sharedSession = import('onnxruntime-node').then(async (m) => {
+      const ort = ((m as { default?: Ort }).default ?? m) as Ort;
+      // One thread each: callsim runs several calls side by side (redteam) and the model is tiny;
+      // more threads only fight over the cores.
+      const session = await ort.InferenceSession.create(sileroModelPath(), {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      return { ort, session };
     });
     sharedSession.catch(() => {
       sharedSession = null;
@@ -49,19 +60,22 @@ function loadSession(): Promise<ort.InferenceSession> {
  * fed in order; `reset()` forgets the stream.
  */
 export class SileroVad {
-  private readonly session: ort.InferenceSession;
   private state = new Float32Array(STATE_SIZE);
   private readonly input = new Float32Array(CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
-  private readonly sampleRate = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
+  private readonly sampleRate: Tensor;
   private busy = false;
 
-  private constructor(session: ort.InferenceSession) {
-    this.session = session;
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: InferenceSession,
+  ) {
+    this.sampleRate = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
   }
 
   /** Loads the model (once per process; later calls share the session) and returns a fresh stream. Effect: reads the model file. */
   static async load(): Promise<SileroVad> {
-    return new SileroVad(await loadSession());
+    const { ort, session } = await loadSession();
+    return new SileroVad(ort, session);
   }
 
   /**
@@ -77,8 +91,8 @@ export class SileroVad {
     try {
       this.input.set(frame512, CONTEXT_SAMPLES);
       const results = await this.session.run({
-        input: new ort.Tensor('float32', this.input, [1, this.input.length]),
-        state: new ort.Tensor('float32', this.state, [2, 1, 128]),
+        input: new this.ort.Tensor('float32', this.input, [1, this.input.length]),
+        state: new this.ort.Tensor('float32', this.state, [2, 1, 128]),
         sr: this.sampleRate,
       });
       this.state = new Float32Array(results.stateN.data as Float32Array);

@@ -238,7 +238,7 @@ describe('runSuite', () => {
     expect(await runSuite([], { jobs: 2 })).toEqual([]);
   }, 60_000);
 
-  it('workers run one bundle of the current sources, named by its content, with packages left to node_modules', async () => {
+  it('workers run one bundle of the current sources and JavaScript packages, named by its content, with native packages left to node_modules', async () => {
     const { workerBundle } = await import('../../electron/engine/redteam.ts');
     const { createHash } = await import('node:crypto');
     const file = await workerBundle();
@@ -247,9 +247,14 @@ describe('runSuite', () => {
     expect(path.basename(file)).toBe(`worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
     expect(await workerBundle()).toBe(file);
     const text = code.toString('utf8');
-    // our own modules are inside it (no TypeScript left to load), packages are imported
+    // our own modules and the JavaScript packages are inside it (no TypeScript, no xstate or zod
+    // to load); the native packages are imported, onnxruntime only when a VAD model is loaded
     expect(text).not.toMatch(/from ["'][^"']*\.ts["']/);
-    expect(text).toMatch(/from ["']xstate["']/);
     expect(text).toContain('function runScenario(');
+    expect(text).not.toMatch(/from ["'](xstate|zod|jsonc-parser)["']/);
+    expect(text).toContain('function createActor(');
+    expect(text).toMatch(/from ["']better-sqlite3["']/);
+    expect(text).not.toMatch(/from ["']onnxruntime-node["']/);
+    expect(text).toContain('import("onnxruntime-node")');
   }, 30_000);
 });
