@@ -409,6 +409,13 @@ function quoted(matches: readonly Match[], c: Category): string[] {
   return out;
 }
 
+/** The texts of matches, quoted. Built by push, as `quoted` is: see `copies` in result.ts. */
+function quotedTexts(ms: readonly Match[]): string[] {
+  const out: string[] = [];
+  for (const m of ms) out.push(`'${m.text}'`);
+  return out;
+}
+
 function has(matches: readonly Match[], c: Category): boolean {
   return matches.some((m) => m.entry.category === c && !m.negated);
 }
@@ -489,9 +496,18 @@ interface PraiseReading {
 
 /** Praise, sarcasm and what makes praise sincere. */
 function sarcasmCues(tokens: Token[], matches: Match[], negative: number, failures: number, reasons: string[]): PraiseReading {
-  const praiseMatches = matches.filter((m) => (m.entry.category === 'praise' || m.entry.category === 'mildPraise') && !m.negated);
-  const strongPraise = new Set(matches.filter((m) => m.entry.category === 'praise' && !m.negated).map((m) => m.text));
-  const praiseRepeated = strongPraise.size < praiseMatches.filter((m) => m.entry.category === 'praise').length;
+  const praiseMatches: Match[] = [];
+  const strongPraise = new Set<string>();
+  let strongPraiseCount = 0;
+  for (const m of matches) {
+    if (m.negated) continue;
+    if (m.entry.category === 'praise') {
+      praiseMatches.push(m);
+      strongPraise.add(m.text);
+      strongPraiseCount++;
+    } else if (m.entry.category === 'mildPraise') praiseMatches.push(m);
+  }
+  const praiseRepeated = strongPraise.size < strongPraiseCount;
   const explicitSarcasm = quoted(matches, 'sarcasm').concat(thanksForNothing(tokens, matches));
   const contextSarcasm = quoted(matches, 'sarcasmContext');
   const situational = quoted(matches, 'situational');
@@ -511,7 +527,7 @@ function sarcasmCues(tokens: Token[], matches: Match[], negative: number, failur
     cues = andThen(explicitSarcasm.concat(markers), badNewsCue);
   } else if (praiseIsSuspect && anchors.length === 0) {
     if (failures > 0 && (markers.length > 0 || badNews)) {
-      const praised = praiseMatches.map((m) => `'${m.text}'`).join(', ');
+      const praised = quotedTexts(praiseMatches).join(', ');
       cues = markers.length > 0 ? andThen(markers, badNewsCue) : [`praise ${praised} with ${badNewsCue}`];
     } else if (failures === 0 && markers.length > 0 && badNewsCue) {
       cues = andThen(markers, badNewsCue);
@@ -598,7 +614,7 @@ function unsarcasticTurn(
     const score = Math.min(0.45, 0.05 + 0.3 * amplified);
     const parts = [
       vents.length > 0 ? `self-directed ${vents.join(', ')}` : null,
-      apologyMatches.length > 0 ? `apologetic ${apologyMatches.map((m) => `'${m.text}'`).join(', ')}` : null,
+      apologyMatches.length > 0 ? `apologetic ${quotedTexts(apologyMatches).join(', ')}` : null,
       movesOn ? `moves on to a task ${andThen(moveOn, task ? `'${task}'` : null).join(', ')}` : null,
     ].filter(Boolean);
     reasons.unshift(`venting: ${parts.join('; ')}`);
@@ -609,7 +625,8 @@ function unsarcasticTurn(
 
   if (amplified >= 0.3) return finish('anger', clamp01(amplified), reasons);
 
-  const polite = quoted(matches, 'gratitude').concat(quoted(matches, 'courtesy'), praise.anchors, praise.contextSarcasm, praise.praiseMatches.map((m) => `'${m.text}'`));
+  const polite: string[] = [];
+  for (const list of [quoted(matches, 'gratitude'), quoted(matches, 'courtesy'), praise.anchors, praise.contextSarcasm, quotedTexts(praise.praiseMatches)]) for (const p of list) polite.push(p);
   if (polite.length > 0) {
     reasons.unshift(`polite: ${polite.join(', ')}`);
     if (amplified > 0) reasons.push(`polite turn counts its negative points at 50% (${fmt(amplified)} → ${fmt(amplified * 0.5)})`);
@@ -789,7 +806,9 @@ function findDurations(tokens: Token[], matches: Match[]): string[] {
     }
     if (TIME_UNITS.has(w) && (w.endsWith('s') || w === 'hour') && i > 0 && (NUMBER_WORDS.has(tokens[i - 1].word) || /^\d+$/.test(tokens[i - 1].word) || ['five', 'an'].includes(tokens[i - 1].word))) {
       const from = i >= 2 && (NUMBER_WORDS.has(tokens[i - 2].word) || /^\d+$/.test(tokens[i - 2].word)) ? i - 2 : i - 1;
-      found.push(tokens.slice(from, i + 1).map((t) => t.word).join(' '));
+      let phrase = tokens[from].word;
+      for (let k = from + 1; k <= i; k++) phrase += ` ${tokens[k].word}`;
+      found.push(phrase);
     }
   }
   return found;
@@ -809,12 +828,11 @@ function taskAfter(tokens: Token[], from: number, matches: Match[]): string | nu
 
 /** A clause said twice or more ("hello? hello?"), or one word three times running ("no no no"). */
 function repeatedClauses(text: string): string[] {
-  const clauses = text
-    .toLowerCase()
-    .replace(/['’`]/g, '')
-    .split(/[.,;:!?]+/)
-    .map((c) => c.trim().replace(/\s+/g, ' '))
-    .filter(Boolean);
+  const clauses: string[] = [];
+  for (const part of text.toLowerCase().replace(/['’`]/g, '').split(/[.,;:!?]+/)) {
+    const c = part.trim().replace(/\s+/g, ' ');
+    if (c) clauses.push(c);
+  }
   const seen = new Map<string, number>();
   for (const c of clauses) seen.set(c, (seen.get(c) ?? 0) + 1);
   const found = [...seen].filter(([c, n]) => n >= 2 && !/^(?:sorry|yes|yeah|ok|okay|right|thanks|thank you|please)$/.test(c)).map(([c]) => c);

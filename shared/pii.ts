@@ -213,11 +213,8 @@ const DIGIT_WORDS: Record<string, string> = {
 function findSpokenNumbers(text: string): FoundPii[] {
   const found: FoundPii[] = [];
   // Only whole words count: "co4111five" is not "4111 five".
-  const tokens = [...text.matchAll(/(?<![A-Za-z0-9])(?:[A-Za-z]+|\d+)(?![A-Za-z0-9])/g)].map((m) => ({
-    word: m[0].toLowerCase(),
-    start: m.index,
-    end: m.index + m[0].length,
-  }));
+  const tokens: { word: string; start: number; end: number }[] = [];
+  for (const m of text.matchAll(/(?<![A-Za-z0-9])(?:[A-Za-z]+|\d+)(?![A-Za-z0-9])/g)) tokens.push({ word: m[0].toLowerCase(), start: m.index, end: m.index + m[0].length });
   let i = 0;
   while (i < tokens.length) {
     let digits = '';

@@ -134,7 +134,7 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
     outcome,
     durationMs: endMs,
     handoff: h ? { ...h, packet: buildHandoffPacket(entries) } : null,
-    turns: turns.map((t) => ({ ...t })).sort((a, b) => a.startMs - b.startMs),
+    turns: copies(turns).sort((a, b) => a.startMs - b.startMs),
     toolCalls: toolCalls.map(({ tool, startMs, endMs: end, outcome: o, status }) => (status === undefined ? { tool, startMs, endMs: end, outcome: o } : { tool, startMs, endMs: end, outcome: o, status })),
     transitions,
     metrics: { tokens, costUsd: Math.round(tokens * usdPerToken * 1e6) / 1e6, bargeIns, fillerPlays },
@@ -142,6 +142,14 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
 }
 
 /** The longest run of calls to one tool in a row. Pure. */
+/** Shallow copies of the turns, in a new array built by push: a `map` result's array map differs
+ * between interpreted and optimized callers, and each new one cost the optimized caller a deopt. */
+function copies<T extends object>(items: readonly T[]): T[] {
+  const out: T[] = [];
+  for (const t of items) out.push({ ...t });
+  return out;
+}
+
 export function maxSameToolRun(calls: readonly { tool: string }[]): number {
   let best = 0;
   let run = 0;
