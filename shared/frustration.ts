@@ -386,7 +386,7 @@ interface Match {
  * apologies so far. Pure and deterministic.
  *
  * The steps are separate functions, each adding its reasons in turn: as one function this was
- * the largest V8 ever optimized in a red-team worker (about 600 ms of compiler time a try, tried
+ * the costliest one V8 optimized in a red-team worker (about 600 ms of compiler time a try, tried
  * four times a worker as new shapes of input arrived), paid again by every worker.
  */
 export function assessUtterance(text: string, ctx: FrustrationContext): UtteranceAssessment {

@@ -170,8 +170,8 @@ async function benchSuite(rows: Row[]) {
   const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   // Each worker starts, loads and JIT-compiles the engine for itself, work two workers do twice:
   // in a one-core run the first 1,050 calls took ~2.3 s, the next 1,050 ~1.4 s, later ones ~1.1 s
-  // (V8 keeps optimizing code run once a call for ~2,000 calls, on compiler threads that
-  // per-thread CPU accounting puts at ~1-1.5 s a worker). The goal row's suite is long enough that
+  // (V8 goes on compiling code as it gets hot for ~2,000 calls, on compiler threads that cost a
+  // second worker ~1-1.5 s more CPU, by per-thread accounting). The goal row's suite is long enough that
   // each of two workers' halves is ~4 times that warm-up (800 copies of the library); a
   // 200-copy suite, whose halves are mostly warm-up, is shown beside it.
   const copies = 800;
