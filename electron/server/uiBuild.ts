@@ -25,10 +25,10 @@ export function rendererIsStale(rendererDir = defaultRendererDir): boolean {
 }
 
 /**
- * Builds the UI into dist/renderer with Vite (the repository's vite.config.ts). Two builds at
- * once (two test files, two `callsim serve`) would empty each other's output: the second waits
- * for the first, behind a lock directory, and then builds only if still needed.
- * Effects: writes dist/renderer.
+ * Builds the UI into `rendererDir` (dist/renderer) with Vite (the repository's vite.config.ts).
+ * Two builds at once (two test files, two `callsim serve`) would empty each other's output: the
+ * second waits for the first, behind a lock directory, and then builds only if still needed.
+ * Effects: writes `rendererDir`.
  */
 export async function buildRenderer(rendererDir = defaultRendererDir): Promise<void> {
   const lock = path.join(path.dirname(rendererDir), '.renderer-build.lock');
@@ -54,7 +54,13 @@ export async function buildRenderer(rendererDir = defaultRendererDir): Promise<v
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      await build({ configFile: path.join(repoRoot, 'vite.config.ts'), root: path.join(repoRoot, 'renderer'), logLevel: 'warn', mode: 'production' });
+      await build({
+        configFile: path.join(repoRoot, 'vite.config.ts'),
+        root: path.join(repoRoot, 'renderer'),
+        logLevel: 'warn',
+        mode: 'production',
+        build: { outDir: rendererDir },
+      });
     } finally {
       if (nodeEnv === undefined) delete process.env.NODE_ENV;
       else process.env.NODE_ENV = nodeEnv;

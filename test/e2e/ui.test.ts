@@ -25,17 +25,6 @@ const conversation = (leafLists: string[][]) => {
 };
 
 describe.skipIf(!hasChromium)('the UI in Chromium', () => {
-  it('is a production build, though built under the test runner (NODE_ENV=test) on a fresh clone', () => {
-    // launch() built dist/renderer in this process if it was missing or stale, as on CI
-    const html = fs.readFileSync(path.join(repoRoot, 'dist/renderer/index.html'), 'utf8');
-    const script = /src="\.\/(assets\/index-[^"]+\.js)"/.exec(html)?.[1];
-    expect(script).toBeDefined();
-    const js = fs.readFileSync(path.join(repoRoot, 'dist/renderer', script!), 'utf8');
-    expect(js.includes('Minified React error'), `${script} holds React's production build`).toBe(true);
-    expect(js.includes('jsxDEV'), `${script} was built with the development JSX transform`).toBe(false);
-    expect(process.env.NODE_ENV).toBe('test'); // restored after the build
-  });
-
   it('starts a scenario live and lights the states up in the order the machine takes them', async () => {
     const { page, server, errors, close } = await openUi(browser);
     try {
