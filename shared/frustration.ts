@@ -396,23 +396,20 @@ export function assessUtterance(text: string, ctx: FrustrationContext): Utteranc
   const apologies = Math.max(0, Math.floor(ctx.agentApologies ?? 0));
   const reasons: string[] = [];
   const { negative, conditional } = negativePoints(text, tokens, matches, reasons);
-  const praise = sarcasmCues(tokens, matches, negative, failures, reasons);
+  const praise = readPraise(tokens, matches, negative, failures, reasons);
   const amplified = amplify(text, negative, praise.cues.length > 0, failures, apologies, reasons);
   if (praise.cues.length > 0) return sarcasticTurn(praise, failures, amplified, reasons);
   return unsarcasticTurn(tokens, matches, conditional, negative, amplified, praise, reasons);
 }
 
-/** The match texts of a category, not negated, quoted: `'so helpful'`. */
-function quoted(matches: readonly Match[], c: Category): string[] {
+/**
+ * The texts of matches, quoted (`'so helpful'`); with `c`, only the category's matches that are
+ * not negated. Built by push: a map/filter result's array map differs between interpreted and
+ * optimized callers, and each new one cost the optimized caller a deopt (see `copies` in result.ts).
+ */
+function quoted(matches: readonly Match[], c?: Category): string[] {
   const out: string[] = [];
-  for (const m of matches) if (m.entry.category === c && !m.negated) out.push(`'${m.text}'`);
-  return out;
-}
-
-/** The texts of matches, quoted. Built by push, as `quoted` is: see `copies` in result.ts. */
-function quotedTexts(ms: readonly Match[]): string[] {
-  const out: string[] = [];
-  for (const m of ms) out.push(`'${m.text}'`);
+  for (const m of matches) if (c === undefined || (m.entry.category === c && !m.negated)) out.push(`'${m.text}'`);
   return out;
 }
 
@@ -495,7 +492,7 @@ interface PraiseReading {
 }
 
 /** Praise, sarcasm and what makes praise sincere. */
-function sarcasmCues(tokens: Token[], matches: Match[], negative: number, failures: number, reasons: string[]): PraiseReading {
+function readPraise(tokens: Token[], matches: Match[], negative: number, failures: number, reasons: string[]): PraiseReading {
   const praiseMatches: Match[] = [];
   const strongPraise = new Set<string>();
   let strongPraiseCount = 0;
@@ -527,7 +524,7 @@ function sarcasmCues(tokens: Token[], matches: Match[], negative: number, failur
     cues = andThen(explicitSarcasm.concat(markers), badNewsCue);
   } else if (praiseIsSuspect && anchors.length === 0) {
     if (failures > 0 && (markers.length > 0 || badNews)) {
-      const praised = quotedTexts(praiseMatches).join(', ');
+      const praised = quoted(praiseMatches).join(', ');
       cues = markers.length > 0 ? andThen(markers, badNewsCue) : [`praise ${praised} with ${badNewsCue}`];
     } else if (failures === 0 && markers.length > 0 && badNewsCue) {
       cues = andThen(markers, badNewsCue);
@@ -614,7 +611,7 @@ function unsarcasticTurn(
     const score = Math.min(0.45, 0.05 + 0.3 * amplified);
     const parts = [
       vents.length > 0 ? `self-directed ${vents.join(', ')}` : null,
-      apologyMatches.length > 0 ? `apologetic ${quotedTexts(apologyMatches).join(', ')}` : null,
+      apologyMatches.length > 0 ? `apologetic ${quoted(apologyMatches).join(', ')}` : null,
       movesOn ? `moves on to a task ${andThen(moveOn, task ? `'${task}'` : null).join(', ')}` : null,
     ].filter(Boolean);
     reasons.unshift(`venting: ${parts.join('; ')}`);
@@ -626,7 +623,7 @@ function unsarcasticTurn(
   if (amplified >= 0.3) return finish('anger', clamp01(amplified), reasons);
 
   const polite: string[] = [];
-  for (const list of [quoted(matches, 'gratitude'), quoted(matches, 'courtesy'), praise.anchors, praise.contextSarcasm, quotedTexts(praise.praiseMatches)]) for (const p of list) polite.push(p);
+  for (const list of [quoted(matches, 'gratitude'), quoted(matches, 'courtesy'), praise.anchors, praise.contextSarcasm, quoted(praise.praiseMatches)]) for (const p of list) polite.push(p);
   if (polite.length > 0) {
     reasons.unshift(`polite: ${polite.join(', ')}`);
     if (amplified > 0) reasons.push(`polite turn counts its negative points at 50% (${fmt(amplified)} → ${fmt(amplified * 0.5)})`);
