@@ -70,9 +70,9 @@ export function Swimlanes({
   // Items are in start order: look only at those that can reach into the window.
   const end = itemsUpTo(items, Math.min(toMs, atMs));
   const shapes: ReactElement[] = [];
-  // Transitions, the busiest lane, are one path (a busy call has hundreds in the window, and an
-  // element each cost a style, layout and paint pass each per frame); the event list names them.
-  // (those after the cursor in a path of their own, dimmed as other later items are)
+  // Transitions, the busiest lane, are one path (a busy call has hundreds in the window, and each
+  // element cost a style, layout and paint pass per frame); the event list names them. Those after
+  // the cursor are a path of their own, dimmed as other later items are.
   const ticks: number[] = [];
   const laterTicks: number[] = [];
   for (let i = end - 1; i >= 0 && shapes.length + ticks.length + laterTicks.length < 600; i--) {
