@@ -24,6 +24,8 @@ export interface GraphTransition {
    * guard (or have none, like two inline ones) and a target.
    */
   index: number;
+  /** Leaves and enters its source (or the states it shares with its target) again. */
+  reenter: boolean;
 }
 
 export interface MachineGraph {
@@ -39,6 +41,7 @@ interface TransitionDef {
   target?: readonly AnyStateNode[] | undefined;
   eventType: string;
   guard?: unknown;
+  reenter?: boolean;
 }
 
 /** Every transition a state node defines: its events (delays included), then `always`. */
@@ -76,7 +79,7 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
       for (const d of candidatesOf(node)) {
         const targets = (d.target ?? []).map(pathOf);
         if (targets.length === 0) continue; // actions only: no state change to cover
-        transitions.push({ source: pathOf(node), event: eventOf(d), targets, guard: guardName(d), index: candidateIndex(d) });
+        transitions.push({ source: pathOf(node), event: eventOf(d), targets, guard: guardName(d), index: candidateIndex(d), reenter: !!d.reenter });
       }
     }
     for (const child of Object.values(node.states) as AnyStateNode[]) visit(child);

@@ -1,4 +1,4 @@
-import type { GraphState, MachineGraph } from '../../shared/graph.ts';
+import type { GraphState, GraphTransition, MachineGraph } from '../../shared/graph.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 import { transitionLabel } from './layout.ts';
 
@@ -42,7 +42,7 @@ export class StateFold {
   private lastSeq = -1;
   private readonly types: Map<string, GraphState['type']>;
 
-  constructor(graph: MachineGraph) {
+  constructor(private readonly graph: MachineGraph) {
     this.types = new Map(graph.states.map((s) => [s.path, s.type]));
   }
 
@@ -62,11 +62,14 @@ export class StateFold {
       return common !== null && common !== l && common !== leaf && this.types.get(common) === 'parallel';
     });
     leaves.push(leaf);
-    // A state that stays active keeps the time it was entered (its timers run on); one newly
-    // active, and the entered leaf itself, start now.
+    // A state that stays active keeps the time it was entered (its timers run on), unless the
+    // step's transition left it and entered it again; one newly active, and the entered leaf
+    // itself, start now.
     const wasActive = activePaths(prev ?? null);
+    const steps = stepTransitions(this.graph, before, cause, leaf);
+    const enteredAgain = (p: string) => steps.some(({ transition }) => reentersState(transition, p));
     const enteredAt: Record<string, number> = {};
-    for (const p of new Set(leaves.flatMap(ancestors))) enteredAt[p] = wasActive.has(p) ? prev!.enteredAt[p] : atMs;
+    for (const p of new Set(leaves.flatMap(ancestors))) enteredAt[p] = wasActive.has(p) && !enteredAgain(p) ? prev!.enteredAt[p] : atMs;
     enteredAt[leaf] = atMs;
     this.frames.push({ atMs, seq, leaves, entered: leaf, cause, before, enteredAt });
   }
@@ -102,25 +105,52 @@ export interface StepEdge {
 }
 
 /**
- * Which arrows of the chart the frame's step went along, read from the machine's graph: a
- * transition from an active state on the recorded event into (or above) the entered leaf; or
- * that, then eventless (`always`) transitions through transient states; or, failing both, any
- * transition from an active state into it. Pure.
+ * The transitions a step took, read from the machine's graph: one from an active state on the
+ * recorded event into (or above) the entered leaf; or that, then eventless (`always`)
+ * transitions through transient states; or, failing both, any transition from an active state
+ * into it. Each with the target it went to. Pure.
  */
-export function stepEdges(graph: MachineGraph, frame: StateFrame | null): StepEdge[] {
-  if (!frame) return [];
-  const activeBefore = new Set(frame.before.flatMap(ancestors));
-  const into = (targets: readonly string[]) => targets.find((t) => contains(t, frame.entered));
-  const edge = (t: MachineGraph['transitions'][number], target: string): StepEdge => ({ id: `${t.source}→${target}`, label: transitionLabel(t) });
-  const direct = graph.transitions.find((t) => activeBefore.has(t.source) && t.event === frame.cause && into(t.targets));
-  if (direct) return [edge(direct, into(direct.targets)!)];
+function stepTransitions(graph: MachineGraph, before: readonly string[], cause: string, entered: string): { transition: GraphTransition; target: string }[] {
+  const activeBefore = new Set(before.flatMap(ancestors));
+  const into = (targets: readonly string[]) => targets.find((t) => contains(t, entered));
+  const direct = graph.transitions.find((t) => activeBefore.has(t.source) && t.event === cause && into(t.targets));
+  if (direct) return [{ transition: direct, target: into(direct.targets)! }];
   for (const first of graph.transitions) {
-    if (!activeBefore.has(first.source) || first.event !== frame.cause) continue;
+    if (!activeBefore.has(first.source) || first.event !== cause) continue;
     for (const mid of first.targets) {
       const then = graph.transitions.find((t) => t.event === 'always' && contains(t.source, mid) && into(t.targets));
-      if (then) return [edge(first, mid), edge(then, into(then.targets)!)];
+      if (then) return [{ transition: first, target: mid }, { transition: then, target: into(then.targets)! }];
     }
   }
   const any = graph.transitions.find((t) => activeBefore.has(t.source) && into(t.targets));
-  return any ? [edge(any, into(any.targets)!)] : [];
+  return any ? [{ transition: any, target: into(any.targets)! }] : [];
+}
+
+const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('.')));
+/** Strictly inside `outer`; every state is inside the root (''). */
+const inside = (inner: string, outer: string) => outer === '' || inner.startsWith(`${outer}.`);
+
+/**
+ * Whether taking `t` leaves and enters state `path` (if active), by XState v5's rule: the
+ * transition's domain is its source when it does not `reenter` and targets only the source or
+ * states inside it, otherwise the nearest state above its first target that contains the source
+ * and every target (the root, '', when none does); every active state inside the domain is left
+ * and entered again, and a `reenter` transition whose domain is its source leaves the source too.
+ * Pure.
+ */
+export function reentersState(t: Pick<GraphTransition, 'source' | 'targets' | 'reenter'>, path: string): boolean {
+  let domain: string;
+  if (!t.reenter && t.targets.every((x) => x === t.source || inside(x, t.source))) domain = t.source;
+  else {
+    const all = [...t.targets, t.source];
+    domain = parentOf(t.targets[0] ?? t.source);
+    while (domain !== '' && !all.every((x) => inside(x, domain))) domain = parentOf(domain);
+  }
+  return inside(path, domain) || (t.reenter && domain === t.source && path === t.source);
+}
+
+/** Which arrows of the chart the frame's step went along (see stepTransitions). Pure. */
+export function stepEdges(graph: MachineGraph, frame: StateFrame | null): StepEdge[] {
+  if (!frame) return [];
+  return stepTransitions(graph, frame.before, frame.cause, frame.entered).map(({ transition: t, target }) => ({ id: `${t.source}→${target}`, label: transitionLabel(t) }));
 }

@@ -6,7 +6,7 @@ import { callMachine } from '../../shared/machine.ts';
 import { leafPaths } from '../../shared/statePaths.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { readScenario } from '../../electron/cli/io.ts';
-import { StateFold, frameAt, stepEdges, activePaths } from '../../renderer/model/states.ts';
+import { StateFold, frameAt, stepEdges, activePaths, reentersState } from '../../renderer/model/states.ts';
 import { TimelineFold, itemsUpTo } from '../../renderer/model/timeline.ts';
 import { layoutStatechart } from '../../renderer/model/layout.ts';
 import { lastAtOrBefore } from '../../renderer/model/call.ts';
@@ -63,6 +63,53 @@ describe('the statechart reads the active states from the journal alone', () => 
     const thinking = [...fold.frames].reverse().find((f) => f.atMs < filler.atMs && f.entered === 'active.conversation.thinking.waiting')!;
     expect(filler.enteredAt['active.conversation.thinking']).toBe(thinking.atMs);
     expect(filler.enteredAt['active.conversation.thinking.fillerPlayed']).toBe(filler.atMs);
+  });
+});
+
+describe('the timers of the monitors run from the latest entry of their state', () => {
+  // `thinking` says when it is entered: its entry action asks the agent (an agent.think command,
+  // journaled). A failed model answer re-enters it (`reenter`: its budget and filler timers start
+  // again), also from `fillerPlayed`, where the journal's newly entered leaf is `waiting`.
+  const thinking = 'active.conversation.thinking';
+  it.each(scenarios)('%s: `thinking` was entered at its latest agent.think', async (file) => {
+    const { run } = await runWithSnapshots(file);
+    const fold = new StateFold(graph);
+    fold.apply(run.entries);
+    const asked = run.entries.flatMap((e) => (e.kind === 'command' && e.command.type === 'agent.think' ? [e.atMs] : []));
+    let frames = 0;
+    for (const f of fold.frames) {
+      if (f.enteredAt[thinking] === undefined) continue;
+      expect(f.enteredAt[thinking], `${file}: frame ${f.seq} (${f.entered} at ${f.atMs} ms)`).toBe(asked.filter((t) => t <= f.atMs).pop());
+      frames++;
+    }
+    expect(frames > 0).toBe(asked.length > 0);
+  });
+
+  it('reads which active states a transition leaves and enters again as XState v5 does', () => {
+    const t = (source: string, targets: string[], reenter = false) => ({ source, targets, reenter });
+    // to a sibling: the parent stays, the source and everything inside it are left
+    expect(reentersState(t('a.b', ['a.c']), 'a')).toBe(false);
+    expect(reentersState(t('a.b', ['a.c']), 'a.b.x')).toBe(true);
+    // to itself with reenter: it is left and entered again, its parent stays
+    expect(reentersState(t('a.b', ['a.b'], true), 'a.b')).toBe(true);
+    expect(reentersState(t('a.b', ['a.b'], true), 'a')).toBe(false);
+    // to itself without reenter: only what is inside it
+    expect(reentersState(t('a.b', ['a.b']), 'a.b')).toBe(false);
+    expect(reentersState(t('a.b', ['a.b']), 'a.b.x')).toBe(true);
+    // into a child: the source stays unless the transition re-enters
+    expect(reentersState(t('a', ['a.b.c']), 'a')).toBe(false);
+    expect(reentersState(t('a', ['a.b.c'], true), 'a')).toBe(true);
+    // between top-level states: the domain is the root
+    expect(reentersState(t('a', ['z']), 'z.y')).toBe(true);
+  });
+
+  it('a model that keeps failing restarts the thinking budget at every retry', async () => {
+    const { run } = await runWithSnapshots('model-outage.json');
+    const fold = new StateFold(graph);
+    fold.apply(run.entries);
+    const retries = fold.frames.filter((f) => f.cause === 'agent.failed' && f.entered.startsWith(`${thinking}.`));
+    expect(retries.length).toBeGreaterThanOrEqual(2);
+    for (const f of retries) expect(f.enteredAt[thinking]).toBe(f.atMs);
   });
 });
 
