@@ -12,7 +12,11 @@ import type { WorldContext, WorldPart } from '../world/world.ts';
 /** Where journal entries go as they happen (the session store, or nowhere). */
 export interface JournalSink {
   append(entry: JournalEntry): void;
-  flush(): void;
+  /**
+   * Commits what is buffered. `wait: false` (a realtime call's tick) does not wait for a write
+   * lock another process holds: the rows stay buffered for the next flush, and the call goes on.
+   */
+  flush(o?: { wait?: boolean }): void;
 }
 
 /** Everything that makes one call: its inputs and the world it runs against. */
@@ -221,7 +225,7 @@ export class CallRunner {
         const now = this.wallNow();
         if (now > limit) throw new Error(`the call was still running after ${limit} ms`);
         this.scheduler.runUntil(now, () => this.done);
-        this.opts.sink?.flush();
+        this.opts.sink?.flush({ wait: false });
         if (this.done) break;
         const next = this.scheduler.nextTime();
         await sleep(Math.max(1, Math.min(20, (next ?? now + 20) - this.wallNow())));

@@ -67,6 +67,9 @@ export function defaultDbPath(flag?: string): string {
   return flag ?? process.env.CALLSIM_DB ?? path.join(userDataDir(), 'callsim.db');
 }
 
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Opens (creating if needed) a callsim database and brings it to the current schema.
  * A file that is not a callsim database, or one from a newer callsim, is an InputError.
@@ -77,7 +80,7 @@ export function openDatabase(file: string, upTo: number = schemaVersion): Databa
   let db: Database.Database;
   try {
     // the busy timeout from the first statement on: red-team workers open one store at once
-    db = new Database(file, { timeout: 5000 });
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     db.pragma('journal_mode = WAL');
   } catch (err) {
     throw storeError(file, err);
@@ -103,7 +106,7 @@ export function openDatabase(file: string, upTo: number = schemaVersion): Databa
 
 /** Why a store could not be opened, as the one line a user reads. Pure. */
 function storeError(file: string, err: unknown): InputError {
-  if ((err as { code?: string }).code === 'SQLITE_BUSY') return new InputError(file, '', 'is locked by another process (still after 5 s): close it, or give another --db');
+  if ((err as { code?: string }).code === 'SQLITE_BUSY') return new InputError(file, '', `is locked by another process (still after ${BUSY_TIMEOUT_MS / 1000} s): close it, or give another --db`);
   return new InputError(file, '', `not a callsim database (${(err as Error).message})`);
 }
 

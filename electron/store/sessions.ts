@@ -6,7 +6,7 @@ import { maskDeep, maskPii } from '../../shared/pii.ts';
 import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { InputError, parseJsonWith } from '../../shared/validate.ts';
 import type { JournalSink } from '../engine/runner.ts';
-import { openDatabase } from './db.ts';
+import { BUSY_TIMEOUT_MS, openDatabase } from './db.ts';
 
 export type SessionStatus = 'running' | 'complete' | 'interrupted';
 
@@ -107,25 +107,42 @@ export class SessionStore {
     }).immediate();
   }
 
-  /** A sink that appends a session's journal, committing every `batch` rows and on flush(). */
+  /**
+   * A sink that appends a session's journal, committing every `batch` rows and on flush().
+   * A flush that does not wait and finds the store's write lock held by another process (an
+   * open transaction in a sqlite3 shell, another tool) keeps its rows and stops committing at
+   * `batch` until a flush gets through: a realtime call never stalls on the busy timeout, and
+   * nothing is lost if the lock is let go before the call ends. A waiting flush that still finds
+   * it held after the busy timeout names the store and how many rows are not saved.
+   */
   journalWriter(sessionId: string, batch = 512): JournalSink {
     const insert = this.db.prepare('INSERT INTO journal (session_id, seq, at_ms, kind, type, payload) VALUES (?, ?, ?, ?, ?, ?)');
     const bump = this.db.prepare('UPDATE sessions SET events = events + ? WHERE id = ?');
     let buffer: JournalEntry[] = [];
+    let held = false;
     const commit = this.db.transaction((rows: JournalEntry[]) => {
       for (const e of rows) insert.run(sessionId, e.seq, e.atMs, e.kind, entryType(e), JSON.stringify(entryPayload(e)));
       bump.run(rows.length, sessionId);
     });
-    const flush = () => {
+    const flush = ({ wait = true }: { wait?: boolean } = {}) => {
       if (!buffer.length) return;
-      const rows = buffer;
-      buffer = [];
-      commit(rows);
+      if (!wait) this.db.pragma('busy_timeout = 0');
+      try {
+        commit(buffer);
+        buffer = [];
+        held = false;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+        if (!wait) held = true;
+        else throw new InputError(this.file, '', `is locked by another process (still after ${BUSY_TIMEOUT_MS / 1000} s): ${buffer.length} journal entries of session ${sessionId} are not saved`);
+      } finally {
+        if (!wait) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     };
     return {
       append(entry) {
         buffer.push(entry);
-        if (buffer.length >= batch) flush();
+        if (buffer.length >= batch && !held) flush();
       },
       flush,
     };
