@@ -238,6 +238,41 @@ describe('runSuite', () => {
     expect(await runSuite([], { jobs: 2 })).toEqual([]);
   }, 60_000);
 
+  it('chooses its size: another worker only while the work left, at the rate results come, outlasts what one costs', async () => {
+    const { worthAnotherWorker } = await import('../../electron/engine/redteam.ts');
+    const every = (ms: number, n: number) => Array.from({ length: n }, (_, i) => i * ms);
+    expect(worthAnotherWorker(5000, [], 10_000)).toBe(false); // nothing finished yet: nothing to judge by
+    expect(worthAnotherWorker(5000, every(4, 40), 160)).toBe(false); // 40 results in 160 ms: too few to judge
+    // 128 results at 4 ms a result: 292 left is ~1.2 s of work, 4,072 left ~16 s
+    expect(worthAnotherWorker(292, every(4, 128), 512)).toBe(false);
+    expect(worthAnotherWorker(4072, every(4, 128), 512)).toBe(true);
+    // slow cases (voiced): two results a second apart, then a wait; judged once they span a second
+    expect(worthAnotherWorker(20, [0, 900], 950)).toBe(false);
+    expect(worthAnotherWorker(20, [0, 900], 1200)).toBe(true);
+    expect(worthAnotherWorker(2, [0, 900], 1200)).toBe(false);
+  });
+
+  it('a small suite runs on one worker, a large one on every core; `jobs` starts that many at once', async () => {
+    const { runSuite } = await import('../../electron/engine/redteam.ts');
+    const os = await import('node:os');
+    const dir = path.join(repoRoot, 'recordings/scenarios');
+    const lib = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
+    const sized = async (files: string[], jobs?: number) => {
+      const pool: number[] = [];
+      const results = await runSuite(files, { jobs, onWorkers: (n) => pool.push(n) });
+      expect(results.filter((r) => r.error || r.failures.length).map((r) => r.name)).toEqual([]);
+      expect(results.map((r) => r.file)).toEqual(files);
+      return pool;
+    };
+    expect(await sized(lib)).toEqual([1]);
+    expect(await sized(lib, 2)).toEqual([1, 2]);
+    const large = await sized(Array.from({ length: 100 }, () => lib).flat()); // 2,100 calls
+    const cores = os.availableParallelism();
+    expect(large).toEqual(Array.from({ length: large.length }, (_, i) => i + 1));
+    expect(large.length).toBeGreaterThanOrEqual(Math.min(cores, 2));
+    expect(large.length).toBeLessThanOrEqual(cores);
+  }, 60_000);
+
   it('workers run one bundle of the current sources and JavaScript packages, named by its content, with native packages left to node_modules', async () => {
     const { workerBundle } = await import('../../electron/engine/redteam.ts');
     const { createHash } = await import('node:crypto');
