@@ -24,7 +24,7 @@ export interface GraphTransition {
    * guard (or have none, like two inline ones) and a target.
    */
   index: number;
-  /** Leaves and enters its source (or the states it shares with its target) again. */
+  /** `reenter: true` in the machine: it leaves and enters again even a source it targets, or contains its target (see the renderer's reentersState). */
   reenter: boolean;
 }
 

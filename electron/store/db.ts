@@ -70,6 +70,9 @@ export function defaultDbPath(flag?: string): string {
 /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
 
+/** What a user reads when that wait ran out (after the store's name). */
+export const LOCKED = `is locked by another process (still after ${BUSY_TIMEOUT_MS / 1000} s)`;
+
 /**
  * Opens (creating if needed) a callsim database and brings it to the current schema.
  * A file that is not a callsim database, or one from a newer callsim, is an InputError.
@@ -106,7 +109,7 @@ export function openDatabase(file: string, upTo: number = schemaVersion): Databa
 
 /** Why a store could not be opened, as the one line a user reads. Pure. */
 function storeError(file: string, err: unknown): InputError {
-  if ((err as { code?: string }).code === 'SQLITE_BUSY') return new InputError(file, '', `is locked by another process (still after ${BUSY_TIMEOUT_MS / 1000} s): close it, or give another --db`);
+  if ((err as { code?: string }).code === 'SQLITE_BUSY') return new InputError(file, '', `${LOCKED}: close it, or give another --db`);
   return new InputError(file, '', `not a callsim database (${(err as Error).message})`);
 }
 

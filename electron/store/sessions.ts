@@ -6,7 +6,7 @@ import { maskDeep, maskPii } from '../../shared/pii.ts';
 import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { InputError, parseJsonWith } from '../../shared/validate.ts';
 import type { JournalSink } from '../engine/runner.ts';
-import { BUSY_TIMEOUT_MS, openDatabase } from './db.ts';
+import { BUSY_TIMEOUT_MS, LOCKED, openDatabase } from './db.ts';
 
 export type SessionStatus = 'running' | 'complete' | 'interrupted';
 
@@ -134,7 +134,7 @@ export class SessionStore {
       } catch (err) {
         if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
         if (!wait) held = true;
-        else throw new InputError(this.file, '', `is locked by another process (still after ${BUSY_TIMEOUT_MS / 1000} s): ${buffer.length} journal entries of session ${sessionId} are not saved`);
+        else throw new InputError(this.file, '', `${LOCKED}: ${buffer.length} journal entries of session ${sessionId} are not saved`);
       } finally {
         if (!wait) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }

@@ -254,9 +254,9 @@ describe('runSuite', () => {
 
   it('a small suite runs on one worker, a large one on every core; `jobs` starts that many at once', async () => {
     const { runSuite } = await import('../../electron/engine/redteam.ts');
+    const { scenarioFiles } = await import('../../electron/cli/io.ts');
     const os = await import('node:os');
-    const dir = path.join(repoRoot, 'recordings/scenarios');
-    const lib = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
+    const lib = scenarioFiles([path.join(repoRoot, 'recordings/scenarios')]);
     const sized = async (files: string[], jobs?: number) => {
       const pool: number[] = [];
       const results = await runSuite(files, { jobs, onWorkers: (n) => pool.push(n) });
