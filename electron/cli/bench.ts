@@ -188,54 +188,52 @@ async function benchSuite(rows: Row[]) {
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as { ms: number; calls: number }) : reject(new Error(`red-team bench run failed: ${err.trim().split('\n').pop()}`))));
     });
-  const ones: number[] = [];
-  const twos: number[] = [];
-  let apart = Infinity;
-  let shortOne = Infinity;
-  let shortTwo = Infinity;
-  let calls = 0;
-  let shortCalls = 0;
+  // every time of each side, by name; a side's figure is its quickest
+  const times: Record<string, number[]> = {};
+  const timed = async (side: string, jobs: number, n: number, core: number | null) => {
+    const r = await run(jobs, n, core);
+    (times[side] ??= []).push(r.ms);
+    return r;
+  };
+  const quickest = (side: string) => Math.min(...times[side]!);
   // Alternated rounds, best of each side. The host's noise (other tenants) moves a whole run by
   // a quarter or more within minutes (one bench run's five one-core runs took 17.2–27.1 s, with no
   // steal time counted in /proc/stat); it only ever adds time, and it comes and goes in bursts,
   // so the quickest run of each side is the nearest to the machine's own speed. Five rounds of
   // the goal pair, three of the reference rows (they explain, they are not the goal).
+  let calls = 0;
+  let shortCalls = 0;
   for (let i = 0; i < 5; i++) {
-    const a = await run(1, copies, 0);
-    ones.push(a.ms);
-    calls = a.calls;
-    twos.push((await run(2, copies, null)).ms);
+    calls = (await timed('one', 1, copies, 0)).calls;
+    await timed('two', 2, copies, null);
     if (i >= 3) continue;
     // the same suite as two separate processes, one pinned to each core, half the calls each:
     // what this machine's two cores give this workload with nothing shared but the hardware
     // (each side's time is taken inside its process, after start-up, as the other rows' are)
-    apart = Math.min(apart, Math.max(...(await Promise.all([run(1, copies / 2, 0), run(1, copies / 2, 1)])).map((r) => r.ms)));
-    const s = await run(1, short, 0);
-    shortOne = Math.min(shortOne, s.ms);
-    shortCalls = s.calls;
-    shortTwo = Math.min(shortTwo, (await run(2, short, null)).ms);
+    const halves = await Promise.all([run(1, copies / 2, 0), run(1, copies / 2, 1)]);
+    (times.apart ??= []).push(Math.max(...halves.map((r) => r.ms)));
+    shortCalls = (await timed('shortOne', 1, short, 0)).calls;
+    await timed('shortTwo', 2, short, null);
   }
-  const one = Math.min(...ones);
-  const two = Math.min(...twos);
+  const one = quickest('one');
+  const two = quickest('two');
   const speedup = one / two;
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   rows.push({ name: `red-team suite (${calls} calls), 2 cores/2 workers vs 1 core${pin ? ' (taskset)' : ''}`, value: `${fmt(one)} vs ${fmt(two)} = ${speedup.toFixed(2)}×`, goal: '≥ 1.7×', ok: speedup >= 1.7 });
   const span = (xs: number[]) => `${(Math.min(...xs) / 1000).toFixed(1)}–${(Math.max(...xs) / 1000).toFixed(1)} s`;
-  const pairs = ones.map((o, k) => o / twos[k]!);
-  rows.push({ name: `  (the ${ones.length} alternated rounds: the host's noise)`, value: `1 core ${span(ones)}, 2 workers ${span(twos)}; round by round ${Math.min(...pairs).toFixed(2)}–${Math.max(...pairs).toFixed(2)}×`, goal: '', ok: null });
-  rows.push({ name: `  (a ${shortCalls}-call suite: each worker's half mostly warm-up)`, value: `${fmt(shortOne)} vs ${fmt(shortTwo)} = ${(shortOne / shortTwo).toFixed(2)}×`, goal: '', ok: null });
-  if (pin) rows.push({ name: `  (for scale: the ${calls} calls as 2 processes, one per core)`, value: `${fmt(apart)} = ${(one / apart).toFixed(2)}×`, goal: '', ok: null });
+  const pairs = times.one!.map((o, k) => o / times.two![k]!);
+  rows.push({ name: `  (the ${pairs.length} alternated rounds: the host's noise)`, value: `1 core ${span(times.one!)}, 2 workers ${span(times.two!)}; round by round ${Math.min(...pairs).toFixed(2)}–${Math.max(...pairs).toFixed(2)}×`, goal: '', ok: null });
+  rows.push({ name: `  (a ${shortCalls}-call suite: each worker's half mostly warm-up)`, value: `${fmt(quickest('shortOne'))} vs ${fmt(quickest('shortTwo'))} = ${(quickest('shortOne') / quickest('shortTwo')).toFixed(2)}×`, goal: '', ok: null });
+  if (pin) rows.push({ name: `  (for scale: the ${calls} calls as 2 processes, one per core)`, value: `${fmt(quickest('apart'))} = ${(one / quickest('apart')).toFixed(2)}×`, goal: '', ok: null });
   // The pool choosing its size (no --jobs), as users run it, on a 420-call suite: unpinned, so
   // one worker's compiler threads may use the other core; best of five alternated rounds.
-  const small = { one: Infinity, two: Infinity, chosen: Infinity, calls: 0 };
+  let smallCalls = 0;
   for (let i = 0; i < 5; i++) {
-    const a = await run(1, 20, null);
-    small.one = Math.min(small.one, a.ms);
-    small.calls = a.calls;
-    small.two = Math.min(small.two, (await run(2, 20, null)).ms);
-    small.chosen = Math.min(small.chosen, (await run(0, 20, null)).ms);
+    smallCalls = (await timed('smallOne', 1, 20, null)).calls;
+    await timed('smallTwo', 2, 20, null);
+    await timed('smallChosen', 0, 20, null);
   }
-  rows.push({ name: `  (a ${small.calls}-call suite, the pool choosing its size, vs 1 and 2 workers)`, value: `${fmt(small.chosen)} vs ${fmt(small.one)} and ${fmt(small.two)}`, goal: '', ok: null });
+  rows.push({ name: `  (a ${smallCalls}-call suite, the pool choosing its size, vs 1 and 2 workers)`, value: `${fmt(quickest('smallChosen'))} vs ${fmt(quickest('smallOne'))} and ${fmt(quickest('smallTwo'))}`, goal: '', ok: null });
   // The machine's own ceiling for two threads: pure arithmetic, no allocation, same pool shape.
   const ceiling = await threadCeiling();
   rows.push({ name: '  (for scale: pure arithmetic on 2 threads vs 1, this machine)', value: `${ceiling.toFixed(2)}×`, goal: '', ok: null });
