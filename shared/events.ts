@@ -85,6 +85,8 @@ export type CallCommand =
   | { type: 'agent.kill'; reason: 'cost_limit' }
   | { type: 'tool.call'; callId: number; tool: string; args: Record<string, unknown>; attempt: number }
   | { type: 'tool.abandon'; callId: number; reason: 'timeout' | 'handoff' }
+  /** Recognition of the caller's ended speech did not answer within deadAirMs: no longer awaited. */
+  | { type: 'asr.abandon'; reason: 'timeout' }
   | { type: 'handoff.start'; reason: HandoffReason; priority: HandoffPriority }
   | { type: 'call.end'; outcome: Outcome };
 

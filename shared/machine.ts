@@ -355,8 +355,16 @@ export const callMachine = setup({
                 { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
                 { guard: 'asrFailed', target: 'agentSpeaking', actions: 'askAgain' },
               ],
-              /** Recognition that never answers is treated as not heard, after the dead-air time. */
-              after: { deadAirMs: { target: 'agentSpeaking', actions: 'askAgain' } },
+              /**
+               * Recognition that never answers is treated as not heard, after the dead-air time,
+               * and given up: the turns after it must not wait for its answer too.
+               */
+              after: {
+                deadAirMs: {
+                  target: 'agentSpeaking',
+                  actions: [emit({ type: 'asr.abandon', reason: 'timeout' } as CallCommand), assign({ pendingTranscripts: 0 }), 'askAgain'],
+                },
+              },
               on: { 'caller.speech.started': 'callerSpeaking' },
             },
             thinking: {

@@ -371,6 +371,7 @@ function maskCommand(c: CallCommand): CallCommand {
     case 'agent.cancel':
     case 'agent.kill':
     case 'tool.abandon':
+    case 'asr.abandon':
     case 'handoff.start':
     case 'call.end':
       return c;
