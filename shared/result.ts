@@ -1,4 +1,5 @@
 import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from './events.ts';
+import { RecognitionQueue } from './recognitionQueue.ts';
 import { buildHandoffPacket, type HandoffPacket } from './summarizer.ts';
 
 export interface Turn {
@@ -41,6 +42,7 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
   const toolCalls: (ToolCallRecord & { callId: number; open: boolean })[] = [];
   const transitions: { atMs: number; state: string }[] = [];
   let openCaller: Turn | null = null;
+  const recognition = new RecognitionQueue<Turn>();
   let openAgent: Turn | null = null;
   let outcome: Outcome = 'error';
   let endMs = 0;
@@ -71,12 +73,14 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
         openCaller = { speaker: 'caller', startMs: at, endMs: at, text: null, interrupted: false };
         turns.push(openCaller);
       } else if (ev.type === 'caller.speech.ended') {
-        if (openCaller) openCaller.endMs = ev.speechAtMs ?? e.atMs;
+        if (openCaller) {
+          openCaller.endMs = ev.speechAtMs ?? e.atMs;
+          recognition.ended(openCaller);
+        }
         openCaller = null;
-      } else if (ev.type === 'asr.result') {
-        // results arrive in the order the segments ended: the oldest ended turn still waiting gets them
-        const t = turns.find((x) => x.speaker === 'caller' && x.text === null && x !== openCaller);
-        if (t) t.text = ev.text;
+      } else if (ev.type === 'asr.result' || ev.type === 'asr.failed') {
+        const t = recognition.answered();
+        if (t && ev.type === 'asr.result') t.text = ev.text;
       } else if (ev.type === 'agent.speech.ended') {
         closeAgent(e.atMs, false);
       } else if (ev.type === 'tool.result') {
@@ -108,6 +112,9 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
           if (t) Object.assign(t, { open: false, endMs: e.atMs, outcome: 'timeout' as const });
           break;
         }
+        case 'asr.abandon':
+          recognition.abandoned();
+          break;
         case 'handoff.start':
           closeAgent(e.atMs, false);
           closeTools(e.atMs);

@@ -1,6 +1,7 @@
 import type { JournalEntry } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
 import { policyDefaults, type PolicyKey, type PolicyOverride } from '../../shared/policy.ts';
+import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 import { maxSameToolRun, type RunResult } from '../../shared/result.ts';
 import { scenarioSchema, type CallerTurn, type Scenario } from '../../shared/scenario.ts';
 import { diffRuns, type RunDiff } from '../../shared/diff.ts';
@@ -18,19 +19,17 @@ const unheardWords = ' ';
  * The caller's turns of a journal: each stretch of speech at the time it started, and the
  * hang-up. A text caller's words are what its scenario said (`spoken`: the `say` turns in
  * order, one stretch of speech each), so the copied `asr` faults delay, fail or garble the same
- * turns again. Without them the words are what recognition heard: recognition is asked at the
- * end of each stretch and answers in that order, so the n-th answer (a result or a failure)
- * belongs to the n-th stretch that ended, however late it comes. An answer recognition lost
- * (an `asr` timeout) leaves no trace, so the answers after it land one turn early. A turn
- * whose recognition failed is kept: the caller spoke, and dropping it would move a fault's
- * `calls` onto another turn. Pure.
+ * turns again. Without them the words are what recognition heard, paired with their stretch as
+ * RecognitionQueue says. A turn whose recognition failed is kept: the caller spoke, and
+ * dropping it would move a fault's `calls` onto another turn. Pure.
  */
 export function callerTurns(entries: readonly JournalEntry[], spoken: readonly string[] | null): CallerTurn[] {
   const turns: CallerTurn[] = [];
   const wordsKnown: boolean[] = [];
-  const awaitingRecognition: number[] = []; // turns whose speech ended, oldest first
+  const recognition = new RecognitionQueue<number>();
   let speaking: number | null = null;
   for (const e of entries) {
+    if (e.kind === 'command' && e.command.type === 'asr.abandon') recognition.abandoned();
     if (e.kind !== 'input') continue;
     const ev = e.event;
     if (ev.type === 'caller.speech.started') {
@@ -38,10 +37,10 @@ export function callerTurns(entries: readonly JournalEntry[], spoken: readonly s
       wordsKnown.push(said !== undefined);
       speaking = turns.push({ at: e.atMs, say: said ?? unheardWords }) - 1;
     } else if (ev.type === 'caller.speech.ended') {
-      if (speaking !== null) awaitingRecognition.push(speaking);
+      if (speaking !== null) recognition.ended(speaking);
       speaking = null;
     } else if (ev.type === 'asr.result' || ev.type === 'asr.failed') {
-      const turn = awaitingRecognition.shift();
+      const turn = recognition.answered();
       if (turn !== undefined && ev.type === 'asr.result' && !wordsKnown[turn]) turns[turn].say = ev.text;
     } else if (ev.type === 'caller.hungup') turns.push({ at: e.atMs, hangUp: true });
   }

@@ -1,6 +1,7 @@
 import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
 import type { Policy } from '../../shared/policy.ts';
+import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 
 /** One thing on the timeline, at the time it began. */
 export type TimelineItem =
@@ -40,8 +41,8 @@ export class TimelineFold {
   private openAgent: Extract<TimelineItem, { kind: 'turn' }> | null = null;
   private openCaller: Extract<TimelineItem, { kind: 'turn' }> | null = null;
   private readonly openTools = new Map<number, Extract<TimelineItem, { kind: 'tool' }>>();
-  /** Caller turns that ended and wait for their words, oldest first (recognition answers in that order). */
-  private readonly awaitingText: Extract<TimelineItem, { kind: 'turn' }>[] = [];
+  /** Caller turns that ended and wait for their words. */
+  private readonly recognition = new RecognitionQueue<Extract<TimelineItem, { kind: 'turn' }>>();
 
   /** Folds entries in; returns how many were new. */
   apply(entries: readonly JournalEntry[]): number {
@@ -130,6 +131,10 @@ export class TimelineFold {
           this.handoff = { atMs: at, reason: c.reason, priority: c.priority };
           this.push({ kind: 'handoff', startMs: at, reason: c.reason, priority: c.priority });
           break;
+        case 'asr.abandon':
+          this.recognition.abandoned();
+          this.push({ kind: 'note', startMs: at, text: 'recognition gave no answer: given up, the caller is asked again' });
+          break;
         case 'agent.cancel':
           if (c.reason !== 'handoff') this.push({ kind: 'note', startMs: at, text: `agent cancelled (${c.reason.replace('_', ' ')})` });
           break;
@@ -156,21 +161,24 @@ export class TimelineFold {
         break;
       case 'caller.speech.started':
         this.openCaller = this.push({ kind: 'turn', startMs: ev.speechAtMs ?? at, endMs: null, speaker: 'caller', text: null, interrupted: false, bargeIn: false, purpose: null });
-        this.awaitingText.push(this.openCaller);
         break;
       case 'caller.speech.ended':
-        if (this.openCaller) this.openCaller.endMs = ev.speechAtMs ?? at;
+        if (this.openCaller) {
+          this.openCaller.endMs = ev.speechAtMs ?? at;
+          this.recognition.ended(this.openCaller);
+        }
         this.openCaller = null;
         break;
       case 'asr.result': {
-        const i = this.awaitingText.findIndex((t) => t !== this.openCaller);
-        if (i >= 0) this.awaitingText.splice(i, 1)[0].text = ev.text;
+        const t = this.recognition.answered();
+        if (t) t.text = ev.text;
         break;
       }
       case 'caller.backchannel':
         this.push({ kind: 'note', startMs: ev.startMs, text: `caller backchannel “${ev.text}” (not a turn)` });
         break;
       case 'asr.failed':
+        this.recognition.answered();
         this.push({ kind: 'note', startMs: at, text: `speech not recognised (${ev.error})` });
         break;
       case 'agent.failed':
