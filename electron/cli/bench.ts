@@ -172,14 +172,14 @@ async function benchSuite(rows: Row[]) {
   // in a one-core run the first 1,050 calls took ~2.3 s, the next 1,050 ~1.4 s, later ones ~1.1 s
   // (V8 goes on compiling code as it gets hot for ~2,000 calls, on compiler threads that cost a
   // second worker ~1-1.5 s more CPU, by per-thread accounting). The goal row's suite is long enough that
-  // each of two workers' halves is ~4 times that warm-up (800 copies of the library); a
-  // 200-copy suite, whose halves are mostly warm-up, is shown beside it.
-  const copies = 800;
-  const short = 200;
-  const argv = (jobs: number, n: number, core: number | null) => (core !== null && pin ? ['taskset', '-c', String(core), tsx, script, String(jobs), String(n)] : [tsx, script, String(jobs), String(n)]);
-  const run = (jobs: number, n: number, core: number | null) =>
+  // each of two workers' halves is ~4 times that warm-up (16,800 calls, the scenario library over
+  // and over); a 4,200-call suite, whose halves are mostly warm-up, is shown beside it.
+  const suite = 16_800;
+  const short = 4_200;
+  const argv = (jobs: number, calls: number, core: number | null) => (core !== null && pin ? ['taskset', '-c', String(core), tsx, script, String(jobs), String(calls)] : [tsx, script, String(jobs), String(calls)]);
+  const run = (jobs: number, calls: number, core: number | null) =>
     new Promise<{ ms: number; calls: number }>((resolve, reject) => {
-      const [cmd, ...args] = argv(jobs, n, core);
+      const [cmd, ...args] = argv(jobs, calls, core);
       const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
@@ -190,8 +190,8 @@ async function benchSuite(rows: Row[]) {
     });
   // every time of each side, by name; a side's figure is its quickest
   const times: Record<string, number[]> = {};
-  const timed = async (side: string, jobs: number, n: number, core: number | null) => {
-    const r = await run(jobs, n, core);
+  const timed = async (side: string, jobs: number, calls: number, core: number | null) => {
+    const r = await run(jobs, calls, core);
     (times[side] ??= []).push(r.ms);
     return r;
   };
@@ -204,13 +204,13 @@ async function benchSuite(rows: Row[]) {
   let calls = 0;
   let shortCalls = 0;
   for (let i = 0; i < 5; i++) {
-    calls = (await timed('one', 1, copies, 0)).calls;
-    await timed('two', 2, copies, null);
+    calls = (await timed('one', 1, suite, 0)).calls;
+    await timed('two', 2, suite, null);
     if (i >= 3) continue;
     // the same suite as two separate processes, one pinned to each core, half the calls each:
     // what this machine's two cores give this workload with nothing shared but the hardware
     // (each side's time is taken inside its process, after start-up, as the other rows' are)
-    const halves = await Promise.all([run(1, copies / 2, 0), run(1, copies / 2, 1)]);
+    const halves = await Promise.all([run(1, suite / 2, 0), run(1, suite / 2, 1)]);
     (times.apart ??= []).push(Math.max(...halves.map((r) => r.ms)));
     shortCalls = (await timed('shortOne', 1, short, 0)).calls;
     await timed('shortTwo', 2, short, null);
@@ -229,9 +229,9 @@ async function benchSuite(rows: Row[]) {
   // one worker's compiler threads may use the other core; best of five alternated rounds.
   let smallCalls = 0;
   for (let i = 0; i < 5; i++) {
-    smallCalls = (await timed('smallOne', 1, 20, null)).calls;
-    await timed('smallTwo', 2, 20, null);
-    await timed('smallChosen', 0, 20, null);
+    smallCalls = (await timed('smallOne', 1, 420, null)).calls;
+    await timed('smallTwo', 2, 420, null);
+    await timed('smallChosen', 0, 420, null);
   }
   rows.push({ name: `  (a ${smallCalls}-call suite, the pool choosing its size, vs 1 and 2 workers)`, value: `${fmt(quickest('smallChosen'))} vs ${fmt(quickest('smallOne'))} and ${fmt(quickest('smallTwo'))}`, goal: '', ok: null });
   // The machine's own ceiling for two threads: pure arithmetic, no allocation, same pool shape.

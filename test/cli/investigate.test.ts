@@ -134,9 +134,11 @@ describe('callsim redteam', () => {
     const n = fs.readdirSync(path.join(repoRoot, 'recordings/scenarios')).filter((f) => f.endsWith('.json')).length;
     expect(report.passed).toBe(n);
     expect(lines[1]).toBe(`redteam: ${n} passed, 0 failed`);
-    // every guarded path the library is written to exercise is reported taken, each on its own
+    // the library takes every path of the machine; the guarded ones are each reported on their own
     expect(report.coverage.states).toEqual({ total: 24, entered: 24, never: [] });
     expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length);
+    expect(report.coverage.transitions.never).toEqual([]);
+    expect(report.coverage.transitions.taken).toBe(report.coverage.transitions.total);
     for (const t of [
       'active.conversation.thinking --agent.response [tokenBudget]--> handoff',
       'active.conversation.thinking --agent.response [isAgentHandoff]--> handoff',
