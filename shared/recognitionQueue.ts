@@ -5,8 +5,8 @@
  * however late it comes (even after the caller started speaking again). When the machine gives
  * up waiting (`asr.abandon`), no stretch still waiting is answered any more. The journal holds
  * no other link between an answer and its speech: an answer lost without the machine giving up
- * (on speech over the agent's, which nothing waits for), or one that comes after it gave up,
- * moves the answers after it one turn early.
+ * (on speech over the agent's, which nothing waits for), or one that comes after it gave up
+ * while a later turn waits for its own, moves the answers after it one turn early.
  */
 export class RecognitionQueue<T> {
   private readonly waiting: T[] = [];
