@@ -167,6 +167,8 @@ export const callMachine = setup({
     },
     /** The turn's words are all in: every segment recognised, and something was said. */
     hasTranscript: ({ context }) => context.pendingTranscripts === 0 && context.callerText.trim().length > 0,
+    /** Some of the turn's words are in (recognition may still owe the rest). */
+    heardSomething: ({ context }) => context.callerText.trim().length > 0,
     /** Nothing usable was recognised for the whole turn. */
     asrFailed: ({ context }) => context.pendingTranscripts === 0 && context.asrFailed && context.callerText.trim().length === 0,
     callerIsSpeaking: ({ context }) => context.callerSpeaking,
@@ -197,17 +199,22 @@ export const callMachine = setup({
       reason: context.handoff!.reason,
       priority: context.handoff!.priority,
     })),
+    /** The turn is over and owes nothing: answers recognition still owes are given up (abandonRecognition). */
     takeCallerTurn: assign({
       agentInput: ({ context }) => ({ kind: 'caller' as const, text: context.callerText.trim() }),
       callerText: () => '',
       asrFailed: false,
+      pendingTranscripts: 0,
       recentToolFailures: 0,
     }),
-    /** The caller was not understood: ask again (a scripted line). */
+    /** The caller was not understood: ask again (a scripted line); the turn owes nothing, as above. */
     askAgain: assign({
       speech: () => ({ text: scriptLines.notHeard, scripted: true, purpose: 'reprompt' as const }),
       asrFailed: false,
+      pendingTranscripts: 0,
     }),
+    /** Recognition still owes answers and is no longer waited for (said in the journal). */
+    abandonRecognition: emit({ type: 'asr.abandon', reason: 'timeout' } as CallCommand),
     transcriptArrived: assign({ pendingTranscripts: ({ context }) => Math.max(0, context.pendingTranscripts - 1) }),
     collectTranscript: assign({
       callerText: ({ context, event }) => `${context.callerText} ${(event as Ev<'asr.result'>).text}`.trim(),
@@ -356,14 +363,15 @@ export const callMachine = setup({
                 { guard: 'asrFailed', target: 'agentSpeaking', actions: 'askAgain' },
               ],
               /**
-               * Recognition that never answers is treated as not heard, after the dead-air time,
-               * and given up: the turns after it must not wait for its answer too.
+               * Recognition that has not answered after the dead-air time is given up (the turns
+               * after it must not wait for its answer too): the agent takes the words that did
+               * come, or asks again if none did.
                */
               after: {
-                deadAirMs: {
-                  target: 'agentSpeaking',
-                  actions: [emit({ type: 'asr.abandon', reason: 'timeout' } as CallCommand), assign({ pendingTranscripts: 0 }), 'askAgain'],
-                },
+                deadAirMs: [
+                  { guard: 'heardSomething', target: 'thinking', actions: ['abandonRecognition', 'takeCallerTurn'] },
+                  { target: 'agentSpeaking', actions: ['abandonRecognition', 'askAgain'] },
+                ],
               },
               on: { 'caller.speech.started': 'callerSpeaking' },
             },

@@ -7,6 +7,8 @@ import { resolvePolicy } from '../../shared/policy.ts';
 import { scenario } from '../helpers.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import type { CallerTurn } from '../../shared/scenario.ts';
+import type { JournalEntry } from '../../shared/events.ts';
+import { scriptLines } from '../../shared/script.ts';
 
 const lines = [
   "what's my balance",
@@ -85,37 +87,83 @@ const call = fc.record({
   onToolError: fc.constantFrom('retry' as const, 'apologize' as const),
 });
 
+/**
+ * Times the agent said it did not catch the caller although recognition had given words of
+ * the turn: words that came while the conversation listened to the caller (not over the
+ * agent's speech, which are dropped), since the agent last took a turn or asked again.
+ */
+function askedAgainThoughHeard(entries: readonly JournalEntry[]): number[] {
+  const listeningTo = new Set(['listening', 'callerSpeaking', 'callerPaused', 'awaitingTranscript'].map((s) => `active.conversation.${s}`));
+  const out: number[] = [];
+  let conversation = '';
+  let heard = false;
+  for (const e of entries) {
+    if (e.kind === 'transition' && e.state.startsWith('active.conversation.')) conversation = e.state;
+    else if (e.kind === 'input' && e.event.type === 'asr.result' && e.event.text.trim() && listeningTo.has(conversation)) heard = true;
+    else if (e.kind === 'command' && e.command.type === 'agent.think' && e.command.input.kind === 'caller') heard = false;
+    else if (e.kind === 'command' && e.command.type === 'agent.speak' && e.command.text === scriptLines.notHeard) {
+      if (heard) out.push(e.atMs);
+      heard = false;
+    }
+  }
+  return out;
+}
+
+type Call = typeof call extends fc.Arbitrary<infer T> ? T : never;
+
+/** Runs one generated call and checks that it replays identically and keeps every invariant; whether it handed off. */
+async function checkCall(c: Call): Promise<boolean> {
+  const s = scenario({ seed: c.seed, caller: { turns: c.turns }, faults: c.faults, policy: c.policy, agent: { thinkMs: c.thinkMs, tokensPerStep: c.tokensPerStep, onToolError: c.onToolError } });
+  const run = await runScenario(s, null);
+  const p = resolvePolicy(c.policy);
+  expect(run.error).toBeNull();
+  // replays identically from the journal alone
+  const replay = replayJournal(run.entries);
+  expect(replay.divergence).toBeNull();
+  // handoff at most once
+  const handoffStarts = run.entries.filter((e) => e.kind === 'command' && e.command.type === 'handoff.start');
+  expect(handoffStarts.length).toBeLessThanOrEqual(1);
+  // after the handoff, scripted lines only
+  if (run.result.handoff) {
+    const at = run.result.handoff.atMs;
+    const unscripted = run.entries.filter((e) => e.kind === 'command' && e.command.type === 'agent.speak' && !e.command.scripted && e.atMs >= at);
+    expect(unscripted).toEqual([]);
+  }
+  // never more same-tool calls in a row than the policy allows
+  expect(maxSameToolRun(run.result.toolCalls)).toBeLessThanOrEqual(p.sameToolMaxConsecutive);
+  // no tool call longer than its budget
+  for (const t of run.result.toolCalls) expect(t.endMs - t.startMs).toBeLessThanOrEqual(p.toolLatencyBudgetMs);
+  // the agent says it did not catch the caller only after a turn of which recognition heard
+  // no words (a machine that kept waiting for an answer recognition lost broke this)
+  expect(askedAgainThoughHeard(run.entries)).toEqual([]);
+  // the call ended in one of the outcomes of SPEC §1
+  expect(['handoff', 'completed', 'caller_hung_up']).toContain(run.result.outcome);
+  return handoffStarts.length > 0;
+}
+
+/** Calls in which recognition loses some answers for good (an `asr` timeout on some of its calls), with a few turns to lose. */
+const lossyCall = fc
+  .tuple(call, fc.uniqueArray(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }), fc.array(fc.record({ say: fc.constantFrom(...lines) }), { minLength: 2, maxLength: 4 }))
+  .map(([c, calls, says]): Call => ({ ...c, turns: [...says, ...c.turns], faults: [{ target: 'asr', mode: 'timeout', calls }, ...c.faults] }));
+
 describe('property: random calls replay identically and keep every invariant', () => {
   it('1,000 generated scenarios', async () => {
     let handoffs = 0;
     await fc.assert(
       fc.asyncProperty(call, async (c) => {
-        const s = scenario({ seed: c.seed, caller: { turns: c.turns }, faults: c.faults, policy: c.policy, agent: { thinkMs: c.thinkMs, tokensPerStep: c.tokensPerStep, onToolError: c.onToolError } });
-        const run = await runScenario(s, null);
-        const p = resolvePolicy(c.policy);
-        expect(run.error).toBeNull();
-        // replays identically from the journal alone
-        const replay = replayJournal(run.entries);
-        expect(replay.divergence).toBeNull();
-        // handoff at most once
-        const handoffStarts = run.entries.filter((e) => e.kind === 'command' && e.command.type === 'handoff.start');
-        expect(handoffStarts.length).toBeLessThanOrEqual(1);
-        if (handoffStarts.length) handoffs++;
-        // after the handoff, scripted lines only
-        if (run.result.handoff) {
-          const at = run.result.handoff.atMs;
-          const unscripted = run.entries.filter((e) => e.kind === 'command' && e.command.type === 'agent.speak' && !e.command.scripted && e.atMs >= at);
-          expect(unscripted).toEqual([]);
-        }
-        // never more same-tool calls in a row than the policy allows
-        expect(maxSameToolRun(run.result.toolCalls)).toBeLessThanOrEqual(p.sameToolMaxConsecutive);
-        // no tool call longer than its budget
-        for (const t of run.result.toolCalls) expect(t.endMs - t.startMs).toBeLessThanOrEqual(p.toolLatencyBudgetMs);
-        // the call ended in one of the outcomes of SPEC §1
-        expect(['handoff', 'completed', 'caller_hung_up']).toContain(run.result.outcome);
+        if (await checkCall(c)) handoffs++;
       }),
       { numRuns: 1000, seed: 20261125 },
     );
     expect(handoffs).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('300 generated scenarios whose recognition loses answers', async () => {
+    await fc.assert(
+      fc.asyncProperty(lossyCall, async (c) => {
+        await checkCall(c);
+      }),
+      { numRuns: 300, seed: 20261201 },
+    );
   }, 120_000);
 });
