@@ -133,7 +133,7 @@ export class TimelineFold {
           break;
         case 'asr.abandon':
           this.recognition.abandoned();
-          this.push({ kind: 'note', startMs: at, text: 'recognition gave no answer: given up, the caller is asked again' });
+          this.push({ kind: 'note', startMs: at, text: 'recognition gave no answer within deadAirMs: no longer waited for' });
           break;
         case 'agent.cancel':
           if (c.reason !== 'handoff') this.push({ kind: 'note', startMs: at, text: `agent cancelled (${c.reason.replace('_', ' ')})` });

@@ -57,7 +57,7 @@ describe("the transcript gives each caller turn its own words", () => {
     expect(abandons.map((e) => e.atMs)).toEqual([waiting.atMs + policyDefaults.deadAirMs]);
     // the turns after it go straight to the agent, not to another wait for the lost answer
     expect(r.entries.filter((e) => e.kind === 'transition' && e.state === 'active.conversation.awaitingTranscript')).toHaveLength(1);
-    expect(fold.items.some((i) => i.kind === 'note' && i.startMs === abandons[0]!.atMs && /given up/.test(i.text))).toBe(true);
+    expect(fold.items.some((i) => i.kind === 'note' && i.startMs === abandons[0]!.atMs && /no longer waited for/.test(i.text))).toBe(true);
   });
 });
 
