@@ -322,6 +322,11 @@ export const callMachine = setup({
               },
             },
             listening: {
+              /**
+               * Words the caller said while the agent was busy (a tool call) and no turn took:
+               * a turn as soon as the agent has finished speaking.
+               */
+              always: { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
               after: {
                 deadAirMs: [
                   {
