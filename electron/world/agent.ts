@@ -94,7 +94,7 @@ export class SimulatedAgent implements AgentBrain {
       this.intent = null;
       if (input.tool === 'crm.getAccountBalance') return { kind: 'say', text: `Your balance is ${Number(d.balanceUsd).toFixed(2)} dollars.`, progress: true };
       if (input.tool === 'orders.getShippingStatus')
-        return { kind: 'say', text: `Your order ${d.orderId} is ${String(d.status).replace(/_/g, ' ')} with ${d.carrier}, arriving in ${d.etaDays} days.`, progress: true };
+        return { kind: 'say', text: `Your order ${d.orderId} is ${String(d.status).replace(/_/g, ' ')} with ${d.carrier}, arriving in ${d.etaDays} ${d.etaDays === 1 ? 'day' : 'days'}.`, progress: true };
       if (input.tool === 'orders.requestRefund') return { kind: 'say', text: `Your refund ${d.refundId} is ${d.status}.`, progress: true };
       return { kind: 'say', text: 'Done.', progress: true };
     }
