@@ -324,11 +324,13 @@ export const callMachine = setup({
             listening: {
               /**
                * Words the caller said while the agent was busy (a tool call) and no turn took:
-               * a turn as soon as the agent has finished speaking.
+               * a turn as soon as the agent has finished speaking, or, if recognition still owes
+               * some of them, once it has been given up after the dead-air time (never a reprompt).
                */
               always: { guard: 'hasTranscript', target: 'thinking', actions: 'takeCallerTurn' },
               after: {
                 deadAirMs: [
+                  { guard: 'heardSomething', target: 'thinking', actions: ['abandonRecognition', 'takeCallerTurn'] },
                   {
                     guard: 'deadAirReprompts',
                     target: 'agentSpeaking',
