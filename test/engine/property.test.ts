@@ -124,6 +124,25 @@ const lossyCall = fc
   .tuple(call, fc.uniqueArray(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 2 }), fc.array(fc.record({ say: fc.constantFrom(...lines) }), { minLength: 2, maxLength: 4 }))
   .map(([c, calls, says]): Call => ({ ...c, turns: [...says, ...c.turns], faults: [{ target: 'asr', mode: 'timeout', calls }, ...c.faults] }));
 
+/**
+ * Calls in which the caller talks while the agent waits on a slow tool: a latency fault on every
+ * tool inside a budget that allows it, short lines timed into the first seconds of the call,
+ * and sometimes an answer recognition loses.
+ */
+const asideCall = fc
+  .tuple(
+    call,
+    fc.integer({ min: 300, max: 1800 }),
+    fc.array(fc.record({ at: fc.integer({ min: 2500, max: 7000 }), say: fc.constantFrom('blue', 'um', 'the blue one', 'hello?', 'representative') }), { minLength: 1, maxLength: 3 }),
+    fc.option(fc.integer({ min: 2, max: 4 }), { nil: undefined }),
+  )
+  .map(([c, ms, asides, lost]): Call => ({
+    ...c,
+    turns: [{ at: 1000, say: 'where is my order' }, ...asides.sort((a, b) => a.at - b.at), ...c.turns],
+    policy: { ...c.policy, toolLatencyBudgetMs: 2000, sameToolMaxConsecutive: 3 },
+    faults: [...knownTools.map((target): Fault => ({ target, mode: 'latency', ms })), ...(lost ? [{ target: 'asr', mode: 'timeout', calls: [lost] } as Fault] : [])],
+  }));
+
 describe('property: random calls replay identically and keep every invariant', () => {
   it('1,000 generated scenarios', async () => {
     let handoffs = 0;
@@ -142,6 +161,15 @@ describe('property: random calls replay identically and keep every invariant', (
         await checkCall(c);
       }),
       { numRuns: 300, seed: 20261201 },
+    );
+  }, 120_000);
+
+  it('300 generated scenarios where the caller talks while the agent waits on a tool', async () => {
+    await fc.assert(
+      fc.asyncProperty(asideCall, async (c) => {
+        await checkCall(c);
+      }),
+      { numRuns: 300, seed: 20261202 },
     );
   }, 120_000);
 });
