@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { InputError } from '../../shared/validate.ts';
 import { defaultDbPath } from '../store/db.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { checkInspectUrl, startServer, type RunningServer } from './server.ts';
 import { defaultRendererDir } from './static.ts';
 import { buildRenderer, rendererIsStale } from './uiBuild.ts';
 
@@ -20,6 +20,8 @@ export function parseServeArgs(args: string[]): { port: number; db: string | und
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535 || (values.port !== undefined && !/^\d+$/.test(values.port)))
     throw new InputError('callsim serve', '--port', `"${values.port}" is not a port number (0–65535; 0 picks a free one)`);
+  // checked here, before any UI build, so a mistyped URL is refused at once
+  if (values.inspect !== undefined) checkInspectUrl(values.inspect);
   return { port, db: values.db, inspect: values.inspect, help: !!values.help };
 }
 

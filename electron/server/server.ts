@@ -46,6 +46,11 @@ const maxMessageBytes = 256 * 1024 * 1024;
  */
 const maxInspectorBacklogBytes = 64 * 1024 * 1024;
 
+/** An `--inspect` URL must be a WebSocket one; anything else is an InputError. Pure. */
+export function checkInspectUrl(url: string): void {
+  if (!/^wss?:\/\/[^/]/i.test(url)) throw new InputError('callsim serve', '--inspect', `"${url}" is not a WebSocket URL (ws://host:port or wss://…)`);
+}
+
 /**
  * Starts `callsim serve`: the UI's files over HTTP and the contract of shared/ipc.ts over a
  * WebSocket at /ws, on 127.0.0.1 only; live calls' inspection events in the @statelyai/inspect
@@ -56,7 +61,7 @@ const maxInspectorBacklogBytes = 64 * 1024 * 1024;
  * Effects: listens on a port; opens the session store; runs calls; connects to `inspect.url`.
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
-  if (o.inspect && !/^wss?:\/\/[^/]/i.test(o.inspect.url)) throw new InputError('callsim serve', '--inspect', `"${o.inspect.url}" is not a WebSocket URL (ws://host:port or wss://…)`);
+  if (o.inspect) checkInspectUrl(o.inspect.url);
   const token = o.token ?? randomBytes(24).toString('base64url');
   const rendererDir = path.resolve(o.rendererDir ?? defaultRendererDir);
   const store = new SessionStore(o.dbPath);

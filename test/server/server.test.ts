@@ -338,6 +338,8 @@ describe('callsim serve --inspect', () => {
   it('takes the WebSocket URL to send inspection events to; anything else is one line, exit 2', async () => {
     const { parseServeArgs } = await import('../../electron/server/serve.ts');
     expect(parseServeArgs(['--inspect', 'ws://127.0.0.1:8080', '--port', '0'])).toEqual({ port: 0, db: undefined, inspect: 'ws://127.0.0.1:8080', help: false });
+    // refused while parsing, before serve builds a stale UI (it used to build first, then refuse)
+    expect(() => parseServeArgs(['--inspect', 'http://localhost:8080'])).toThrow(/is not a WebSocket URL/);
     const { main } = await import('../../electron/cli/main.ts');
     let stderr = '';
     const code = await main(['serve', '--inspect', 'http://localhost:8080', '--db', path.join(tempDir(), 'i.db')], { stdout: () => {}, stderr: (s) => void (stderr += s) });
