@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scenarioSchema, type Scenario } from '../shared/scenario.ts';
+import { scenarioFiles } from '../electron/cli/io.ts';
 import { runScenario, type SessionRun } from '../electron/engine/session.ts';
 import type { SetupOverrides } from '../electron/engine/setup.ts';
 
@@ -44,3 +45,9 @@ export function conversationStates(r: SessionRun): string[] {
 }
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/** The scenario library's folder. */
+export const libraryDir = path.join(repoRoot, 'recordings/scenarios');
+
+/** The library's scenario file names, sorted, as `callsim redteam recordings/scenarios` lists them. */
+export const libraryNames = (): string[] => scenarioFiles([libraryDir]).map((f) => path.basename(f));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { machineGraph, transitionName } from '../../shared/graph.ts';
 import { callMachine } from '../../shared/machine.ts';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { libraryDir, libraryNames, repoRoot, tempDir } from '../helpers.ts';
 
 const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[], db: string) {
@@ -131,7 +131,7 @@ describe('callsim redteam', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     const report = JSON.parse(lines[0]);
-    const n = fs.readdirSync(path.join(repoRoot, 'recordings/scenarios')).filter((f) => f.endsWith('.json')).length;
+    const n = libraryNames().length;
     expect(report.passed).toBe(n);
     expect(lines[1]).toBe(`redteam: ${n} passed, 0 failed`);
     // the library takes every path of the machine; the guarded ones are each reported on their own
@@ -183,7 +183,7 @@ describe('callsim redteam', () => {
     const [a, b, c] = [names(1), names(2), names(3)];
     const all = [...a, ...b, ...c];
     expect(new Set(all).size).toBe(all.length);
-    expect(all.length).toBe(fs.readdirSync(path.join(repoRoot, 'recordings/scenarios')).filter((f) => f.endsWith('.json')).length);
+    expect(all.length).toBe(libraryNames().length);
     expect(callsim(['redteam', '--shard', '4/3'], path.join(dir, 'x.db')).stderr).toMatch(/--shard: "4\/3" is not i\/n/);
   });
 
@@ -258,7 +258,7 @@ describe('runSuite', () => {
     const { runSuite } = await import('../../electron/engine/redteam.ts');
     const { scenarioFiles } = await import('../../electron/cli/io.ts');
     const os = await import('node:os');
-    const lib = scenarioFiles([path.join(repoRoot, 'recordings/scenarios')]);
+    const lib = scenarioFiles([libraryDir]);
     const sized = async (files: string[], jobs?: number) => {
       const pool: number[] = [];
       const results = await runSuite(files, { jobs, onWorkers: (n) => pool.push(n) });

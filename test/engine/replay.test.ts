@@ -6,7 +6,7 @@ import { replayJournal } from '../../shared/replay.ts';
 import { callMachine } from '../../shared/machine.ts';
 import { readScenario } from '../../electron/cli/io.ts';
 import { runScenario } from '../../electron/engine/session.ts';
-import { repoRoot } from '../helpers.ts';
+import { libraryDir, libraryNames, repoRoot } from '../helpers.ts';
 
 const goldenDir = path.join(repoRoot, 'test/fixtures/golden');
 const golden = fs.readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort();
@@ -84,8 +84,8 @@ describe('replay against a changed machine', () => {
 });
 
 describe('every scenario of the library replays identically', () => {
-  const dir = path.join(repoRoot, 'recordings/scenarios');
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+  const dir = libraryDir;
+  for (const f of libraryNames()) {
     it(f, async () => {
       const run = await runScenario(readScenario(path.join(dir, f)), null);
       const r = replayJournal(run.entries);

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
 import path from 'node:path';
 import { readScenario } from '../../electron/cli/io.ts';
 import { runScenario } from '../../electron/engine/session.ts';
-import { repoRoot } from '../helpers.ts';
+import { libraryDir, libraryNames } from '../helpers.ts';
 import { repromptedHoldingWords } from './invariants.ts';
 
-const dir = path.join(repoRoot, 'recordings/scenarios');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const dir = libraryDir;
+const files = libraryNames();
 const reasons = ['caller_request', 'caller_frustration', 'backend_failure', 'tool_loop', 'latency_timeout', 'dead_air', 'cost_limit', 'no_progress', 'agent_request'];
 
 describe('the scenario library', () => {

@@ -1,15 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { CallEvent, JournalEntry } from '../../shared/events.ts';
 import { readScenario } from '../../electron/cli/io.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { callerTurns, sessionToScenario } from '../../electron/engine/toScenario.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { libraryDir, libraryNames, tempDir } from '../helpers.ts';
 
-const scenarioDir = path.join(repoRoot, 'recordings/scenarios');
-const library = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.json')).sort();
+const scenarioDir = libraryDir;
+const library = libraryNames();
 
 const transitions = (r: { result: { transitions: { state: string; atMs: number }[] } }) => r.result.transitions.map((t) => ({ state: t.state, atMs: t.atMs }));
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { CallEvent, JournalEntry } from '../../shared/events.ts';
 import { policyDefaults } from '../../shared/policy.ts';
@@ -7,10 +6,10 @@ import { buildRunResult } from '../../shared/result.ts';
 import { readScenario } from '../../electron/cli/io.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { TimelineFold } from '../../renderer/model/timeline.ts';
-import { repoRoot } from '../helpers.ts';
+import { libraryDir, libraryNames } from '../helpers.ts';
 
-const scenarioDir = path.join(repoRoot, 'recordings/scenarios');
-const library = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.json')).sort();
+const scenarioDir = libraryDir;
+const library = libraryNames();
 
 async function run(file: string) {
   const scenario = readScenario(path.join(scenarioDir, file));

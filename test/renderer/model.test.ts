@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
 import path from 'node:path';
 import { machineGraph } from '../../shared/graph.ts';
 import { callMachine } from '../../shared/machine.ts';
@@ -10,11 +9,11 @@ import { StateFold, frameAt, stepEdges, activePaths, reentersState } from '../..
 import { TimelineFold, itemsUpTo } from '../../renderer/model/timeline.ts';
 import { layoutStatechart } from '../../renderer/model/layout.ts';
 import { lastAtOrBefore } from '../../renderer/model/call.ts';
-import { repoRoot } from '../helpers.ts';
+import { libraryDir, libraryNames } from '../helpers.ts';
 
 const graph = machineGraph(callMachine);
-const scenarioDir = path.join(repoRoot, 'recordings/scenarios');
-const scenarios = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.json')).sort();
+const scenarioDir = libraryDir;
+const scenarios = libraryNames();
 
 /** Runs a library scenario, recording the machine's own active leaves after every step. */
 async function runWithSnapshots(file: string) {

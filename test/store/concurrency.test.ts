@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { runSuite } from '../../electron/engine/redteam.ts';
@@ -9,12 +8,12 @@ import { replayJournal } from '../../shared/replay.ts';
 import { InputError } from '../../shared/validate.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { libraryDir, repoRoot, tempDir } from '../helpers.ts';
+import { scenarioFiles } from '../../electron/cli/io.ts';
 
 describe('one store, several writers', () => {
   it('red-team workers saving to one new store at once: every call is saved, none fails on a lock', async () => {
-    const dir = path.join(repoRoot, 'recordings/scenarios');
-    const lib = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
+    const lib = scenarioFiles([libraryDir]);
     const files = Array.from({ length: 5 }, () => lib).flat();
     const db = path.join(tempDir(), 'shared.db'); // does not exist yet: both workers create and migrate it
     const results = await runSuite(files, { jobs: 2, db });
