@@ -99,6 +99,9 @@ function initialContext(policy: Policy): CallContext {
 
 type Ev<T extends CallEvent['type']> = Extract<CallEvent, { type: T }>;
 
+/** Recognition has given words of the caller's current turn. Pure. */
+const heardWords = (context: CallContext) => context.callerText.trim().length > 0;
+
 /** A parameterized action reference: `handoff('dead_air')` records why and how urgent. */
 const handoff = (reason: HandoffReason) => ({ type: 'setHandoff' as const, params: { reason } });
 /** A parameterized action reference: the next line the agent will say. */
@@ -166,11 +169,11 @@ export const callMachine = setup({
       return o === 'error' || o === 'malformed';
     },
     /** The turn's words are all in: every segment recognised, and something was said. */
-    hasTranscript: ({ context }) => context.pendingTranscripts === 0 && context.callerText.trim().length > 0,
+    hasTranscript: ({ context }) => context.pendingTranscripts === 0 && heardWords(context),
     /** Some of the turn's words are in (recognition may still owe the rest). */
-    heardSomething: ({ context }) => context.callerText.trim().length > 0,
+    heardSomething: ({ context }) => heardWords(context),
     /** Nothing usable was recognised for the whole turn. */
-    asrFailed: ({ context }) => context.pendingTranscripts === 0 && context.asrFailed && context.callerText.trim().length === 0,
+    asrFailed: ({ context }) => context.pendingTranscripts === 0 && context.asrFailed && !heardWords(context),
     callerIsSpeaking: ({ context }) => context.callerSpeaking,
     saidGoodbye: ({ context }) => context.speech?.purpose === 'goodbye',
     agentCircuitOpen: ({ context }) => (context.consecutiveFailures['agent'] ?? 0) + 1 >= context.policy.circuitBreakerFailures,
