@@ -21,8 +21,29 @@ export interface LiveCallInput {
   bargeInMinSpeechMs(): number;
   /** Resolves once `ms` have passed on the call's clock, after the machine's own timers due then. */
   later(ms: number): Promise<void>;
-  /** The call's time now (ms). */
-  now(): number;
+  /**
+   * Moves the call's clock to `callMs` (never back) and runs the machine up to it: the caller's
+   * audio is the call's clock while it streams.
+   */
+  advanceTo(callMs: number): void;
+  /** The stream is over and everything it said delivered: from here the call's clock runs on the wall clock. */
+  release(): void;
+}
+
+/**
+ * How long after a stretch ends (and after the audio it is padded with) its words reach the
+ * machine, on the stream's clock. Recognition answers in 0.2–0.3 s here when the machine is
+ * quiet; the answer is delivered at this time whatever it took, the stream's clock waiting for
+ * it if it takes longer, so that a call is the same on a busy machine as on a quiet one. It is
+ * shorter than endOfTurnSilenceMs's default, so the words come before the turn is taken.
+ */
+export const LIVE_RECOGNITION_MS = 300;
+
+/** A recognition answer owed to the machine, delivered at `dueMs` on the stream's clock. */
+interface OwedAnswer {
+  dueMs: number;
+  heard: Promise<AnalyzedSegment>;
+  deliver: (h: AnalyzedSegment) => void;
 }
 
 /**
@@ -57,7 +78,19 @@ interface OpenStretch {
  * the offline path would have (a barge-in if it lasted bargeInMinSpeechMs). Speech is ended
  * LIVE_PAUSE_MS into the silence, stamped where it stopped, so endOfTurnSilenceMs is the
  * machine's wait alone. Every result is journaled as it happens, so the call replays without
- * the audio pipeline. Effects: reads the stream, runs the VAD model and the recognizer.
+ * the audio pipeline.
+ *
+ * The stream is the call's clock: its first sample is the call's time 0, and the call's time
+ * moves to the end of each 32 ms frame once the VAD has heard it (advanceTo), the machine run up
+ * to it before the frame's speech events are read. A recognition answer is delivered
+ * LIVE_RECOGNITION_MS after its stretch (and its padding), the clock waiting for the recognizer
+ * if it is slower. So every time in the journal is a function of the audio's samples, not of
+ * when its chunks arrived or how busy the machine was: a WAV played as the microphone gives the
+ * same call every time. On a real microphone the clock is the sound card's (it delivers samples
+ * in real time); where processing falls behind, the call's clock lags the wall clock by as much
+ * and catches up as the queued audio is heard. After the stream's end the clock runs on through
+ * silence until the hang-up is delivered, then on the wall clock (release).
+ * Effects: reads the stream, runs the VAD model and the recognizer.
  */
 export class LiveAudioCaller {
   private samples = new Float32Array(16_000 * 60);
@@ -72,8 +105,10 @@ export class LiveAudioCaller {
   private previousEndMs = 0;
   /** Ended stretches waiting for the audio after them that recognition pads them with. */
   private awaitingPadding: { untilMs: number; go: (nextStartMs?: number) => void }[] = [];
-  /** Call time (ms) of the stream's first sample. */
-  private origin: number | null = null;
+  /** Recognition answers not yet delivered, in the order their stretches ended (dueMs ascending). */
+  private owed: OwedAnswer[] = [];
+  /** Where the call's clock stands on the stream's (ms from its first sample). */
+  private clockMs = 0;
   private unsubscribe: (() => void) | null = null;
   private ended = false;
 
@@ -94,13 +129,7 @@ export class LiveAudioCaller {
     const segmenter = new SpeechSegmenter({ endSilenceMs: Math.min(LIVE_PAUSE_MS, o.endOfTurnSilenceMs) });
     const caller = new LiveAudioCaller(source, vad, segmenter, LiveRecognizer.start(), input, o.onEnd);
     caller.unsubscribe = source.subscribe((e) => {
-      if (e.type === 'audio.chunk') {
-        // The stream's time 0 is no later than a chunk's arrival less the audio up to its end;
-        // the earliest such time is the best estimate (a chunk may come late, never early).
-        const origin = input.now() - (e.atMs + e.samples.length / 16);
-        caller.origin = Math.min(caller.origin ?? origin, origin);
-        caller.enqueue(() => caller.onChunk(e.samples));
-      } else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
+      if (e.type === 'audio.chunk') caller.enqueue(() => caller.onChunk(e.samples)); else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
       else caller.input.track(Promise.reject(e.error));
     });
     await source.start();
@@ -132,7 +161,12 @@ export class LiveAudioCaller {
     for (let at = 0; at + VAD_FRAME_SAMPLES <= chunk.length; at += VAD_FRAME_SAMPLES) {
       const frame = chunk.subarray(at, at + VAD_FRAME_SAMPLES);
       const p = await (await this.vad).process(frame);
+      if (this.ended) return;
       this.frames++;
+      // answers due within this frame first, at their own times; then the clock to its end
+      await this.deliverOwed(this.frames * VAD_FRAME_MS);
+      if (this.ended) return;
+      this.advance(this.frames * VAD_FRAME_MS);
       for (const e of this.segmenter.push(p, frameEnergyDb(frame))) this.onSpeech(e.type, e.atMs);
       this.padded();
       const open = this.open;
@@ -161,11 +195,14 @@ export class LiveAudioCaller {
     // Speech short enough to be a backchannel is recognised with all of the padding the offline
     // path gives it, so that it is classified the same; longer speech is a turn whatever it
     // says, and is recognised at once.
-    const padding = atMs - stretch.startMs <= BACKCHANNEL_MAX_MS ? this.awaitPadding(atMs + DEFAULT_PAD_MS) : Promise.resolve(undefined);
+    const short = atMs - stretch.startMs <= BACKCHANNEL_MAX_MS;
+    const padding = short ? this.awaitPadding(atMs + DEFAULT_PAD_MS) : Promise.resolve(undefined);
     const heard = padding.then((nextStartMs) => hearLiveSegment(this.recognizer, this.samples.subarray(0, this.sampleCount), segment, { previousEndMs, nextStartMs }));
     this.input.track(heard);
-    const delivered = stretch.held ? this.after(() => this.decideHeld(segment, heard)) : this.after(async () => this.speechEnded(atMs));
-    this.results = this.results.then(() => Promise.all([delivered, heard])).then(([turn, h]) => {
+    const dueMs = Math.max(atMs + (short ? DEFAULT_PAD_MS : 0) + LIVE_RECOGNITION_MS, this.owed.at(-1)?.dueMs ?? 0);
+    const answered = new Promise<AnalyzedSegment>((deliver) => this.owed.push({ dueMs, heard, deliver }));
+    const delivered = stretch.held ? this.after(() => this.decideHeld(segment, answered)) : this.after(async () => this.speechEnded(atMs));
+    this.results = this.results.then(() => Promise.all([delivered, answered])).then(([turn, h]) => {
       if (turn !== false && !this.ended) this.input.recognized(h.text, h.confidence);
     });
     this.input.track(this.results);
@@ -210,6 +247,32 @@ export class LiveAudioCaller {
     return done;
   }
 
+  /** Moves the call's clock to `streamMs` of the stream, running the machine up to it. */
+  private advance(streamMs: number): void {
+    if (streamMs <= this.clockMs) return;
+    this.clockMs = streamMs;
+    this.input.advanceTo(this.callMs(streamMs));
+  }
+
+  /**
+   * Delivers the recognition answers due by `untilMs`, each with the clock at its due time,
+   * waiting for the recognizer where it has not answered yet. Between two answers it lets what
+   * each one sets off (a held stretch's decision, the words) run at that time.
+   */
+  private async deliverOwed(untilMs: number): Promise<void> {
+    while (this.owed.length > 0 && this.owed[0].dueMs <= untilMs && !this.ended) {
+      const owed = this.owed.shift()!;
+      this.advance(owed.dueMs);
+      const h = await owed.heard.catch((err: unknown) => {
+        if (this.ended) return null; // the call ended while it was being recognised
+        throw err;
+      });
+      if (h === null) return;
+      owed.deliver(h);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
   /** Resolves when the stream reaches `untilMs`, or ends, or (with its start) when the next speech starts. */
   private awaitPadding(untilMs: number): Promise<number | undefined> {
     return new Promise((go) => {
@@ -218,29 +281,41 @@ export class LiveAudioCaller {
     });
   }
 
-  /** Lets go of the stretches whose padding has been heard. */
+  /** Lets go of the stretches whose padding has been heard (by the VAD, so at a frame of the stream's clock). */
   private padded(): void {
-    const heardMs = this.sampleCount / 16;
+    const heardMs = this.frames * VAD_FRAME_MS;
     const ready = this.awaitingPadding.filter((waiting) => waiting.untilMs <= heardMs);
     this.awaitingPadding = this.awaitingPadding.filter((waiting) => waiting.untilMs > heardMs);
     for (const waiting of ready) waiting.go();
   }
 
   private async finish(): Promise<void> {
+    if (this.ended) return;
     for (const e of this.segmenter.flush()) this.onSpeech(e.type, e.atMs);
     for (const waiting of this.awaitingPadding.splice(0)) waiting.go();
     // the hang-up comes after whatever the caller said before it, words included: a result
     // still being decoded when the stream ends is the caller's last turn, not lost to the hang-up
+    let hungUp = false;
     void this.after(async () => {
       await this.results.catch(() => undefined); // a failed recognition is reported where it is tracked
       this.onEnd();
+      hungUp = true;
     });
+    // silence after the end, frame by frame, until all of that has been delivered (a held
+    // stretch may wait bargeInMinSpeechMs on the call's clock before it is a turn)
+    let atMs = this.clockMs;
+    while (!hungUp && !this.ended) {
+      atMs += VAD_FRAME_MS;
+      await this.deliverOwed(atMs);
+      this.advance(atMs);
+      await new Promise((r) => setImmediate(r));
+    }
+    this.input.release();
   }
 
-  /** The call time of a time in the stream (ms from its start); whole ms, as the journal's clock. */
+  /** The call time of a time in the stream (ms from its start): the same, in whole ms, as the journal's clock. */
   private callMs(streamMs: number): number {
-    // audio a source buffered before the call started is placed at its start
-    return Math.max(0, Math.round((this.origin ?? 0) + streamMs));
+    return Math.max(0, Math.round(streamMs));
   }
 
   /** Appends a chunk to the stream's samples. */

@@ -76,10 +76,11 @@ export interface LiveCallOptions {
 }
 
 /**
- * A live call on the wall clock: the caller is an audio stream (microphone or a WAV file paced
- * in real time) through VAD and recognition; the agent and tools are simulated unless `brain`
- * and `backends` are the user's. Journaled as it
- * goes; the stream's end hangs up. Effects: writes one session.
+ * A live call: the caller is an audio stream (microphone or a WAV file paced in real time)
+ * through VAD and recognition, and the stream's samples are the call's clock (see
+ * LiveAudioCaller), so a call's times are the audio's; the agent and tools are simulated unless
+ * `brain` and `backends` are the user's. Journaled as it goes; the stream's end hangs up.
+ * Effects: writes one session.
  */
 export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
   const seed = o.seed ?? 1;
@@ -97,18 +98,14 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
   let caller: LiveAudioCaller | null = null;
   // whether the agent's voice is playing: from its agent.speak to its end, a stop, or the call's end
   let agentSpeaking = false;
-  // The call's time now, read as the runner's realtime pacing reads it (its first reading is the
-  // call's time 0), not runner.now, which stands still between the pacing loop's turns.
-  let callStart: number | null = null;
-  const wallClock = (): number => {
-    const t = performance.now();
-    callStart ??= t;
-    return t;
-  };
-  const callNow = (): number => (callStart === null ? 0 : Math.round(performance.now() - callStart));
+  // The call's clock: the caller's audio while it streams (LiveAudioCaller moves it as the VAD
+  // hears each frame), then, once the stream is over, the wall clock from where the audio ended.
+  let audioMs = 0;
+  let released: { atMs: number; wallMs: number } | null = null;
+  const callClock = (): number => (released ? released.atMs + (performance.now() - released.wallMs) : audioMs);
   const run = await runSession(setup, { store: o.store }, {
     pacing: 'realtime',
-    wallClock,
+    wallClock: callClock,
     inspect: o.inspect,
     onEntry: (e) => {
       o.onEntry?.(e);
@@ -118,7 +115,8 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
         if (e.command.type === 'call.end') caller?.stop();
       } else if (e.kind === 'input' && e.event.type === 'agent.speech.ended') agentSpeaking = false;
     },
-    onStart: (runner, sessionId) => {
+    onStart: (started, sessionId) => {
+      const runner = started;
       o.onStart?.(() => runner.stop(), runner, sessionId);
       runner.track(
         LiveAudioCaller.start(
@@ -132,7 +130,14 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
             bargeInMinSpeechMs: () => runner.machineSnapshot.context.policy.bargeInMinSpeechMs,
             // a job on the call's scheduler, queued after the machine's timers for the same time
             later: (ms) => new Promise<void>((resolve) => runner.injectInWorld((ctx) => ctx.scheduler.after(ms, resolve))),
-            now: callNow,
+            advanceTo: (callMs) => {
+              if (released || callMs <= audioMs) return;
+              audioMs = callMs;
+              runner.catchUp();
+            },
+            release: () => {
+              released ??= { atMs: audioMs, wallMs: performance.now() };
+            },
           },
           { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
         ).then((c) => {

@@ -172,6 +172,16 @@ export class CallRunner {
     this.scheduler.at(this.opts.pacing === 'realtime' ? this.wallNow() : this.scheduler.now, () => step(this.world));
   }
 
+  /**
+   * Realtime: runs the machine up to the clock's now at once, instead of at the pacing loop's
+   * next turn. A live caller whose audio is the call's clock calls it each time that clock
+   * moves, so that what it reads of the machine (is the agent speaking?) is the machine at
+   * that time, however late the loop runs on a busy machine.
+   */
+  catchUp(): void {
+    if (this.opts.pacing === 'realtime' && !this.done) this.scheduler.runUntil(this.wallNow(), () => this.done);
+  }
+
   /** Registers outside work the call depends on; a failure stops the call with that error. */
   track(work: Promise<unknown>): void {
     this.world.track(work);

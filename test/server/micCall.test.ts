@@ -38,11 +38,11 @@ const until = async (cond: () => boolean, ms = 20_000) => {
 };
 
 /** One second of silence, "Where is my order?" in flite's voice, then three seconds of silence. */
-async function callerWav(): Promise<string> {
+async function callerWav(): Promise<{ base64: string; durationMs: number }> {
   const speech = await synthesize('Where is my order?', 'flite:slt');
   const audio = new Float32Array(16000 + speech.samples.length + 16000 * 3);
   audio.set(speech.samples, 16000);
-  return Buffer.from(encodeWav16(audio, 16000)).toString('base64');
+  return { base64: Buffer.from(encodeWav16(audio, 16000)).toString('base64'), durationMs: audio.length / 16 };
 }
 
 /** Puts a stand-in `sox` first on the PATH (a shell script), or an empty folder so there is none. */
@@ -58,7 +58,7 @@ function soxOnPath(body: string | null): void {
 describe('call.start with the microphone as the caller', () => {
   it('a WAV played as the microphone: journaled as it goes, pushed live, controllable, hangs up at the end of the file, replays identically', async () => {
     const { api, store, pushes } = makeApi();
-    const base64 = await callerWav();
+    const { base64, durationMs: audioMs } = await callerWav();
     const r = await api.handle('call.start', { source: { kind: 'mic', wav: { kind: 'file', name: 'where-is-my-order.wav', base64 } }, pacing: 'realtime' });
     if (!r.ok) throw new Error(r.error.message);
     const { sessionId } = r.value as { sessionId: string };
@@ -87,17 +87,18 @@ describe('call.start with the microphone as the caller', () => {
     expect(inputs.at(-1)).toEqual({ type: 'caller.hungup' });
     const result = store.result(sessionId);
     expect(result.outcome).toBe('caller_hung_up');
-    // (the file starts playing before the call's clock does, so the call is up to a few hundred
-    // ms shorter than the file; placed on the call's clock, the 3 s of silence after the words
-    // still run to the hang-up)
-    expect(result.durationMs).toBeGreaterThanOrEqual(4500);
-    expect(result.durationMs).toBeLessThan(6500);
+    // The file's samples are the call's clock: it hangs up where the audio ends (its last whole
+    // 32 ms frame, and the frame after it in which the hang-up is delivered).
+    const hungUpAt = journal.filter((e) => e.kind === 'input' && e.event.type === 'caller.hungup').at(-1)!.atMs;
+    expect(hungUpAt).toBeGreaterThan(audioMs - 32);
+    expect(hungUpAt).toBeLessThanOrEqual(audioMs + 64);
+    expect(result.durationMs).toBeGreaterThanOrEqual(hungUpAt);
     expect(store.get(sessionId)).toMatchObject({ source: 'mic', status: 'complete', outcome: 'caller_hung_up' });
     const callerTurns = result.turns.filter((t) => t.speaker === 'caller');
     expect(callerTurns).toHaveLength(1);
-    // Speech times count samples of the stream: flite's lead-in puts the words just after 1 s
-    // (the stream's start on the call's clock is estimated from chunk arrivals: a few tens of ms).
-    expect(callerTurns[0].startMs).toBeGreaterThanOrEqual(950);
+    // Speech times count samples of the stream: the first second is silence, and flite's lead-in
+    // puts the words just after it.
+    expect(callerTurns[0].startMs).toBeGreaterThanOrEqual(1000);
     expect(callerTurns[0].startMs).toBeLessThanOrEqual(1400);
     expect(result.durationMs - callerTurns[0].endMs).toBeGreaterThanOrEqual(2800);
     expect(result.toolCalls).toEqual([expect.objectContaining({ tool: 'orders.getShippingStatus', outcome: 'ok' })]);
@@ -110,6 +111,22 @@ describe('call.start with the microphone as the caller', () => {
     expect(replayed.transitions.length).toBe(result.transitions.length);
     expect(await api.handle('sessions.replay', { sessionId })).toMatchObject({ ok: true, value: { identical: true, divergence: null, transitions: result.transitions.length } });
     expect(api.live.list()).toEqual([]);
+  }, 60_000);
+
+  it('the same WAV as the microphone gives the same call, entry for entry, also with another such call running beside it', async () => {
+    const { api, store, pushes } = makeApi();
+    const { base64 } = await callerWav();
+    const start = async () => {
+      const r = await api.handle('call.start', { source: { kind: 'mic', wav: { kind: 'file', name: 'where-is-my-order.wav', base64 } }, pacing: 'realtime' });
+      if (!r.ok) throw new Error(r.error.message);
+      return (r.value as { sessionId: string }).sessionId;
+    };
+    // two at once, each loading the machine for the other; their audio is their clock
+    const ids = [await start(), await start()];
+    await until(() => ids.every((id) => pushes.some((b) => b.sessionId === id && b.ended)));
+    const [a, b] = ids.map((id) => store.journal(id).map(({ atMs, kind, ...rest }) => ({ atMs, kind, what: 'event' in rest ? rest.event : 'command' in rest ? rest.command : rest })));
+    expect(a.length).toBeGreaterThan(20);
+    expect(b).toEqual(a);
   }, 60_000);
 
   it('speak: the agent is heard on this computer, each of its lines synthesized by flite and handed to the player (sox)', async () => {
