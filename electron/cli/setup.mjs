@@ -23,6 +23,32 @@ function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+/** The packages used only to build and package the desktop app, whose engines ask for Node 22. */
+const electronToolchain = /^(electron|@electron\/.*|@electron-internal\/.*|node-abi)@/;
+
+/** `npm ci`, its stderr passed through but for the Electron toolchain's EBADENGINE blocks. */
+function npmCi() {
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  if (r.error) return { ok: false, why: r.error.message };
+  const folded = [];
+  let block = null;
+  for (const line of (r.stderr ?? '').split('\n')) {
+    if (/^npm warn EBADENGINE Unsupported engine \{$/.test(line)) block = [line];
+    else if (block) {
+      block.push(line);
+      if (/^npm warn EBADENGINE \}$/.test(line)) {
+        const name = /package: '([^']+)'/.exec(block.join('\n'))?.[1] ?? '';
+        if (electronToolchain.test(name)) folded.push(name);
+        else process.stderr.write(`${block.join('\n')}\n`);
+        block = null;
+      }
+    } else if (line !== '') process.stderr.write(`${line}\n`);
+  }
+  if (block) process.stderr.write(`${block.join('\n')}\n`);
+  if (folded.length > 0) process.stderr.write(`  (Electron 45 and its packaging tools ask for Node 22.12: they run only for the desktop app, on Electron's own Node; not needed here: ${folded.join(', ')})\n`);
+  return { ok: r.status === 0, why: `exit ${r.status}` };
+}
+
 // 1. Debian packages for audio (sox, flite, pocketsphinx) and the browser tests (chromium).
 const missing = debianPackages.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
 if (missing.length === 0) {
@@ -37,9 +63,13 @@ if (missing.length === 0) {
 }
 
 // 2. npm dependencies, exactly as locked. Electron 45 has no postinstall, so its missing binary
-//    cannot fail this step; onnxruntime-node is told not to fetch CUDA files.
+//    cannot fail this step; onnxruntime-node is told not to fetch CUDA files by its documented
+//    environment variable (sh() sets it), and package.json's allowScripts says which packages
+//    may run install scripts. Electron 45 and its packaging tools declare Node >= 22.12; they
+//    run only to package the desktop app (on Electron's own Node), so npm's EBADENGINE block
+//    for each of them is folded into one line here, and every other line of npm's is shown.
 step('npm ci');
-const ci = sh('npm', ['ci', '--no-audit', '--no-fund']);
+const ci = npmCi();
 if (!ci.ok) {
   process.stderr.write(`setup: npm ci failed (${ci.why})\n`);
   process.exit(1);
