@@ -8,9 +8,6 @@ import { faultPlanSchema, type Fault } from '../../shared/faults.ts';
 
 const wrappedFaults = z.object({ faults: faultPlanSchema }).strict();
 
-/** Exit codes of SPEC §1. */
-export const exitCode = { done: 0, expectFailed: 1, badInput: 2, internal: 3 } as const;
-
 /** Reads a text file; a missing or unreadable one is an InputError naming it. */
 export function readText(file: string): string {
   try {

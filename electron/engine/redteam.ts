@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import type { ExpectationFailure } from '../../shared/expect.ts';
 import type { RunTrace } from '../../shared/graph.ts';
 import { InputError } from '../../shared/validate.ts';
@@ -54,39 +51,27 @@ export interface SuiteOptions {
 const repo = path.resolve(import.meta.dirname, '../..');
 
 /**
- * The worker's code as one plain-JavaScript file, bundled from today's sources on every suite
- * (about 50 ms, once, in this thread) instead of each worker loading ~40 TypeScript files through
- * tsx (about 0.5 s wall and 0.8 s of CPU a worker, paid again by every worker). The JavaScript
- * packages (xstate, zod, jsonc-parser) are bundled in too: loaded from node_modules, each worker
- * resolved, lexed and compiled a few hundred of their files (zod alone ~90 ms); the native ones
- * stay outside. `mainFields` takes a package's ES module build where it has one (jsonc-parser's
- * default is a UMD file that requires its parts at run time). The file sits two folders below the
- * project, as the sources do, so what the engine resolves relative to itself still resolves.
- * Named by its content: concurrent suites share one file, and an edited engine never runs a
- * stale bundle. Effects: writes dist/redteam.
+ * Set by the build (electron/cli/build.mjs) to the file name of the worker it bundled beside
+ * the CLI; not defined when the engine runs from its sources.
+ */
+declare const CALLSIM_PREBUILT_WORKER: string | undefined;
+
+/**
+ * The worker's code as one plain-JavaScript file. Running from the build (dist/cli), the worker
+ * the build made with it. Running from sources, bundled from today's sources on every suite
+ * (about 50 ms, once, in this thread; build.mjs's bundleWorker, the same bundle the build makes)
+ * instead of each worker loading ~40 TypeScript files through tsx (about 0.5 s wall and 0.8 s of
+ * CPU a worker, paid again by every worker). The JavaScript packages (xstate, zod, jsonc-parser)
+ * are bundled in too: loaded from node_modules, each worker resolved, lexed and compiled a few
+ * hundred of their files (zod alone ~90 ms); the native ones stay outside. The file sits two
+ * folders below the project, as the sources do, so what the engine resolves relative to itself
+ * still resolves. Named by its content: concurrent suites share one file, and an edited engine
+ * never runs a stale bundle. Effects: from sources, writes dist/redteam.
  */
 export async function workerBundle(): Promise<string> {
-  const out = await build({
-    entryPoints: [path.join(repo, 'electron/engine/redteamWorker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'onnxruntime-node'],
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0]!.contents;
-  const dir = path.join(repo, 'dist/redteam');
-  const file = path.join(dir, `worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, code);
-    fs.renameSync(tmp, file);
-  }
-  return file;
+  if (typeof CALLSIM_PREBUILT_WORKER === 'string') return path.join(import.meta.dirname, CALLSIM_PREBUILT_WORKER);
+  const { bundleWorker } = await import('../cli/build.mjs');
+  return (await bundleWorker(path.join(repo, 'dist/redteam'))).file;
 }
 
 /**
