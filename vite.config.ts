@@ -15,5 +15,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/summaryReporter.ts'],
+    globalSetup: ['./test/globalSetup.ts'],
   },
 });

@@ -46,6 +46,12 @@ export function conversationStates(r: SessionRun): string[] {
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
 
+/**
+ * The compiled `callsim` (package.json's "bin"), which tests spawn as a user runs it. The test
+ * run builds it from the current sources first (test/globalSetup.ts).
+ */
+export const cliBin = path.join(repoRoot, 'dist/cli/callsim.mjs');
+
 /** The scenario library's folder. */
 export const libraryDir = path.join(repoRoot, 'recordings/scenarios');
 

@@ -2,15 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { cliBin, repoRoot, tempDir } from '../helpers.ts';
 import { chatServer, toolServer } from './servers.ts';
 
-const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 
 /** Runs the CLI without blocking this process: the test's servers must keep answering meanwhile. */
 function callsim(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [cliBin, ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

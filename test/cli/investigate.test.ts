@@ -5,11 +5,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { machineGraph, transitionName } from '../../shared/graph.ts';
 import { callMachine } from '../../shared/machine.ts';
-import { libraryDir, libraryNames, repoRoot, tempDir } from '../helpers.ts';
+import { cliBin, libraryDir, libraryNames, repoRoot, tempDir } from '../helpers.ts';
 
-const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[], db: string) {
-  const r = spawnSync(process.execPath, [bin, ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cliBin, ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const scenarioPath = (name: string) => path.join(repoRoot, 'recordings/scenarios', `${name}.json`);
@@ -113,7 +112,7 @@ describe('callsim redteam', () => {
     const bad = path.join(dir, 'b.json');
     fs.writeFileSync(bad, JSON.stringify({ ...JSON.parse(fs.readFileSync(good, 'utf8')), name: 'wrong-expect', expect: { outcome: 'handoff' } }));
     // script(1) gives the command a terminal; stdout goes away, so what it prints is stderr
-    const cmd = `'${process.execPath}' '${bin}' redteam '${good}' '${bad}' --jobs 1 --db '${path.join(dir, 'r.db')}' >/dev/null`;
+    const cmd = `'${process.execPath}' '${cliBin}' redteam '${good}' '${bad}' --jobs 1 --db '${path.join(dir, 'r.db')}' >/dev/null`;
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(1);
     const frames = r.stdout.split('\r').filter((f) => f.startsWith('['));
@@ -203,7 +202,7 @@ describe('callsim redteam', () => {
 describe('a session cut short by SIGKILL', () => {
   it('keeps every event journaled before the cut, shows interrupted, and replays identically up to it', async () => {
     const db = path.join(tempDir(), 'kill.db');
-    const child = spawn(process.execPath, [bin, 'run', scenarioPath('dead-air'), '--realtime', '--db', db], { cwd: repoRoot, stdio: 'ignore' });
+    const child = spawn(process.execPath, [cliBin, 'run', scenarioPath('dead-air'), '--realtime', '--db', db], { cwd: repoRoot, stdio: 'ignore' });
     const rows = () => {
       if (!fs.existsSync(db)) return 0;
       const d = new Database(db, { readonly: true, fileMustExist: true });

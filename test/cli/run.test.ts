@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { cliBin, repoRoot, tempDir } from '../helpers.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
 
-const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const scenarioPath = (name: string) => path.join(repoRoot, 'recordings/scenarios', `${name}.json`);

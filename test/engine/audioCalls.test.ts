@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { cliBin, repoRoot, tempDir } from '../helpers.ts';
 import { encodeWav16 } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 
-const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const recording = (name: string) => path.join(repoRoot, 'recordings/audio', name);

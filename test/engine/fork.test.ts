@@ -8,7 +8,7 @@ import { fork } from '../../electron/engine/investigate.ts';
 import { runSession } from '../../electron/engine/session.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { cliBin, repoRoot, tempDir } from '../helpers.ts';
 
 const happyPath = () => readScenario(path.join(repoRoot, 'recordings/scenarios/happy-path.json'));
 
@@ -34,7 +34,7 @@ describe('fork', () => {
 
   it('a parent that no longer reproduces up to --at is a divergence: exit 1, one line, nothing stored', () => {
     const db = path.join(tempDir(), 'd.db');
-    const cli = (args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'electron/cli/callsim.mjs'), ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+    const cli = (args: string[]) => spawnSync(process.execPath, [cliBin, ...args, '--db', db], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
     const run = JSON.parse(cli(['run', path.join(repoRoot, 'recordings/scenarios/happy-path.json'), '--json']).stdout);
     // As if recorded by a machine whose greeting ended 1 ms later than today's ends it.
     const d = new Database(db);

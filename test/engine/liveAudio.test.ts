@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, tempDir } from '../helpers.ts';
+import { cliBin, repoRoot, tempDir } from '../helpers.ts';
 import { encodeWav16, readWavFile } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 import { LIVE_PAUSE_MS, LIVE_RECOGNITION_MS } from '../../electron/engine/liveAudio.ts';
@@ -11,9 +11,8 @@ import type { JournalEntry } from '../../shared/events.ts';
 // `callsim mic --input x.wav` plays the file as the microphone, on the wall clock: what a live
 // call hears, with the live path's VAD, backchannel hold and recognizer.
 
-const bin = path.join(repoRoot, 'electron/cli/callsim.mjs');
 function callsim(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const recording = (name: string) => path.join(repoRoot, 'recordings/audio', name);
