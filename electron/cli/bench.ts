@@ -164,7 +164,8 @@ async function benchReplay(rows: Row[]) {
 
 async function benchSuite(rows: Row[]) {
   const { spawn, spawnSync } = await import('node:child_process');
-  const script = path.join(import.meta.dirname, 'benchSuiteRun.ts');
+  // (from the root, not from this file: the compiled CLI runs this module from dist/cli)
+  const script = path.join(root, 'electron/cli/benchSuiteRun.ts');
   const tsx = path.join(root, 'node_modules/.bin/tsx');
   // one core: the whole process pinned to CPU 0 (where taskset exists); two cores: unpinned
   const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -263,6 +264,80 @@ async function threadCeiling(): Promise<number> {
   return (await run(1)) / (await run(2));
 }
 
+/**
+ * The compiled CLI against the tsx entry, from outside, as a user or CI runs them: `callsim
+ * --help` process start (spawn to exit, median of alternated runs), and headless calls through
+ * one `callsim redteam` process (spawn to exit) as times real time (the calls' durations summed,
+ * over the wall time), next to the same calls run by runSuite in this process. The build is made
+ * from the current sources first, so no run pays for a rebuild.
+ */
+async function benchCli(rows: Row[]) {
+  const { spawn } = await import('node:child_process');
+  const { buildCli, cliOutDir } = await import('./build.mjs');
+  const { scenarioFiles } = await import('./io.ts');
+  await buildCli();
+  const built = path.join(cliOutDir, 'callsim.mjs');
+  const tsx = path.join(root, 'electron/cli/callsim.mjs');
+  const spawned = (args: string[]) =>
+    new Promise<{ ms: number; stdout: string }>((resolve, reject) => {
+      const t0 = performance.now();
+      const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        const ms = performance.now() - t0;
+        // a build that rebuilt itself (or fell back to tsx) did more than start: not a figure
+        if (code !== 0 || /^callsim: .*(rebuilt it|through tsx)/m.test(stderr)) reject(new Error(`${path.relative(root, args[0]!)} ${args[1]}: exit ${code}: ${stderr.trim().split('\n')[0]}`));
+        else resolve({ ms, stdout });
+      });
+    });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // process start: alternated, so the host's noise falls on both sides alike; node itself for scale
+  const start: Record<'built' | 'tsx' | 'node', number[]> = { built: [], tsx: [], node: [] };
+  for (let i = 0; i < 11; i++) {
+    start.built.push((await spawned([built, '--help'])).ms);
+    start.tsx.push((await spawned([tsx, '--help'])).ms);
+    start.node.push((await spawned(['-e', '0'])).ms);
+  }
+  const helpMs = median(start.built);
+  rows.push({ name: 'callsim --help process start, built vs tsx entry (median of 11, alternated)', value: `${helpMs.toFixed(0)} ms vs ${median(start.tsx).toFixed(0)} ms = ${(median(start.tsx) / helpMs).toFixed(1)}× quicker`, goal: '< 150 ms', ok: helpMs < 150 });
+  rows.push({ name: '  (for scale: node -e 0, the same runs)', value: `${median(start.node).toFixed(0)} ms; built --help ${Math.min(...start.built).toFixed(0)}–${Math.max(...start.built).toFixed(0)} ms`, goal: '', ok: null });
+  // the launcher's check that its build is current: build.json read and every input stat'ed
+  const manifest = JSON.parse(fs.readFileSync(path.join(cliOutDir, 'build.json'), 'utf8')) as { inputs: Record<string, number> };
+  const checkMs = await best(20, () => Object.keys(manifest.inputs).forEach((f) => fs.statSync(path.join(root, f), { throwIfNoEntry: false })));
+  rows.push({ name: `  (the launcher's staleness check: ${Object.keys(manifest.inputs).length} inputs stat'ed, in process)`, value: `${checkMs.toFixed(2)} ms`, goal: '', ok: null });
+
+  // 60 headless calls: the scenario library over and over, through one redteam process
+  const lib = scenarioFiles([path.join(root, 'recordings/scenarios')]);
+  const files = Array.from({ length: 60 }, (_, i) => lib[i % lib.length]!);
+  const callMs = (await runSuite(files, { jobs: 1 })).reduce((sum, r) => sum + r.durationMs, 0);
+  const times: Record<'built' | 'tsx' | 'inProcess', number[]> = { built: [], tsx: [], inProcess: [] };
+  for (let i = 0; i < 5; i++) {
+    for (const [side, bin] of [['built', built], ['tsx', tsx]] as const) {
+      const r = await spawned([bin, 'redteam', ...files, '--json']);
+      const report = JSON.parse(r.stdout.trim().split('\n')[0]!) as { failed: number; results: { durationMs: number }[] };
+      if (report.results.length !== files.length || report.results.reduce((sum, x) => sum + x.durationMs, 0) !== callMs) throw new Error(`${side}: redteam did not run the same ${files.length} calls`);
+      times[side].push(r.ms);
+    }
+    const t0 = performance.now();
+    await runSuite(files);
+    times.inProcess.push(performance.now() - t0);
+  }
+  const x = (ms: number) => callMs / ms;
+  const outside = Math.min(...times.built);
+  rows.push({
+    name: `${files.length} headless calls (${(callMs / 1000).toFixed(0)} s of calls) through one callsim redteam, from outside: built vs tsx entry vs in process`,
+    value: `${x(outside).toFixed(0)}× vs ${x(Math.min(...times.tsx)).toFixed(0)}× vs ${x(Math.min(...times.inProcess)).toFixed(0)}× (${outside.toFixed(0)} / ${Math.min(...times.tsx).toFixed(0)} / ${Math.min(...times.inProcess).toFixed(0)} ms)`,
+    goal: '≥ 1,000×',
+    ok: x(outside) >= 1000,
+  });
+  const span = (xs: number[]) => `${x(Math.max(...xs)).toFixed(0)}–${x(Math.min(...xs)).toFixed(0)}×`;
+  rows.push({ name: '  (the 5 alternated rounds: built, tsx entry, in process)', value: `${span(times.built)}, ${span(times.tsx)}, ${span(times.inProcess)}`, goal: '', ok: null });
+}
+
 /** Extra benchmarks other parts register (audio, UI), run in the same process and table. */
 export type ExtraBench = (rows: Row[]) => Promise<void>;
 
@@ -285,6 +360,7 @@ export async function runBench(
     { name: 'machine', run: async () => benchMachine(rows, await oneMinuteCall()) },
     { name: 'replay', run: () => benchReplay(rows) },
     { name: 'red-team', run: () => benchSuite(rows) },
+    { name: 'CLI', run: () => benchCli(rows) },
     ...extras.map((x) => ({
       name: x.name,
       run: async () => {
