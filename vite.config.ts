@@ -15,6 +15,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/summaryReporter.ts'],
-    globalSetup: ['./test/globalSetup.ts'],
+    // the compiled CLI, the UI and one shared Chromium, each once per run
+    globalSetup: ['./test/globalSetup.ts', './test/e2e/globalSetup.ts'],
+    // One file per core: most of the slow files wait on audio played in real time, Chromium or a
+    // child process, and none shares state with another (each has its own temporary store).
+    maxWorkers: 2,
   },
 });

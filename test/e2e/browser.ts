@@ -1,27 +1,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { inject } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../electron/server/server.ts';
-import { buildRenderer, rendererIsStale } from '../../electron/server/uiBuild.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
-/** Debian's Chromium; the e2e tests skip where it is missing. */
-export const chromiumPath = '/usr/bin/chromium';
-export const hasChromium = fs.existsSync(chromiumPath);
-export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export { chromiumArgs, chromiumPath, hasChromium } from './browserConfig.ts';
 export const screenshotDir = path.join(repoRoot, 'test-output/screenshots');
 
-/** Builds the UI if it is missing or older than its sources, then starts Chromium. */
+/**
+ * How long a browser test waits for what it expects to appear: a condition it waits for, never
+ * a window it must be met in, so a busy machine only makes the test slower.
+ */
+export const WAIT_MS = 60_000;
+
+/** Connects to the run's one Chromium (test/e2e/globalSetup.ts, which also built the UI). */
 export async function launch(): Promise<Browser> {
-  if (rendererIsStale()) await buildRenderer();
   fs.mkdirSync(screenshotDir, { recursive: true });
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  return chromium.connect(inject('chromiumWs'));
 }
 
 /** A fresh `callsim serve` on a temporary database, and a 1440×900 page on it that records console errors. */
 export async function openUi(browser: Browser): Promise<{ server: RunningServer; page: Page; errors: string[]; close: () => Promise<void> }> {
   const server = await startServer({ dbPath: path.join(tempDir('callsim-e2e-'), 'e2e.db') });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(WAIT_MS);
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));

@@ -24,72 +24,7 @@ const conversation = (leafLists: string[][]) => {
   return out;
 };
 
-describe.skipIf(!hasChromium)('the UI in Chromium', () => {
-  it('starts a scenario live and lights the states up in the order the machine takes them', async () => {
-    const { page, server, errors, close } = await openUi(browser);
-    try {
-      // Watch the chart: every change of its active states, as the user sees them.
-      await page.evaluate(() => {
-        const chart = document.querySelector('.statechart')!;
-        const seen: string[][] = [];
-        (window as unknown as { seen: string[][] }).seen = seen;
-        new MutationObserver(() => seen.push((chart.getAttribute('data-active-states') ?? '').split(' ').filter(Boolean))).observe(chart, { attributes: true, attributeFilter: ['data-active-states'] });
-      });
-      await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
-      await page.click('[data-testid=pacing-realtime]');
-      await page.click('[data-testid=start-call-button]');
-      await page.waitForSelector('.event-list .row.tool', { timeout: 15_000 });
-      await shot(page, 'live-call');
-      await page.waitForSelector('[data-testid=call-status]:has-text("completed")', { timeout: 20_000 });
-      const seen = await page.evaluate(() => (window as unknown as { seen: string[][] }).seen);
-      const sessionId = (await page.textContent('[data-testid=live-session-id]'))!.trim();
-      const recorded = server.api.live.list().length === 0 ? (await server.api.handle('sessions.open', { sessionId })) : null;
-      const transitions = (recorded as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions;
-      const expected = conversation(transitions.map((t) => [t.state]));
-      expect(expected).toEqual(['agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'agentSpeaking.speaking', 'completed']);
-      expect(conversation(seen)).toEqual(expected.slice(expected[0] === conversation(seen)[0] ? 0 : 1));
-      // The live list keeps its newest 24 rows; with transitions hidden, the call's every turn is among them.
-      expect(await page.locator('.event-list .row').count()).toBe(24);
-      await page.click('.list-head input[type=checkbox]');
-      expect(await page.locator('.event-list .row.transition').count()).toBe(0);
-      expect(await page.locator('.event-list .row.turn').count()).toBe(5);
-      expect(errors).toEqual([]);
-    } finally {
-      await close();
-    }
-  }, 60_000);
-
-  it('takes a CRM error from the control panel mid-call: the handoff reason becomes backend_failure', async () => {
-    const { page, errors, close } = await openUi(browser);
-    try {
-      await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
-      // A slower end of turn leaves time to break the CRM before the agent looks the caller up.
-      await page.click('details:has([data-testid=start-policy]) > summary');
-      await page.fill('[data-testid=start-policy] input[name=endOfTurnSilenceMs]', '2500');
-      await page.click('[data-testid=start-call-button]');
-      await page.waitForSelector('[data-state="active.conversation.callerSpeaking"][data-active=true]', { timeout: 10_000 });
-      const row = page.locator('[data-testid="fault-crm.lookupCustomer"]');
-      await row.locator('select').selectOption('error');
-      await row.locator('input').fill('503');
-      await row.getByRole('button', { name: 'set' }).click();
-      await page.waitForSelector('[data-testid="fault-active-crm.lookupCustomer"]');
-      await page.waitForSelector('.event-list .row.control:has-text("fault set · crm.lookupCustomer: error 503")');
-      // The CRM breaker counts the failures (1, 2, …) before it opens.
-      await page.waitForFunction(() => ['1/3', '2/3'].includes(document.querySelector('[data-testid=breaker-crm] .meter-value')?.textContent ?? ''), null, { timeout: 15_000, polling: 'raf' });
-      await shot(page, 'control-panel-fault');
-      await page.waitForSelector('[data-testid=handoff-card]', { timeout: 15_000 });
-      expect(await page.getAttribute('[data-testid=handoff-card]', 'data-reason')).toBe('backend_failure');
-      expect(await page.textContent('[data-testid=handoff-reason]')).toBe('backend failure');
-      await page.waitForSelector('[data-testid=call-status]:has-text("handoff")', { timeout: 15_000 });
-      await page.waitForSelector('[data-testid=handoff-card] .packet');
-      expect(await page.textContent('[data-testid=handoff-card] .packet')).toContain('crm.lookupCustomer');
-      await shot(page, 'handoff');
-      expect(errors).toEqual([]);
-    } finally {
-      await close();
-    }
-  }, 60_000);
-
+describe.skipIf(!hasChromium)('the UI in Chromium: saved sessions, what-if, files', () => {
   it('opens a saved session, scrubs to a time and shows the machine as it was then; replays it identical', async () => {
     const { page, server, errors, close } = await openUi(browser);
     try {
@@ -167,7 +102,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
     } finally {
       await close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('runs a what-if with another policy and shows the two runs side by side with what changed', async () => {
     const { page, server, errors, close } = await openUi(browser);
@@ -190,7 +125,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
     } finally {
       await close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('runs a scenario file the user opens, instantly; the handoff card masks the card number the caller read out; exports, deletes and imports the session from the browser', async () => {
     const { page, errors, close } = await openUi(browser);
@@ -231,90 +166,5 @@ describe.skipIf(!hasChromium)('the UI in Chromium', () => {
     } finally {
       await close();
     }
-  }, 60_000);
-
-  it('the mic button with a WAV played as the microphone: caller turns appear on the timeline as they are heard, with their waveform', async () => {
-    const { page, server, errors, close } = await openUi(browser);
-    try {
-      await page.click('[data-testid=mic-button]');
-      expect(await page.getAttribute('[data-testid=mic-button]', 'aria-pressed')).toBe('true');
-      expect(await page.isDisabled('[data-testid=pacing-virtual]')).toBe(true);
-      // "ten of clubs" ends at 1.7 s, "four queen of clubs" at 6.9 s (recordings/audio/cards-call-8k.truth.json).
-      await page.selectOption('[data-testid=mic-input]', 'audio/cards-call-8k.wav');
-      await page.click('[data-testid=start-call-button]');
-      await page.waitForSelector('[data-testid=call-status]:has-text("live")');
-      expect(await page.textContent('.call-header .source')).toBe('mic');
-      // Two caller turns with the words the recognizer heard (not "speaking…" or "(not recognised)").
-      await page.waitForFunction(
-        () => [...document.querySelectorAll('.event-list .row.turn')].filter((r) => r.querySelector('.who.caller') && /^[a-z' ]+$/.test(r.querySelector('.said')?.textContent ?? '')).length >= 2,
-        null,
-        { timeout: 20_000 },
-      );
-      expect(await page.locator('[data-testid=live-swimlanes] .sl-turn.caller').count()).toBeGreaterThanOrEqual(2);
-      expect(await page.locator('[data-testid=live-swimlanes] .sl-wave').count()).toBeGreaterThanOrEqual(2);
-      // The control panel is live for a mic call too.
-      expect(await page.isDisabled('[data-testid="fault-crm.lookupCustomer"] button:has-text("set")')).toBe(false);
-      await shot(page, 'mic-call');
-      await page.click('.call-header button:has-text("stop")');
-      await page.waitForSelector('[data-testid=open-in-investigator]', { timeout: 10_000 });
-      expect(server.api.live.list()).toEqual([]);
-      expect(errors).toEqual([]);
-    } finally {
-      await close();
-    }
-  }, 60_000);
-
-  it('a WAV the user opens plays as the microphone to its end, hangs up, and the saved session replays identically', async () => {
-    const { page, errors, close } = await openUi(browser);
-    try {
-      const speech = await synthesize('Where is my order?', 'flite:slt');
-      const audio = new Float32Array(16000 + speech.samples.length + 16000 * 3);
-      audio.set(speech.samples, 16000);
-      const file = path.join(tempDir(), 'where-is-my-order.wav');
-      fs.writeFileSync(file, encodeWav16(audio, 16000));
-      await page.click('[data-testid=mic-button]');
-      await page.setInputFiles('[data-testid=open-wav]', file);
-      await page.waitForSelector('[data-testid=mic-input] option[value="@wav"]', { state: 'attached' });
-      expect(await page.inputValue('[data-testid=mic-input]')).toBe('@wav');
-      await page.click('[data-testid=start-call-button]');
-      await page.waitForSelector('.event-list .row.turn:has(.who.caller):has-text("order")', { timeout: 15_000 });
-      await page.waitForSelector('[data-testid=call-status]:has-text("caller hung up")', { timeout: 15_000 });
-      await page.click('[data-testid=open-in-investigator]');
-      await page.click('[data-testid=replay-button]');
-      await page.waitForSelector('[data-testid=replay-result]');
-      expect(await page.textContent('[data-testid=replay-result]')).toMatch(/identical · \d+ events, \d+ transitions/);
-      expect(errors).toEqual([]);
-    } finally {
-      await close();
-    }
-  }, 60_000);
-
-  it('without a microphone (sox finds no sound card) the mic button says why next to it and starts nothing', async () => {
-    const { page, server, errors, close } = await openUi(browser);
-    const pathBefore = process.env.PATH;
-    try {
-      // The server runs in this process: a stand-in sox that fails as sox does on a machine without a sound card.
-      const bin = tempDir('callsim-bin-');
-      fs.writeFileSync(path.join(bin, 'sox'), '#!/bin/sh\necho "sox FAIL sox: Sorry, there is no default audio device configured" >&2; exit 1\n');
-      fs.chmodSync(path.join(bin, 'sox'), 0o755);
-      process.env.PATH = `${bin}:${pathBefore}`;
-      await page.click('[data-testid=mic-button]');
-      expect(await page.inputValue('[data-testid=mic-input]')).toBe('@device');
-      expect(await page.textContent('[data-testid=start-call-button]')).toBe('▶ start mic call');
-      await page.click('[data-testid=start-call-button]');
-      await page.waitForSelector('[data-testid=start-error]');
-      const said = 'microphone: sox exited with code 1: sox FAIL sox: Sorry, there is no default audio device configured (no call was started; choose a WAV to play as the microphone instead)';
-      expect(await page.textContent('[data-testid=start-error]')).toBe(said);
-      expect(await page.textContent('[data-testid=toast]')).toBe(said);
-      expect(await page.isEnabled('[data-testid=start-call-button]')).toBe(true);
-      await shot(page, 'mic-unavailable');
-      expect(server.api.live.list()).toEqual([]);
-      expect(await server.api.handle('sessions.list', {})).toEqual({ ok: true, value: [] });
-      expect(await page.locator('[data-testid=live-session-id]').count()).toBe(0);
-      expect(errors).toEqual([]);
-    } finally {
-      process.env.PATH = pathBefore;
-      await close();
-    }
-  }, 60_000);
+  }, 180_000);
 });

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hasChromium, launch, openUi, scrubTo, shot } from './browser.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
+import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
+import { encodeWav16 } from '../../electron/audio/wav.ts';
+import { synthesize } from '../../electron/audio/tts.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  if (hasChromium) browser = await launch();
+}, 120_000);
+afterAll(() => browser?.close());
+
+/** The conversation's states in order, repeats collapsed: `listening`, `thinking.waiting`… */
+const conversation = (leafLists: string[][]) => {
+  const out: string[] = [];
+  for (const leaves of leafLists) {
+    const c = leaves.find((l) => l.startsWith('active.conversation.'))?.slice('active.conversation.'.length) ?? leaves.find((l) => !l.startsWith('active.'));
+    if (c && out[out.length - 1] !== c) out.push(c);
+  }
+  return out;
+};
+
+describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control panel', () => {
+  it('starts a scenario live and lights the states up in the order the machine takes them', async () => {
+    const { page, server, errors, close } = await openUi(browser);
+    try {
+      // Watch the chart: every change of its active states, as the user sees them.
+      await page.evaluate(() => {
+        const chart = document.querySelector('.statechart')!;
+        const seen: string[][] = [];
+        (window as unknown as { seen: string[][] }).seen = seen;
+        new MutationObserver(() => seen.push((chart.getAttribute('data-active-states') ?? '').split(' ').filter(Boolean))).observe(chart, { attributes: true, attributeFilter: ['data-active-states'] });
+      });
+      await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
+      await page.click('[data-testid=pacing-realtime]');
+      await page.click('[data-testid=start-call-button]');
+      await page.waitForSelector('.event-list .row.tool');
+      await shot(page, 'live-call');
+      await page.waitForSelector('[data-testid=call-status]:has-text("completed")');
+      const seen = await page.evaluate(() => (window as unknown as { seen: string[][] }).seen);
+      const sessionId = (await page.textContent('[data-testid=live-session-id]'))!.trim();
+      const recorded = server.api.live.list().length === 0 ? (await server.api.handle('sessions.open', { sessionId })) : null;
+      const transitions = (recorded as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions;
+      const expected = conversation(transitions.map((t) => [t.state]));
+      expect(expected).toEqual(['agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'agentSpeaking.speaking', 'completed']);
+      expect(conversation(seen)).toEqual(expected.slice(expected[0] === conversation(seen)[0] ? 0 : 1));
+      // The live list keeps its newest 24 rows; with transitions hidden, the call's every turn is among them.
+      expect(await page.locator('.event-list .row').count()).toBe(24);
+      await page.click('.list-head input[type=checkbox]');
+      expect(await page.locator('.event-list .row.transition').count()).toBe(0);
+      expect(await page.locator('.event-list .row.turn').count()).toBe(5);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
+  it('takes a CRM error from the control panel mid-call: the handoff reason becomes backend_failure', async () => {
+    const { page, errors, close } = await openUi(browser);
+    try {
+      await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
+      // A slower end of turn leaves time to break the CRM before the agent looks the caller up.
+      await page.click('details:has([data-testid=start-policy]) > summary');
+      await page.fill('[data-testid=start-policy] input[name=endOfTurnSilenceMs]', '2500');
+      await page.click('[data-testid=start-call-button]');
+      await page.waitForSelector('[data-state="active.conversation.callerSpeaking"][data-active=true]');
+      // Every value the CRM breaker's meter shows, as the page changes it.
+      await page.evaluate(() => {
+        const shown: string[] = [];
+        (window as unknown as { breaker: string[] }).breaker = shown;
+        new MutationObserver(() => shown.push(document.querySelector('[data-testid=breaker-crm] .meter-value')?.textContent ?? '')).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      const row = page.locator('[data-testid="fault-crm.lookupCustomer"]');
+      await row.locator('select').selectOption('error');
+      await row.locator('input').fill('503');
+      await row.getByRole('button', { name: 'set' }).click();
+      await page.waitForSelector('[data-testid="fault-active-crm.lookupCustomer"]');
+      await page.waitForSelector('.event-list .row.control:has-text("fault set · crm.lookupCustomer: error 503")');
+      // The CRM breaker counts the failures (1, 2, …) before it opens.
+      await page.waitForFunction(() => (window as unknown as { breaker: string[] }).breaker.some((v) => v === '1/3' || v === '2/3'));
+      await shot(page, 'control-panel-fault');
+      await page.waitForSelector('[data-testid=handoff-card]');
+      expect(await page.getAttribute('[data-testid=handoff-card]', 'data-reason')).toBe('backend_failure');
+      expect(await page.textContent('[data-testid=handoff-reason]')).toBe('backend failure');
+      await page.waitForSelector('[data-testid=call-status]:has-text("handoff")');
+      await page.waitForSelector('[data-testid=handoff-card] .packet');
+      expect(await page.textContent('[data-testid=handoff-card] .packet')).toContain('crm.lookupCustomer');
+      await shot(page, 'handoff');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+});
