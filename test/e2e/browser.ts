@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../electron/server/server.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 export { chromiumArgs, chromiumPath, hasChromium } from './browserConfig.ts';
+import { hasChromium as hasChromiumHere } from './browserConfig.ts';
 export const screenshotDir = path.join(repoRoot, 'test-output/screenshots');
 
 /**
@@ -18,6 +19,16 @@ export const WAIT_MS = 60_000;
 export async function launch(): Promise<Browser> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   return chromium.connect(inject('chromiumWs'));
+}
+
+/** Connects the test file to the shared Chromium for its tests (where there is one); the getter gives the browser. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (hasChromiumHere) browser = await launch();
+  }, 120_000);
+  afterAll(() => browser?.close());
+  return () => browser!;
 }
 
 /** A fresh `callsim serve` on a temporary database, and a 1440×900 page on it that records console errors. */

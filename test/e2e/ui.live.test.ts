@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasChromium, launch, openUi, scrubTo, shot } from './browser.ts';
+import { hasChromium, openUi, useBrowser, scrubTo, shot } from './browser.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
 import { encodeWav16 } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  if (hasChromium) browser = await launch();
-}, 120_000);
-afterAll(() => browser?.close());
+const browser = useBrowser();
 
 /** The conversation's states in order, repeats collapsed: `listening`, `thinking.waiting`… */
 const conversation = (leafLists: string[][]) => {
@@ -26,7 +21,7 @@ const conversation = (leafLists: string[][]) => {
 
 describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control panel', () => {
   it('starts a scenario live and lights the states up in the order the machine takes them', async () => {
-    const { page, server, errors, close } = await openUi(browser);
+    const { page, server, errors, close } = await openUi(browser());
     try {
       // Watch the chart: every change of its active states, as the user sees them.
       await page.evaluate(() => {
@@ -60,7 +55,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
   }, 180_000);
 
   it('takes a CRM error from the control panel mid-call: the handoff reason becomes backend_failure', async () => {
-    const { page, errors, close } = await openUi(browser);
+    const { page, errors, close } = await openUi(browser());
     try {
       await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
       // A slower end of turn leaves time to break the CRM before the agent looks the caller up.

@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasChromium, launch, openUi, scrubTo, shot } from './browser.ts';
+import { hasChromium, openUi, useBrowser, scrubTo, shot } from './browser.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
 import { encodeWav16 } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  if (hasChromium) browser = await launch();
-}, 120_000);
-afterAll(() => browser?.close());
+const browser = useBrowser();
 
-/** The conversation's states in order, repeats collapsed: `listening`, `thinking.waiting`… */
-const conversation = (leafLists: string[][]) => {
-  const out: string[] = [];
-  for (const leaves of leafLists) {
-    const c = leaves.find((l) => l.startsWith('active.conversation.'))?.slice('active.conversation.'.length) ?? leaves.find((l) => !l.startsWith('active.'));
-    if (c && out[out.length - 1] !== c) out.push(c);
-  }
-  return out;
-};
 
 describe.skipIf(!hasChromium)('the UI in Chromium: the microphone', () => {
   it('the mic button with a WAV played as the microphone: caller turns appear on the timeline as they are heard, with their waveform', async () => {
-    const { page, server, errors, close } = await openUi(browser);
+    const { page, server, errors, close } = await openUi(browser());
     try {
       await page.click('[data-testid=mic-button]');
       expect(await page.getAttribute('[data-testid=mic-button]', 'aria-pressed')).toBe('true');
@@ -55,7 +41,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium: the microphone', () => {
   }, 180_000);
 
   it('a WAV the user opens plays as the microphone to its end, hangs up, and the saved session replays identically', async () => {
-    const { page, errors, close } = await openUi(browser);
+    const { page, errors, close } = await openUi(browser());
     try {
       const speech = await synthesize('Where is my order?', 'flite:slt');
       const audio = new Float32Array(16000 + speech.samples.length + 16000 * 3);
@@ -80,7 +66,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium: the microphone', () => {
   }, 180_000);
 
   it('without a microphone (sox finds no sound card) the mic button says why next to it and starts nothing', async () => {
-    const { page, server, errors, close } = await openUi(browser);
+    const { page, server, errors, close } = await openUi(browser());
     const pathBefore = process.env.PATH;
     try {
       // The server runs in this process: a stand-in sox that fails as sox does on a machine without a sound card.

@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasChromium, launch, openUi, scrubTo, shot } from './browser.ts';
+import { hasChromium, openUi, useBrowser, scrubTo, shot } from './browser.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
 import { encodeWav16 } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  if (hasChromium) browser = await launch();
-}, 120_000);
-afterAll(() => browser?.close());
+const browser = useBrowser();
 
-/** The conversation's states in order, repeats collapsed: `listening`, `thinking.waiting`… */
-const conversation = (leafLists: string[][]) => {
-  const out: string[] = [];
-  for (const leaves of leafLists) {
-    const c = leaves.find((l) => l.startsWith('active.conversation.'))?.slice('active.conversation.'.length) ?? leaves.find((l) => !l.startsWith('active.'));
-    if (c && out[out.length - 1] !== c) out.push(c);
-  }
-  return out;
-};
 
 describe.skipIf(!hasChromium)('the UI in Chromium: saved sessions, what-if, files', () => {
   it('opens a saved session, scrubs to a time and shows the machine as it was then; replays it identical', async () => {
-    const { page, server, errors, close } = await openUi(browser);
+    const { page, server, errors, close } = await openUi(browser());
     try {
       const started = await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' });
       await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/happy-path.json' }, pacing: 'virtual' });
@@ -105,7 +91,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium: saved sessions, what-if, file
   }, 180_000);
 
   it('runs a what-if with another policy and shows the two runs side by side with what changed', async () => {
-    const { page, server, errors, close } = await openUi(browser);
+    const { page, server, errors, close } = await openUi(browser());
     try {
       const started = await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' });
       const sessionId = (started as { ok: true; value: { sessionId: string } }).value.sessionId;
@@ -128,7 +114,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium: saved sessions, what-if, file
   }, 180_000);
 
   it('runs a scenario file the user opens, instantly; the handoff card masks the card number the caller read out; exports, deletes and imports the session from the browser', async () => {
-    const { page, errors, close } = await openUi(browser);
+    const { page, errors, close } = await openUi(browser());
     try {
       const dir = tempDir();
       const file = path.join(dir, 'asks-for-a-person.json');
