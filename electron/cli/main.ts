@@ -4,6 +4,8 @@
 // nor a bad command needs them (a built `callsim --help` took ~250 ms on this machine with
 // them loaded, ~150 ms without, Node's own start ~110 ms of it).
 import { InputError } from '../../shared/validate.ts';
+import { brokenInstallMessage } from '../install.ts';
+import { quietPipeWriter } from './output.ts';
 
 /** Exit codes of SPEC §1. */
 export const exitCode = { done: 0, expectFailed: 1, badInput: 2, internal: 3 } as const;
@@ -33,7 +35,7 @@ Common flags:
 Exit codes: 0 done, 1 an expect failed or a replay diverged, 2 bad input, 3 internal error.`;
 
 export type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
-const realOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+const realOut: Out = { stdout: quietPipeWriter(process.stdout), stderr: quietPipeWriter(process.stderr) };
 
 const commands = () => import('./commands.ts');
 
@@ -72,6 +74,12 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
     if (err instanceof InputError) {
       out.stderr(`callsim: ${err.message}\n`);
       return exitCode.badInput;
+    }
+    // not the user's input, and not a bug either: one line with the fix, exit 3 (SPEC §1 has no other)
+    const broken = brokenInstallMessage(err);
+    if (broken) {
+      out.stderr(`callsim: ${broken}\n`);
+      return exitCode.internal;
     }
     out.stderr(`callsim: internal error: ${(err as Error).stack ?? err}\n`);
     return exitCode.internal;

@@ -25,6 +25,7 @@ import { libraryPath, listLibrary } from './library.ts';
 import { viewJournal } from './view.ts';
 import { sessionCheckpoints } from './checkpoints.ts';
 import { toIpcError, UnavailableError } from './errors.ts';
+import { brokenInstallMessage } from '../install.ts';
 import { startMicCall } from './micCall.ts';
 
 type Handlers = { [C in Channel]: (request: Request<C>) => Promise<Response<C>> | Response<C> };
@@ -45,7 +46,7 @@ async function loadAudioCall(): Promise<{ audio: AudioCall; reason: null } | { a
   try {
     return { audio: await import('../engine/audioCall.ts'), reason: null };
   } catch (err) {
-    return { audio: null, reason: `recorded calls cannot run here: ${(err as Error).message.split('\n')[0]}` };
+    return { audio: null, reason: `recorded calls cannot run here: ${brokenInstallMessage(err) ?? (err as Error).message.split('\n')[0]}` };
   }
 }
 
@@ -116,7 +117,7 @@ export class CallsimApi {
           const heard = await audio.hearRecording(file, { endOfTurnSilenceMs: resolvePolicy(r.policy).endOfTurnSilenceMs });
           setup = audio.recordingSetup(file, heard, overrides);
         } catch (err) {
-          if (err instanceof InputError) throw err;
+          if (err instanceof InputError || brokenInstallMessage(err)) throw err;
           if ((err as Error).name === 'AudioInputError') throw new InputError(r.source.file, '', (err as Error).message);
           // Missing speech models and the like: the recording cannot be heard on this machine.
           throw new UnavailableError(`${r.source.file}: ${(err as Error).message}`);

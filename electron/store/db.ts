@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../shared/validate.ts';
+import { brokenInstallLoading } from '../install.ts';
 
 /**
  * Numbered migrations. Each runs once, in order, inside a transaction, and moves
@@ -75,7 +76,9 @@ export const LOCKED = `is locked by another process (still after ${BUSY_TIMEOUT_
 
 /**
  * Opens (creating if needed) a callsim database and brings it to the current schema.
- * A file that is not a callsim database, or one from a newer callsim, is an InputError.
+ * A file that is not a callsim database, or one from a newer callsim, is an InputError;
+ * better-sqlite3's binding not loading (not built, built for another Node.js) is a
+ * BrokenInstallError, before any file is opened.
  * Effects: creates the directory and file; runs pending migrations.
  */
 export function openDatabase(file: string, upTo: number = schemaVersion): Database.Database {
@@ -86,7 +89,8 @@ export function openDatabase(file: string, upTo: number = schemaVersion): Databa
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     db.pragma('journal_mode = WAL');
   } catch (err) {
-    throw storeError(file, err);
+    // the first `new Database` of the process loads the binding
+    throw brokenInstallLoading('better-sqlite3', err) ?? storeError(file, err);
   }
   try {
     db.pragma('synchronous = NORMAL');
