@@ -9,8 +9,9 @@
 
 import { createRequire } from 'node:module';
 import type { DecodedWav } from './wav.ts';
+import { conversionProblem, TARGET_RATE } from './rates.ts';
 
-export const TARGET_RATE = 16_000;
+export { TARGET_RATE };
 
 interface SampleRateConverter {
   simple(dataIn: Float32Array): Float32Array;
@@ -46,15 +47,16 @@ function converter(fromRate: number, toRate: number): Promise<SampleRateConverte
 
 /**
  * Resamples mono float samples from `fromRate` to `toRate`, anti-aliased when going down.
- * Returns the input itself when the rates are equal. The output has exactly
+ * Returns the input itself when the rates are equal; throws an Error for a pair the library
+ * cannot convert (see conversionProblem). The output has exactly
  * round(n * toRate / fromRate) samples, aligned in time with the input. No effects beyond
  * caching one converter per pair of rates.
  */
 export async function resample(samples: Float32Array, fromRate: number, toRate: number): Promise<Float32Array> {
-  for (const rate of [fromRate, toRate]) {
-    if (!Number.isFinite(rate) || rate <= 0) throw new Error(`resample: bad rate ${rate}`);
-  }
-  if (fromRate === toRate) return samples;
+  if (fromRate === toRate && Number.isFinite(fromRate) && fromRate > 0) return samples;
+  // checked here because the library says it with a bare string, or not at all (silence)
+  const problem = conversionProblem(fromRate, toRate);
+  if (problem) throw new Error(`resample: ${problem}`);
   const expected = Math.round((samples.length * toRate) / fromRate);
   if (samples.length === 0) return new Float32Array(0);
   let converted: Float32Array;

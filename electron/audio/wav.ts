@@ -7,6 +7,7 @@
 // nothing but an AudioInputError.
 
 import { readFileSync } from 'node:fs';
+import { CONVERTIBLE_RATES, TARGET_RATE } from './rates.ts';
 
 /** A WAV file (or other audio input) the user gave that callsim cannot use. The message is one line and starts with the file. */
 export class AudioInputError extends Error {
@@ -36,8 +37,10 @@ export interface DecodeWavOptions {
   channel?: ChannelChoice;
 }
 
-const MIN_SAMPLE_RATE = 1000;
-const MAX_SAMPLE_RATE = 384_000;
+// Every file read is converted to 16 kHz, so a rate the resampler cannot take is refused here,
+// with the file named, not found out halfway through a call.
+const MIN_SAMPLE_RATE = CONVERTIBLE_RATES.min;
+const MAX_SAMPLE_RATE = CONVERTIBLE_RATES.max;
 const MAX_CHANNELS = 32;
 
 const FORMAT_PCM = 0x0001;
@@ -115,7 +118,7 @@ function parseFormat(view: DataView, at: number, size: number, file: string): Wa
   if (channels === 0) throw new AudioInputError(file, 'fmt chunk says 0 channels');
   if (channels > MAX_CHANNELS) throw new AudioInputError(file, `fmt chunk says ${channels} channels (at most ${MAX_CHANNELS})`);
   if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
-    throw new AudioInputError(file, `sample rate ${sampleRate} Hz is out of range (${MIN_SAMPLE_RATE}..${MAX_SAMPLE_RATE})`);
+    throw new AudioInputError(file, `sample rate ${sampleRate} Hz is out of range (callsim converts ${MIN_SAMPLE_RATE}..${MAX_SAMPLE_RATE} Hz to ${TARGET_RATE / 1000} kHz)`);
   }
   const supportedBits = encoding === 'pcm' ? [8, 16, 24, 32] : [32, 64];
   if (!supportedBits.includes(bitsPerSample)) {
@@ -162,7 +165,7 @@ function sampleReader(format: WavFormat): SampleReader {
 /**
  * Decodes a WAV file held in memory into one channel of float samples at the file's own rate.
  * Pure: no effects. Accepts PCM 8/16/24/32-bit, IEEE float 32/64, plain or WAVE_FORMAT_EXTENSIBLE,
- * any rate from 1 kHz to 384 kHz, 1 to 32 channels. Refuses anything else, any header whose sizes do
+ * any rate the resampler converts to 16 kHz (63 Hz to 192 kHz, see rates.ts), 1 to 32 channels. Refuses anything else, any header whose sizes do
  * not fit the bytes, and a file without samples, by throwing an AudioInputError naming `file`.
  */
 export function decodeWav(bytes: Uint8Array, file: string, opts: DecodeWavOptions = {}): DecodedWav {

@@ -74,4 +74,11 @@ describe('resampleTo16k', () => {
     expect(down.length).toBe(8000);
     expect(rms(await resample(tone(5000, 16_000, 1), 16_000, 8000))).toBeLessThan(0.01 * 0.5);
   });
+
+  it('refuses, with an Error, the rates the library cannot take instead of its bare string (192001 Hz) or silence (62 Hz)', async () => {
+    await expect(resampleTo16k(new Float32Array(100), 192_001)).rejects.toThrow(new Error('resample: 192001 Hz is above the 192000 Hz the resampler takes'));
+    await expect(resampleTo16k(new Float32Array(100), 62)).rejects.toThrow(/^resample: 62 Hz to 16000 Hz is a ratio beyond the resampler's 1\/256 to 256$/);
+    await expect(resample(new Float32Array(100), 16_000, 0)).rejects.toThrow('resample: bad rate 0');
+    expect((await resampleTo16k(new Float32Array(63).fill(0.25), 63)).length).toBe(16_000);
+  });
 });

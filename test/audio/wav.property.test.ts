@@ -1,6 +1,9 @@
 import fc from 'fast-check';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { AudioInputError, decodeWav } from '../../electron/audio/wav.ts';
+import { to16kMono } from '../../electron/audio/resample.ts';
+import { CONVERTIBLE_RATES } from '../../electron/audio/rates.ts';
 import { buildWav, dataChunk, fmtChunk, riff, sineFrames } from './wavBuilder.ts';
 
 const FILE = 'fuzz.wav';
@@ -130,8 +133,8 @@ describe('decodeWav on damaged files (property)', () => {
         const wav = result!;
         expect(wav.samples.length).toBeGreaterThan(0);
         expect(wav.samples.length).toBeLessThanOrEqual(bytes.length);
-        expect(wav.sampleRate).toBeGreaterThanOrEqual(1000);
-        expect(wav.sampleRate).toBeLessThanOrEqual(384000);
+        expect(wav.sampleRate).toBeGreaterThanOrEqual(CONVERTIBLE_RATES.min);
+        expect(wav.sampleRate).toBeLessThanOrEqual(CONVERTIBLE_RATES.max);
         expect(wav.channels).toBeGreaterThanOrEqual(1);
         expect(wav.channels).toBeLessThanOrEqual(32);
         expect(wav.samples.every(Number.isFinite)).toBe(true);
@@ -148,7 +151,7 @@ describe('decodeWav on damaged files (property)', () => {
     const shape = fc.record({
       format: fc.constantFrom(['pcm', 8], ['pcm', 16], ['pcm', 24], ['pcm', 32], ['float', 32], ['float', 64]) as fc.Arbitrary<['pcm' | 'float', number]>,
       channels: fc.integer({ min: 1, max: 32 }),
-      sampleRate: fc.integer({ min: 1000, max: 384000 }),
+      sampleRate: fc.integer({ min: CONVERTIBLE_RATES.min, max: CONVERTIBLE_RATES.max }),
       frames: fc.integer({ min: 1, max: 40 }),
       extensible: fc.boolean(),
     });
@@ -162,4 +165,68 @@ describe('decodeWav on damaged files (property)', () => {
       { numRuns: 500, seed: 7 },
     );
   });
+});
+
+/** The library itself, unwrapped: what it makes of `rate` → 16 kHz, or null where it fails. */
+type Library = { create(ch: number, from: number, to: number, o: { converterType: number }): Promise<{ simple(x: Float32Array): Float32Array; destroy(): void }>; ConverterType: { SRC_SINC_MEDIUM_QUALITY: number } };
+const library = createRequire(import.meta.url)('@alexanderolsen/libsamplerate-js') as Library;
+async function libraryConverts(samples: Float32Array, rate: number): Promise<Float32Array | null> {
+  let converter;
+  try {
+    converter = await library.create(1, rate, 16_000, { converterType: library.ConverterType.SRC_SINC_MEDIUM_QUALITY });
+  } catch {
+    return null; // it throws a bare string for rates it does not take
+  }
+  try {
+    return converter.simple(samples);
+  } catch {
+    return null; // at rate 1 its chunking fails with a RangeError
+  } finally {
+    converter.destroy();
+  }
+}
+
+const rms = (x: Float32Array): number => Math.sqrt(x.reduce((e, v) => e + v * v, 0) / Math.max(1, x.length));
+
+describe('the reader accepts exactly the rates the pipeline converts to 16 kHz (property)', () => {
+  it('an accepted rate resamples to the exact length with its sound kept; a refused one the library cannot convert, and the refusal names the rate', async () => {
+    // whole rates from 0 to 2^32 - 1, often at and beside the limits
+    const edges = [0, 1, CONVERTIBLE_RATES.min - 1, CONVERTIBLE_RATES.min, CONVERTIBLE_RATES.max, CONVERTIBLE_RATES.max + 1];
+    const rate = fc.oneof(
+      fc.constantFrom(...edges, 8000, 44_100, 48_000, 96_000, 176_400, 200_000, 384_000, 0xffffffff),
+      fc.integer({ min: 0, max: 400 }),
+      fc.integer({ min: 180_000, max: 400_000 }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+    );
+    let accepted = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(rate, async (sampleRate) => {
+        // 50 ms (at least 64 frames) of a tone inside the band at any rate: 1 kHz, or 1/16 of a lower rate
+        const cycle = Math.max(16, sampleRate / 1000);
+        const tone = Float32Array.from({ length: Math.max(64, Math.round(Math.min(sampleRate, CONVERTIBLE_RATES.max) * 0.05)) }, (_, i) => 0.5 * Math.sin((2 * Math.PI * i) / cycle));
+        const bytes = buildWav({ encoding: 'pcm', bits: 16, channels: 1, sampleRate, frames: [...tone].map((x) => [x]) });
+        let wav: ReturnType<typeof decodeWav>;
+        try {
+          wav = decodeWav(bytes, FILE);
+        } catch (err) {
+          refused++;
+          expect(err).toBeInstanceOf(AudioInputError);
+          expect((err as Error).message).toBe(`${FILE}: sample rate ${sampleRate} Hz is out of range (callsim converts ${CONVERTIBLE_RATES.min}..${CONVERTIBLE_RATES.max} Hz to 16 kHz)`);
+          const raw = await libraryConverts(tone, sampleRate);
+          // refused or silent: at 62 Hz (a ratio past 256) the library returns nothing, without an error
+          expect(raw === null || rms(raw) === 0).toBe(true);
+          return;
+        }
+        accepted++;
+        const out = await to16kMono(wav);
+        expect(out.length).toBe(Math.round((tone.length * 16_000) / sampleRate));
+        expect(out.every(Number.isFinite)).toBe(true);
+        expect(rms(out)).toBeGreaterThan(0.2); // a 0.5 sine is ~0.35: kept, not silence
+      }),
+      { numRuns: 150, seed: 16_4 },
+    );
+    expect(accepted).toBeGreaterThan(30);
+    expect(refused).toBeGreaterThan(30);
+  }, 120_000);
 });
