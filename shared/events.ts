@@ -97,8 +97,3 @@ export type JournalEntry =
   | { seq: number; atMs: number; kind: 'input'; event: JournalInput }
   | { seq: number; atMs: number; kind: 'command'; command: CallCommand }
   | { seq: number; atMs: number; kind: 'transition'; state: string; cause: string };
-
-/** Exhaustiveness check for switches over unions. */
-export function assertNever(x: never): never {
-  throw new Error(`unhandled case: ${JSON.stringify(x)}`);
-}

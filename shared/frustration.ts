@@ -34,6 +34,7 @@
  * crosses at once; a neutral turn keeps 80% of the previous score, venting 85%, a polite one 60%.
  */
 
+import { assertNever } from './assertNever.ts';
 import { maskPii } from './pii.ts';
 
 export type UtteranceKind = 'venting' | 'sarcasm' | 'anger' | 'neutral' | 'polite';
@@ -94,10 +95,8 @@ function combine(previous: number, turn: UtteranceAssessment): number {
       return Math.max(turn.score, previous * 0.85);
     case 'polite':
       return Math.max(turn.score, previous * 0.6);
-    default: {
-      const never: never = turn.kind;
-      throw new Error(`unknown utterance kind ${String(never)}`);
-    }
+    default:
+      return assertNever(turn.kind);
   }
 }
 
@@ -660,7 +659,18 @@ function describe(c: Category): string {
     case 'resignation': return 'gives up';
     case 'emphasis': return 'emphasis';
     case 'target': return 'blames';
-    default: return c;
+    case 'sarcasm':
+    case 'sarcasmContext':
+    case 'praise':
+    case 'mildPraise':
+    case 'gratitude':
+    case 'courtesy':
+    case 'anchor':
+    case 'vent':
+    case 'apology':
+    case 'moveOn':
+    case 'situational': return c;
+    default: return assertNever(c);
   }
 }
 

@@ -1,3 +1,4 @@
+import { assertNever } from './assertNever.ts';
 /**
  * Finds and masks personal data in caller text: card numbers, account numbers, phone numbers,
  * e-mail addresses and SSN-like numbers, written as digits or spoken as words by ASR
@@ -86,10 +87,8 @@ function maskFor(f: FoundPii): string {
       return '[email]';
     case 'ssn':
       return '[ssn]';
-    default: {
-      const never: never = f.kind;
-      throw new Error(`unknown PII kind ${String(never)}`);
-    }
+    default:
+      return assertNever(f.kind);
   }
 }
 

@@ -1,3 +1,4 @@
+import { assertNever } from './assertNever.ts';
 import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from './events.ts';
 import { RecognitionQueue } from './recognitionQueue.ts';
 import { buildHandoffPacket, type HandoffPacket } from './summarizer.ts';
@@ -129,8 +130,12 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
           ended = true;
           endMs = e.atMs;
           break;
-        default:
+        case 'agent.think':
+        case 'agent.cancel':
+        case 'agent.kill':
           break;
+        default:
+          assertNever(c);
       }
     }
   }

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { assertNever } from '../../shared/assertNever.ts';
 import { resampleTo16k } from './resample.ts';
 import { decodeWav } from './wav.ts';
 
@@ -37,10 +38,8 @@ function command(voice: TtsVoice, text: string, out: string): { program: string;
     case 'espeak':
       // "--" so that a text starting with "-" is not taken for an option.
       return { program: 'espeak-ng', args: ['-w', out, '--', text], pkg: 'espeak-ng' };
-    default: {
-      const never: never = voice;
-      throw new Error(`unknown voice ${String(never)}`);
-    }
+    default:
+      return assertNever(voice);
   }
 }
 

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { assertNever, type AgentInput, type AgentResponse, type CallCommand, type JournalEntry, type JournalInput, type SessionSource } from '../../shared/events.ts';
+import { assertNever } from '../../shared/assertNever.ts';
+import type { AgentInput, AgentResponse, CallCommand, JournalEntry, JournalInput, SessionSource } from '../../shared/events.ts';
 import { maskDeep, maskPii } from '../../shared/pii.ts';
 import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { InputError, parseJsonWith } from '../../shared/validate.ts';
@@ -35,6 +36,8 @@ export function describeSource(s: SessionSource): string {
     case 'fork':
     case 'whatif':
       return `${s.kind}:${s.parentId}`;
+    default:
+      return assertNever(s);
   }
 }
 

@@ -1,3 +1,4 @@
+import { assertNever } from '../../shared/assertNever.ts';
 import type { AgentInput, AgentResponse, CallCommand } from '../../shared/events.ts';
 import { faultEffect } from '../../shared/faults.ts';
 import { classifyIntent, type CallerIntent } from '../../shared/intent.ts';
@@ -75,6 +76,8 @@ export class SimulatedAgent implements AgentBrain {
         return this.nextToolFor(intent);
       case 'unknown':
         return { kind: 'say', text: 'Sorry, I can help with balances, orders and refunds. What do you need?', progress: false };
+      default:
+        return assertNever(intent);
     }
   }
 
@@ -132,8 +135,15 @@ export class AgentPart implements WorldPart {
       case 'call.end':
         this.drop();
         break;
-      default:
+      case 'agent.speak':
+      case 'agent.speech.stop':
+      case 'filler.play':
+      case 'tool.call':
+      case 'tool.abandon':
+      case 'asr.abandon':
         break;
+      default:
+        assertNever(command);
     }
   }
 

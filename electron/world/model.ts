@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '../../shared/assertNever.ts';
 import type { AgentInput, AgentResponse } from '../../shared/events.ts';
 import { knownTools } from '../../shared/faults.ts';
 import type { Policy } from '../../shared/policy.ts';
@@ -266,6 +267,8 @@ export class ModelAgent implements AgentBrain {
       }
       case 'retry':
         return [];
+      default:
+        return assertNever(input);
     }
   }
 
@@ -363,6 +366,8 @@ function toolResultForModel(input: Extract<AgentInput, { kind: 'tool' }>): unkno
       return { error: 'the backend did not answer in time' };
     case 'error':
       return { error: `the backend failed${input.status ? ` with HTTP ${input.status}` : ''}` };
+    default:
+      return assertNever(input.outcome);
   }
 }
 

@@ -1,4 +1,5 @@
 import { memo, useLayoutEffect, useRef, useState, type ReactElement } from 'react';
+import { assertNever } from '../../shared/assertNever.ts';
 import type { WaveformSegment } from '../../shared/ipc.ts';
 import { itemsUpTo, type TimelineItem } from '../model/timeline.ts';
 import { fmtMs, shortState, words } from '../format.ts';
@@ -143,6 +144,8 @@ export function Swimlanes({
           </circle>,
         );
         break;
+      default:
+        assertNever(it);
     }
     if (cursorMs !== undefined && it.startMs > cursorMs && shapes.length > before)
       shapes[shapes.length - 1] = (
@@ -290,6 +293,8 @@ function describe(it: TimelineItem, atMs: number): ReactElement {
       return <span className="note-text">{it.text}</span>;
     case 'end':
       return <b>call ended · {words(it.outcome)}</b>;
+    default:
+      return assertNever(it);
   }
 }
 

@@ -1,3 +1,4 @@
+import { assertNever } from '../../shared/assertNever.ts';
 import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
 import type { Policy } from '../../shared/policy.ts';
@@ -151,6 +152,8 @@ export class TimelineFold {
           break;
         case 'agent.think':
           break;
+        default:
+          assertNever(c);
       }
       return;
     }
@@ -214,7 +217,7 @@ export class TimelineFold {
       case 'vad.probability':
         break;
       default:
-        break;
+        assertNever(ev);
     }
   }
 }
