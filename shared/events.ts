@@ -1,20 +1,30 @@
 import type { Policy, PolicyOverride } from './policy.ts';
 import type { Fault } from './faults.ts';
 
+// Each vocabulary is one list: the type comes from it here, and the schemas of scenario files
+// and the handoff packet take it with z.enum, so a new member is added in one place.
+
 /** Why the call went to a human (SPEC §1). */
-export type HandoffReason =
-  | 'caller_request'
-  | 'caller_frustration'
-  | 'backend_failure'
-  | 'tool_loop'
-  | 'latency_timeout'
-  | 'dead_air'
-  | 'cost_limit'
-  | 'no_progress'
-  | 'agent_request';
-export type HandoffPriority = 'high' | 'normal';
-export type Outcome = 'handoff' | 'completed' | 'caller_hung_up' | 'error';
-export type ToolOutcome = 'ok' | 'error' | 'timeout' | 'empty' | 'malformed';
+export const handoffReasons = [
+  'caller_request',
+  'caller_frustration',
+  'backend_failure',
+  'tool_loop',
+  'latency_timeout',
+  'dead_air',
+  'cost_limit',
+  'no_progress',
+  'agent_request',
+] as const;
+export type HandoffReason = (typeof handoffReasons)[number];
+export const handoffPriorities = ['high', 'normal'] as const;
+export type HandoffPriority = (typeof handoffPriorities)[number];
+/** How a call ended. */
+export const outcomes = ['handoff', 'completed', 'caller_hung_up', 'error'] as const;
+export type Outcome = (typeof outcomes)[number];
+/** What one tool call came to (`timeout`: abandoned by the machine, never answered). */
+export const toolOutcomes = ['ok', 'error', 'timeout', 'empty', 'malformed'] as const;
+export type ToolOutcome = (typeof toolOutcomes)[number];
 
 /** What the agent (simulated or a real model) decided after thinking. */
 export type AgentResponse =

@@ -2,7 +2,8 @@
  * Deterministic intent rules for the simulated agent: what a caller wants, from their words.
  * Pure. The rules are deliberately plain so a scenario author can predict them.
  */
-export type CallerIntent = 'balance' | 'shipping' | 'refund' | 'goodbye' | 'escalate' | 'presence' | 'greeting' | 'unknown';
+export const callerIntents = ['balance', 'shipping', 'refund', 'goodbye', 'escalate', 'presence', 'greeting', 'unknown'] as const;
+export type CallerIntent = (typeof callerIntents)[number];
 
 const rules: [CallerIntent, RegExp][] = [
   ['escalate', /\b(cancel (my|the) (account|service|subscription)|close my account|lawyer|legal action|sue|file a complaint|fraud)\b/],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { handoffPriorities, handoffReasons, outcomes } from './events.ts';
 import { policyOverrideSchema } from './policy.ts';
 import { faultPlanSchema } from './faults.ts';
 
@@ -52,11 +53,9 @@ export const toolEndpointSchema = z
 
 export const expectSchema = z
   .object({
-    outcome: z.enum(['handoff', 'completed', 'caller_hung_up', 'error']).optional(),
-    handoffReason: z
-      .enum(['caller_request', 'caller_frustration', 'backend_failure', 'tool_loop', 'latency_timeout', 'dead_air', 'cost_limit', 'no_progress', 'agent_request'])
-      .optional(),
-    handoffPriority: z.enum(['high', 'normal']).optional(),
+    outcome: z.enum(outcomes).optional(),
+    handoffReason: z.enum(handoffReasons).optional(),
+    handoffPriority: z.enum(handoffPriorities).optional(),
     handoffWithinMs: ms.optional(),
     maxSameToolConsecutive: z.number().int().min(0).optional(),
     maxTokens: z.number().int().min(0).optional(),

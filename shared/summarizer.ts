@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import type { HandoffReason, JournalEntry, ToolOutcome } from './events.ts';
-import { classifyIntent, type CallerIntent } from './intent.ts';
+import { handoffPriorities, handoffReasons, toolOutcomes, type HandoffReason, type JournalEntry, type ToolOutcome } from './events.ts';
+import { callerIntents, classifyIntent, type CallerIntent } from './intent.ts';
 import { initialFrustration, updateFrustration } from './frustration.ts';
 import { maskPii, maskDeep } from './pii.ts';
 
 /** The handoff packet of SPEC §5: fixed fields, validated before a human sees them. */
 export const handoffPacketSchema = z
   .object({
-    reason: z.enum(['caller_request', 'caller_frustration', 'backend_failure', 'tool_loop', 'latency_timeout', 'dead_air', 'cost_limit', 'no_progress', 'agent_request']),
-    priority: z.enum(['high', 'normal']),
+    reason: z.enum(handoffReasons),
+    priority: z.enum(handoffPriorities),
     customer: z.object({ customerId: z.string().nullable(), name: z.string().nullable(), tier: z.string().nullable() }).strict(),
-    intent: z.enum(['balance', 'shipping', 'refund', 'goodbye', 'escalate', 'presence', 'greeting', 'unknown']),
-    toolsAttempted: z.array(z.object({ tool: z.string(), outcome: z.enum(['ok', 'error', 'timeout', 'empty', 'malformed']), count: z.number().int().min(1) }).strict()),
+    intent: z.enum(callerIntents),
+    toolsAttempted: z.array(z.object({ tool: z.string(), outcome: z.enum(toolOutcomes), count: z.number().int().min(1) }).strict()),
     frustration: z.object({ score: z.number().min(0).max(1), trajectory: z.array(z.number().min(0).max(1)) }).strict(),
     lastCallerUtterances: z.array(z.string()).max(3),
     transcriptExcerpt: z.string(),
