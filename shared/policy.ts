@@ -1,48 +1,41 @@
 import { z } from 'zod';
 
-/**
- * The orchestration policy of SPEC §3: the limits and budgets that decide a handoff.
- * Every key is optional in files; these defaults fill the rest.
- */
-export const policyDefaults = {
-  toolLatencyBudgetMs: 800,
-  toolRetries: 1,
-  circuitBreakerFailures: 3,
-  sameToolMaxConsecutive: 3,
-  fillerAfterMs: 600,
-  thinkingBudgetMs: 3000,
-  deadAirMs: 5000,
-  deadAirReprompts: 2,
-  noProgressTurns: 3,
-  tokenBudget: 20000,
-  frustrationThreshold: 0.7,
-  bargeInMinSpeechMs: 250,
-  endOfTurnSilenceMs: 600,
-} as const;
-
-export type Policy = { -readonly [K in keyof typeof policyDefaults]: number };
-export type PolicyKey = keyof Policy;
-
 const ms = z.number().int().min(0).max(3_600_000);
 const count = z.number().int().min(0).max(1000);
 
+/**
+ * The orchestration policy of SPEC §3: the limits and budgets that decide a handoff. Each key
+ * once, with its default and what a file may set it to; the defaults, the override schema and
+ * the types all come from this table, so a new key is added here alone.
+ */
+const policyTable = {
+  toolLatencyBudgetMs: { default: 800, schema: ms.min(1) },
+  toolRetries: { default: 1, schema: count },
+  circuitBreakerFailures: { default: 3, schema: count.min(1) },
+  sameToolMaxConsecutive: { default: 3, schema: count.min(1) },
+  fillerAfterMs: { default: 600, schema: ms },
+  thinkingBudgetMs: { default: 3000, schema: ms.min(1) },
+  deadAirMs: { default: 5000, schema: ms.min(1) },
+  deadAirReprompts: { default: 2, schema: count },
+  noProgressTurns: { default: 3, schema: count },
+  tokenBudget: { default: 20000, schema: z.number().int().min(1) },
+  frustrationThreshold: { default: 0.7, schema: z.number().min(0).max(1) },
+  bargeInMinSpeechMs: { default: 250, schema: ms },
+  endOfTurnSilenceMs: { default: 600, schema: ms.min(1) },
+} satisfies Record<string, { default: number; schema: z.ZodNumber }>;
+
+export type PolicyKey = keyof typeof policyTable;
+export type Policy = { [K in PolicyKey]: number };
+
+/** The keys in the table's order (the order files, editors and reports show them in). */
+export const policyKeys: readonly PolicyKey[] = Object.keys(policyTable) as PolicyKey[];
+
+/** Every key is optional in files; these fill the rest. */
+export const policyDefaults: Readonly<Policy> = Object.fromEntries(policyKeys.map((k) => [k, policyTable[k].default])) as Policy;
+
 /** Strict schema of a policy override: unknown keys and wrong types are errors. */
 export const policyOverrideSchema = z
-  .object({
-    toolLatencyBudgetMs: ms.min(1),
-    toolRetries: count,
-    circuitBreakerFailures: count.min(1),
-    sameToolMaxConsecutive: count.min(1),
-    fillerAfterMs: ms,
-    thinkingBudgetMs: ms.min(1),
-    deadAirMs: ms.min(1),
-    deadAirReprompts: count,
-    noProgressTurns: count,
-    tokenBudget: z.number().int().min(1),
-    frustrationThreshold: z.number().min(0).max(1),
-    bargeInMinSpeechMs: ms,
-    endOfTurnSilenceMs: ms.min(1),
-  })
+  .object(Object.fromEntries(policyKeys.map((k) => [k, policyTable[k].schema])) as { [K in PolicyKey]: z.ZodNumber })
   .partial()
   .strict();
 
@@ -57,5 +50,5 @@ export function resolvePolicy(...overrides: (PolicyOverride | undefined)[]): Pol
 
 /** The keys whose value differs between two policies, for what-if reports. Pure. */
 export function policyDiff(a: Policy, b: Policy): PolicyKey[] {
-  return (Object.keys(policyDefaults) as PolicyKey[]).filter((k) => a[k] !== b[k]);
+  return policyKeys.filter((k) => a[k] !== b[k]);
 }

@@ -1,6 +1,6 @@
 import type { JournalEntry } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
-import { policyDefaults, type PolicyKey, type PolicyOverride } from '../../shared/policy.ts';
+import { policyDefaults, policyKeys, type PolicyOverride } from '../../shared/policy.ts';
 import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 import { maxSameToolRun, type RunResult } from '../../shared/result.ts';
 import { scenarioSchema, type CallerTurn, type Scenario } from '../../shared/scenario.ts';
@@ -82,7 +82,7 @@ export function sessionToScenario(sessionId: string, entries: readonly JournalEn
   }
 
   const policy: PolicyOverride = {};
-  for (const k of Object.keys(policyDefaults) as PolicyKey[]) if (start.policy[k] !== policyDefaults[k]) policy[k] = start.policy[k];
+  for (const k of policyKeys) if (start.policy[k] !== policyDefaults[k]) policy[k] = start.policy[k];
 
   const expect: Scenario['expect'] = { outcome: result.outcome, maxSameToolConsecutive: maxSameToolRun(result.toolCalls), maxTokens: result.metrics.tokens };
   if (result.handoff) {
