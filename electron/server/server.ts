@@ -26,6 +26,8 @@ export interface ServeOptions {
    * Stately Inspector bridge of `createInspectorServer` on ws://localhost:8080.
    */
   inspect?: { url: string; onError?: (message: string) => void };
+  /** Where a connection's error goes, one line each; stderr unless given. */
+  log?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -38,8 +40,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Largest WebSocket message accepted: a session import can be large, nothing else is. */
-const maxMessageBytes = 256 * 1024 * 1024;
+/**
+ * Largest /ws message: the largest request is a `sessions.import` of 200,000,000 characters
+ * (shared/ipc.ts), and an export's quotes and newlines escaped into the request's JSON string
+ * add about 18 % (measured on the library's exports): ~236 MB. Past it ws closes with 1009.
+ */
+export const maxRequestBytes = 256 * 1024 * 1024;
+/** Largest /inspect message: an inspector only listens (what it sends is ignored), so a small bound. */
+export const maxInspectorMessageBytes = 64 * 1024;
 /**
  * An inspector that has this much unsent is disconnected: its stream is lossless or it ends,
  * never silently thinned out.
@@ -57,7 +65,9 @@ export function checkInspectUrl(url: string): void {
  * shape over a WebSocket at /inspect (`?session=<id>` for one call), and, when `inspect` is
  * given, sent on to the user's WebSocket server. Every HTTP request and WebSocket upgrade must
  * carry the per-run token (in the URL, or the cookie the first page load sets), a Host of
- * 127.0.0.1/localhost on this port, and no foreign Origin; anything else gets 403.
+ * 127.0.0.1/localhost on this port, and no foreign Origin; anything else gets 403. A
+ * connection that errs (a malformed frame, a reset) is closed alone, with ws's close code, and
+ * logged once; the server and its calls go on.
  * Effects: listens on a port; opens the session store; runs calls; connects to `inspect.url`.
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
@@ -66,6 +76,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const rendererDir = path.resolve(o.rendererDir ?? defaultRendererDir);
   const store = new SessionStore(o.dbPath);
   const api = new CallsimApi({ store, recordingsDir: o.recordingsDir ?? path.join(repoRoot, 'recordings') });
+  const log = o.log ?? ((line: string) => process.stderr.write(`callsim serve: ${line}\n`));
+  // One line per connection however many errors it raises (a bad frame, then a reset).
+  const logged = new WeakSet<Duplex>();
+  const logOnce = (socket: Duplex, line: string) => {
+    if (logged.has(socket)) return;
+    logged.add(socket);
+    log(line);
+  };
   let port = 0;
 
   const verdict = (req: http.IncomingMessage): Verdict =>
@@ -96,20 +114,33 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
     res.writeHead(200, { ...headers, 'Content-Type': contentType(file) });
     if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file).pipe(res);
+    // A file that goes away mid-read ends this response, not the process.
+    fs.createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
+  const inspectWss = new WebSocketServer({ noServer: true, maxPayload: maxInspectorMessageBytes });
   server.on('upgrade', (req, socket: Duplex, head) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const where = url.pathname === '/ws' || url.pathname === '/inspect' ? url.pathname : 'upgrade';
+    // Node leaves an upgraded socket without an 'error' listener: a reset (while refused, or
+    // mid-call) would otherwise be an uncaught error and end the process.
+    socket.on('error', (err) => {
+      logOnce(socket, `${where}: connection error (${err.message})`);
+      socket.destroy();
+    });
+    // A bad frame: ws has closed the socket with its code (1002, 1007, 1009) when this runs.
+    const guard = (ws: WebSocket) => ws.on('error', (err) => logOnce(socket, `${where}: closed a connection: ${err.message}`));
     const v = verdict(req);
     if (!v.ok) return refuseUpgrade(socket, '403 Forbidden', `forbidden: ${v.reason}`);
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/ws') return wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, api));
+    if (url.pathname === '/ws') return wss.handleUpgrade(req, socket, head, (ws) => (guard(ws), serveSocket(ws, api)));
     if (url.pathname === '/inspect') {
       const only = url.searchParams.get('session');
       if (only !== null && !api.live.list().some((c) => c.sessionId === only))
         return refuseUpgrade(socket, '404 Not Found', `no live call "${only}": an inspector follows a running call (leave out session= to follow every call from now on)`);
-      return wss.handleUpgrade(req, socket, head, (ws) => serveInspector(ws, api.live, only));
+      return inspectWss.handleUpgrade(req, socket, head, (ws) => (guard(ws), serveInspector(ws, api.live, only)));
     }
     refuseUpgrade(socket, '404 Not Found', 'not found');
   });
@@ -129,8 +160,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     async close() {
       await api.close();
       forwarding?.close();
-      for (const c of wss.clients) c.terminate();
-      wss.close();
+      for (const w of [wss, inspectWss]) {
+        for (const c of w.clients) c.terminate();
+        w.close();
+      }
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       store.close();
