@@ -9,7 +9,7 @@ import { InputError } from '../../shared/validate.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { CallsimApi } from './api.ts';
 import type { LiveCalls } from './live.ts';
-import { checkRequest, requestToken, securityHeaders, tokenCookie, type Verdict } from './security.ts';
+import { checkRequest, repeatedHeader, requestTarget, requestToken, securityHeaders, tokenCookie, type Verdict } from './security.ts';
 import { contentType, defaultRendererDir, repoRoot, resolveStatic } from './static.ts';
 
 export interface ServeOptions {
@@ -65,9 +65,10 @@ export function checkInspectUrl(url: string): void {
  * shape over a WebSocket at /inspect (`?session=<id>` for one call), and, when `inspect` is
  * given, sent on to the user's WebSocket server. Every HTTP request and WebSocket upgrade must
  * carry the per-run token (in the URL, or the cookie the first page load sets), a Host of
- * 127.0.0.1/localhost on this port, and no foreign Origin; anything else gets 403. A
- * connection that errs (a malformed frame, a reset) is closed alone, with ws's close code, and
- * logged once; the server and its calls go on.
+ * 127.0.0.1/localhost on this port, and no foreign Origin; anything else gets 403 (400 when it
+ * carries one of those headers twice, or its target is not a path). A connection that errs (a
+ * malformed frame, a reset) is closed alone, with ws's close code, and logged once; the server
+ * and its calls go on.
  * Effects: listens on a port; opens the session store; runs calls; connects to `inspect.url`.
  */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
@@ -86,28 +87,31 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
   let port = 0;
 
-  const verdict = (req: http.IncomingMessage): Verdict =>
+  const verdict = (req: http.IncomingMessage, url: URL | null): Verdict =>
     checkRequest(
       {
+        target: url,
+        repeated: repeatedHeader(req.rawHeaders),
         host: req.headers.host,
         origin: req.headers.origin,
         fetchSite: req.headers['sec-fetch-site'] as string | undefined,
-        token: requestToken(req.url ?? '/', req.headers.cookie, port),
+        token: url && requestToken(url, req.headers.cookie, port),
       },
       { port, token },
     );
 
   const server = http.createServer((req, res) => {
-    const v = verdict(req);
-    if (!v.ok) return refuse(res, v.reason, port);
+    const url = requestTarget(req.url);
+    const v = verdict(req, url);
+    if (!v.ok || !url) return refuse(res, v, port);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...securityHeaders(port), Allow: 'GET, HEAD', 'Content-Type': 'text/plain' });
       return res.end('method not allowed\n');
     }
     const headers: Record<string, string | string[]> = { ...securityHeaders(port) };
     // The page's own files carry the token in a cookie, as their URLs do not.
-    if (new URL(req.url ?? '/', 'http://x').searchParams.has('token')) headers['Set-Cookie'] = `${tokenCookie(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
-    const file = resolveStatic(rendererDir, new URL(req.url ?? '/', 'http://x').pathname);
+    if (url.searchParams.has('token')) headers['Set-Cookie'] = `${tokenCookie(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    const file = resolveStatic(rendererDir, url.pathname);
     if (!file) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' });
       return res.end(fs.existsSync(path.join(rendererDir, 'index.html')) ? 'not found\n' : 'the UI is not built: run `npx vite build`\n');
@@ -123,8 +127,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
   const inspectWss = new WebSocketServer({ noServer: true, maxPayload: maxInspectorMessageBytes });
   server.on('upgrade', (req, socket: Duplex, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const where = url.pathname === '/ws' || url.pathname === '/inspect' ? url.pathname : 'upgrade';
+    const url = requestTarget(req.url);
+    const where = url?.pathname === '/ws' || url?.pathname === '/inspect' ? url.pathname : 'upgrade';
     // Node leaves an upgraded socket without an 'error' listener: a reset (while refused, or
     // mid-call) would otherwise be an uncaught error and end the process.
     socket.on('error', (err) => {
@@ -133,8 +137,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     });
     // A bad frame: ws has closed the socket with its code (1002, 1007, 1009) when this runs.
     const guard = (ws: WebSocket) => ws.on('error', (err) => logOnce(socket, `${where}: closed a connection: ${err.message}`));
-    const v = verdict(req);
-    if (!v.ok) return refuseUpgrade(socket, '403 Forbidden', `forbidden: ${v.reason}`);
+    const v = verdict(req, url);
+    if (!v.ok || !url) return refuseUpgrade(socket, ...refusal(v));
     if (url.pathname === '/ws') return wss.handleUpgrade(req, socket, head, (ws) => (guard(ws), serveSocket(ws, api)));
     if (url.pathname === '/inspect') {
       const only = url.searchParams.get('session');
@@ -171,9 +175,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
 }
 
-function refuse(res: http.ServerResponse, reason: string, port: number): void {
-  res.writeHead(403, { ...securityHeaders(port), 'Content-Type': 'text/plain' });
-  res.end(`forbidden: ${reason}\n`);
+/** A refused request's status line and text (a request without a target is never let through). */
+function refusal(v: Verdict): [string, string] {
+  if (v.ok) return ['400 Bad Request', 'bad request'];
+  return v.status === 400 ? ['400 Bad Request', `bad request: ${v.reason}`] : ['403 Forbidden', `forbidden: ${v.reason}`];
+}
+
+function refuse(res: http.ServerResponse, v: Verdict, port: number): void {
+  const [status, text] = refusal(v);
+  res.writeHead(Number(status.slice(0, 3)), { ...securityHeaders(port), 'Content-Type': 'text/plain' });
+  res.end(`${text}\n`);
 }
 
 function refuseUpgrade(socket: Duplex, status: string, text: string): void {

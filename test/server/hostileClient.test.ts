@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { maxInspectorMessageBytes, maxRequestBytes, startServer, type RunningServer } from '../../electron/server/server.ts';
+import { checkRequest, repeatedHeader, requestTarget } from '../../electron/server/security.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';
 import { readScenario } from '../../electron/cli/io.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
@@ -206,5 +207,72 @@ describe('callsim serve: a malformed WebSocket frame closes that socket only', (
     await call.done;
     expect(await followedClose).toBe(1000);
     ui.close();
+  });
+});
+
+describe('callsim serve: a request that could be read two ways is refused (400)', () => {
+  /** The status of a request sent over TCP exactly as written (headers repeated as given). */
+  async function status(p: string, headers: [string, string][], upgrade = false): Promise<number> {
+    const socket = net.connect({ host: '127.0.0.1', port: server.port });
+    let data = '';
+    socket.on('data', (d) => (data += d.toString('latin1')));
+    socket.on('error', () => {});
+    await new Promise((r) => socket.once('connect', r));
+    const ws: [string, string][] = upgrade
+      ? [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Key', randomBytes(16).toString('base64')], ['Sec-WebSocket-Version', '13']]
+      : [['Connection', 'close']];
+    socket.write(`GET ${p} HTTP/1.1\r\n${[...headers, ...ws].map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    await until(() => /^HTTP\/1\.1 \d{3} /.test(data), `an answer to ${p}`);
+    socket.destroy();
+    return Number(data.slice(9, 12));
+  }
+  const host = () => ['Host', `127.0.0.1:${server.port}`] as [string, string];
+  const origin = () => ['Origin', `http://127.0.0.1:${server.port}`] as [string, string];
+
+  it('two Host headers, the same or not, in either order: 400 for a page and for /ws and /inspect', async () => {
+    const tok = `token=${server.token}`;
+    expect(await status(`/?${tok}`, [host()])).toBe(200);
+    expect(await status(`/?${tok}`, [host(), host()])).toBe(400);
+    expect(await status(`/?${tok}`, [host(), ['Host', 'evil.example']])).toBe(400);
+    expect(await status(`/?${tok}`, [['host', 'evil.example'], host()])).toBe(400);
+    for (const p of ['/ws', '/inspect']) {
+      expect(await status(`${p}?${tok}`, [host()], true)).toBe(101);
+      expect(await status(`${p}?${tok}`, [host(), ['HOST', 'evil.example']], true)).toBe(400);
+      expect(await status(`${p}?${tok}`, [host(), origin(), origin()], true)).toBe(400);
+    }
+  });
+
+  it('two Origin or two Sec-Fetch-Site headers: 400; other headers may repeat', async () => {
+    const tok = `token=${server.token}`;
+    expect(await status(`/?${tok}`, [host(), origin()])).toBe(200);
+    expect(await status(`/?${tok}`, [host(), origin(), origin()])).toBe(400);
+    expect(await status(`/?${tok}`, [host(), ['Sec-Fetch-Site', 'same-origin'], ['Sec-Fetch-Site', 'same-origin']])).toBe(400);
+    expect(await status(`/?${tok}`, [host(), ['Accept', 'text/html'], ['Accept', '*/*']])).toBe(200);
+  });
+
+  it('repeatedHeader reads the raw headers, whatever their case', () => {
+    expect(repeatedHeader(['Host', 'a', 'Accept', 'x', 'host', 'b'])).toBe('host');
+    expect(repeatedHeader(['Host', 'a', 'Accept', 'x', 'Accept', 'y'])).toBeNull();
+    const facts = { target: new URL('http://x/'), repeated: null, host: '127.0.0.1:1', origin: undefined, fetchSite: undefined, token: 't' };
+    expect(checkRequest(facts, { port: 1, token: 't' })).toEqual({ ok: true });
+    expect(checkRequest({ ...facts, repeated: 'Host' }, { port: 1, token: 't' })).toEqual({ ok: false, status: 400, reason: 'two Host headers' });
+  });
+
+  it('a target that is not a path (*, a proxy URL) is 400; one URL parsing chokes on is a path like any other; a mangled cookie is no token', async () => {
+    const tok = `token=${server.token}`;
+    for (const target of ['*', `http://127.0.0.1:${server.port}/?${tok}`]) {
+      expect(await status(target, [host()]), target).toBe(400);
+      expect(await status(target, [host()], true), target).toBe(400);
+    }
+    // these made `new URL(target, base)` throw inside the request handler: the process's end
+    for (const target of ['//', '///', '/\\', '//[', `//?${tok}`, `//evil.example/ws?${tok}`]) {
+      expect([403, 404], target).toContain(await status(target, [host()]));
+      expect([403, 404], target).toContain(await status(target, [host()], true));
+    }
+    expect(requestTarget('//a/b?x=1')).toMatchObject({ pathname: '//a/b', search: '?x=1' });
+    // a token cookie that does not decode is no token
+    expect(await status('/', [host(), ['Cookie', `callsim_token_${server.port}=%zz`]])).toBe(403);
+    expect(await status('/ws', [host(), ['Cookie', `callsim_token_${server.port}=%zz`]], true)).toBe(403);
+    expect(await status(`/?${tok}`, [host()])).toBe(200);
   });
 });
