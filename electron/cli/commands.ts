@@ -269,8 +269,8 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
       for (const t of cov.transitions.never) out.stdout(`  never taken:   ${t}\n`);
     }
   }
-  // the plain closing line CI runners read
-  out.stdout(`redteam: ${results.length - failed.length} passed, ${failed.length} failed\n`);
+  // the plain closing line CI runners read; with --json on stderr, so that stdout is one JSON document
+  (values.json ? out.stderr : out.stdout)(`redteam: ${results.length - failed.length} passed, ${failed.length} failed\n`);
   return failed.length ? exitCode.expectFailed : exitCode.done;
 }
 

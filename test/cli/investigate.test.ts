@@ -128,11 +128,11 @@ describe('callsim redteam', () => {
     const junit = path.join(dir, 'out.xml');
     const r = callsim(['redteam', path.join(repoRoot, 'recordings/scenarios'), '--junit', junit, '--coverage', '--json'], path.join(dir, 'x.db'));
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n');
-    const report = JSON.parse(lines[0]);
+    // --json: stdout is the report and nothing else; the closing line goes to stderr
+    const report = JSON.parse(r.stdout);
     const n = libraryNames().length;
     expect(report.passed).toBe(n);
-    expect(lines[1]).toBe(`redteam: ${n} passed, 0 failed`);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(`redteam: ${n} passed, 0 failed`);
     // the library takes every path of the machine; the guarded ones are each reported on their own
     expect(report.coverage.states).toEqual({ total: 24, entered: 24, never: [] });
     expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length);
