@@ -11,7 +11,7 @@
 // from a pipe: each utterance is decoded as it arrives, with the model already loaded.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -269,6 +269,8 @@ const SHORT_GRAMMAR = `#JSGF V1.0;\ngrammar short;\npublic <short> = ${SHORT_RES
 const WINDOW_SAMPLES = 410;
 /** 10 ms of silence decoded after every utterance: its result line says the utterance's words are all written. */
 const MARK_FILE = 'mark';
+/** The line the shell writes after pocketsphinx_batch, however it ended. */
+const EXITED_MARK = 'callsim: pocketsphinx_batch exited';
 
 /**
  * One pocketsphinx_batch process that stays up: the model loads once, and each utterance is a
@@ -279,6 +281,8 @@ const MARK_FILE = 'mark';
  */
 class BatchProcess {
   private readonly child: ChildProcess;
+  /** Resolves once the process has exited and its output is closed. */
+  readonly gone: Promise<void>;
   private readonly waiting: { id: string; words: DecodedWord[]; resolve: (w: DecodedWord[]) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | null = null;
   private closed = false;
@@ -297,17 +301,24 @@ class BatchProcess {
     args[args.indexOf('-logfn') + 1] = join(dir, `${name}.log`);
     // pocketsphinx opens its control list and outputs by name, and /dev/stdin cannot be opened
     // when it is a socket (what Node gives a child for 'pipe'): `cat` puts real pipes between.
-    this.child = spawn('/bin/sh', ['-c', 'cat | "$0" "$@" | cat', program, ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
+    // The first cat outlives a program that died until it next writes, and the shell's output
+    // stays open while it waits for it, so the program's end is said on the output itself.
+    this.child = spawn('/bin/sh', ['-c', `cat | { "$0" "$@"; echo "${EXITED_MARK} $?"; } | cat`, program, ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child.on('error', (err) => this.fail(err));
-    this.child.stdin!.on('error', () => undefined); // a dead process is reported by the end of its output
+    this.gone = new Promise((resolve) => {
+      this.child.once('close', () => resolve());
+      this.child.once('error', () => resolve());
+    });
+    this.child.stdin!.on('error', () => undefined); // a dead process is reported by its output
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.take(chunk));
-    this.child.stdout!.on('end', () => {
-      if (this.failure || this.closed) return;
-      void lastLoggedError(dir, `${name}.log`).then((lastError) =>
-        this.fail(new AsrUnavailableError(`pocketsphinx_batch failed: ${lastError ?? 'it exited'}`)),
-      );
-    });
+    this.child.stdout!.on('end', () => this.exited('it exited'));
+  }
+
+  /** The program is gone while utterances may still be owed: they fail with its last logged error. */
+  private exited(how: string): void {
+    if (this.failure || this.closed) return;
+    void lastLoggedError(this.dir, `${this.name}.log`).then((lastError) => this.fail(new AsrUnavailableError(`pocketsphinx_batch failed: ${lastError ?? how}`)));
   }
 
   /** Decodes one utterance (16 kHz samples, the whole file). Effects: writes and removes a WAV file. */
@@ -335,6 +346,10 @@ class BatchProcess {
     while ((newline = this.buffered.indexOf('\n')) >= 0) {
       const line = this.buffered.slice(0, newline);
       this.buffered = this.buffered.slice(newline + 1);
+      if (line.startsWith(EXITED_MARK)) {
+        this.exited(`it exited with status ${line.slice(EXITED_MARK.length + 1)}`);
+        continue;
+      }
       const head = this.waiting[0];
       if (!head) continue;
       // a hypothesis line ends with "(<utterance id> <score>)"
@@ -357,12 +372,57 @@ class BatchProcess {
   }
 }
 
+/** LiveRecognizer's directories: the prefix, then the pid of the process that owns it. */
+const LIVE_DIR_PREFIX = 'callsim-live-asr-';
+/** A directory of the old name (no pid) this long untouched belongs to no running call. */
+const UNOWNED_DIR_STALE_MS = 24 * 3600_000;
+
+/** True while process `pid` exists (EPERM: it does, another user's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the LiveRecognizer directories in `parent` left by calls that were killed (close()
+ * never ran): those whose owning process is gone, and those of the old pid-less name untouched
+ * for a day. Others' directories, and whatever cannot be removed, are left alone. Returns the
+ * names removed. Effects: deletes directories.
+ */
+export function removeStaleLiveDirs(parent: string, now = Date.now()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(LIVE_DIR_PREFIX)) continue;
+    const owner = /^(\d+)-/.exec(name.slice(LIVE_DIR_PREFIX.length));
+    try {
+      const stale = owner ? !processAlive(Number(owner[1])) : now - statSync(join(parent, name)).mtimeMs > UNOWNED_DIR_STALE_MS;
+      if (!stale) continue;
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+  return removed;
+}
+
 /**
  * Recognition for a live call, where utterances arrive one by one: one pocketsphinx_batch per
  * search (open vocabulary, and the closed list of SHORT_RESPONSES) kept running for the call, so
  * the model is loaded once, not per utterance. Given the same audio it hears exactly what
  * recognizeSegments and recognizeShortResponses hear. Effects: starts two processes and a
- * temporary directory; close() ends them and removes it.
+ * temporary directory named with this process's pid (removes those of killed calls first);
+ * close() ends them and removes it.
  */
 export class LiveRecognizer {
   private readonly dir: string;
@@ -372,7 +432,7 @@ export class LiveRecognizer {
 
   private constructor(program: string, opts: RecognizeOptions) {
     this.padMs = opts.padMs ?? DEFAULT_PAD_MS;
-    this.dir = mkdtempSync(join(tmpdir(), 'callsim-live-asr-'));
+    this.dir = mkdtempSync(join(tmpdir(), `${LIVE_DIR_PREFIX}${process.pid}-`));
     writeFileSync(join(this.dir, 'short.gram'), SHORT_GRAMMAR);
     this.open = new BatchProcess(program, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], this.dir, 'open');
     this.short = new BatchProcess(program, ['-jsgf', join(this.dir, 'short.gram')], this.dir, 'short');
@@ -392,6 +452,7 @@ export class LiveRecognizer {
     if (!existsSync(join(MODEL_DIR, 'en-us', 'mdef'))) {
       throw new AsrUnavailableError(`pocketsphinx English models not found in ${MODEL_DIR}: ${INSTALL_HINT}`);
     }
+    removeStaleLiveDirs(tmpdir());
     return new LiveRecognizer(program, opts);
   }
 
@@ -410,11 +471,21 @@ export class LiveRecognizer {
     return words.map((w) => w.word).join(' ');
   }
 
-  /** Ends both processes and removes their directory. Effects: as said. */
+  /** Ends both processes and removes their directory (again once they have exited). Effects: as said. */
   close(): void {
     this.open.close();
     this.short.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    // a process still starting may write its log into the directory while it is removed
+    // (ENOTEMPTY): what is left goes once both have exited, or at a later start if we are killed
+    const remove = (): void => {
+      try {
+        rmSync(this.dir, { recursive: true, force: true });
+      } catch {
+        // retried below
+      }
+    };
+    remove();
+    void Promise.all([this.open.gone, this.short.gone]).then(remove);
   }
 
   /** Exactly the samples pocketsphinx_batch reads for the segment's frame range of the whole recording. */

@@ -132,7 +132,13 @@ export class LiveAudioCaller {
       if (e.type === 'audio.chunk') caller.enqueue(() => caller.onChunk(e.samples)); else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
       else caller.input.track(Promise.reject(e.error));
     });
-    await source.start();
+    try {
+      await source.start();
+    } catch (err) {
+      // no caller is handed back to stop later: the recognizer's processes would keep the process alive
+      caller.stop();
+      throw err;
+    }
     return caller;
   }
 

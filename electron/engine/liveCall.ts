@@ -103,6 +103,9 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
   let audioMs = 0;
   let released: { atMs: number; wallMs: number } | null = null;
   const callClock = (): number => (released ? released.atMs + (performance.now() - released.wallMs) : audioMs);
+  // whatever ends the call, an error included, stops the caller: its recognizer's processes and
+  // the source's timers would keep the process alive
+  const stopCaller = () => (caller as LiveAudioCaller | null)?.stop();
   const run = await runSession(setup, { store: o.store }, {
     pacing: 'realtime',
     wallClock: callClock,
@@ -146,7 +149,6 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
         }),
       );
     },
-  });
-  (caller as LiveAudioCaller | null)?.stop();
+  }).finally(stopCaller);
   return run;
 }

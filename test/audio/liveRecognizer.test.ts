@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { AsrUnavailableError, LiveRecognizer, recognizeSegments, recognizeShortResponses } from '../../electron/audio/asr.ts';
+import { AsrUnavailableError, LiveRecognizer, recognizeSegments, recognizeShortResponses, removeStaleLiveDirs } from '../../electron/audio/asr.ts';
 import { hearLiveSegment, hearSegments } from '../../electron/audio/pipeline.ts';
 import { to16kMono } from '../../electron/audio/resample.ts';
 import { detectSpeechSegments } from '../../electron/audio/vad.ts';
 import { readWavFile } from '../../electron/audio/wav.ts';
-import { repoRoot } from '../helpers.ts';
+import { repoRoot, tempDir } from '../helpers.ts';
 
 async function recordingSpeech(name: string) {
   const dir = path.join(repoRoot, 'recordings/audio');
@@ -66,5 +68,78 @@ describe('LiveRecognizer: one pocketsphinx process per search for the whole call
     process.env.PATH = '/nonexistent';
     expect(() => LiveRecognizer.start()).toThrow(AsrUnavailableError);
     expect(() => LiveRecognizer.start()).toThrow('pocketsphinx_batch is not installed: apt-get install pocketsphinx pocketsphinx-en-us');
+  });
+});
+
+describe('LiveRecognizer directories of killed calls are removed at the next start', () => {
+  const ours = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`callsim-live-asr-${process.pid}-`));
+  /** Waits (up to a generous deadline) until `done()`; the directory goes once the recognizer's processes have exited. */
+  const until = async (done: () => boolean) => {
+    for (const deadline = Date.now() + 30_000; !done() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    return done();
+  };
+
+  it('only those whose owning process is gone, and pid-less ones of the old name a day untouched', () => {
+    const parent = tempDir();
+    // a pid that was just used and has exited: its owner is gone
+    const gone = spawnSync('true').pid!;
+    const make = (name: string, mtimeMs?: number) => {
+      fs.mkdirSync(path.join(parent, name));
+      fs.writeFileSync(path.join(parent, name, 'open.log'), 'INFO\n');
+      if (mtimeMs !== undefined) fs.utimesSync(path.join(parent, name), mtimeMs / 1000, mtimeMs / 1000);
+    };
+    const now = Date.now();
+    make(`callsim-live-asr-${gone}-aB3xYz`);
+    make(`callsim-live-asr-${process.pid}-Qw12er`); // this process: alive
+    make(`callsim-live-asr-${process.ppid}-Zx98cv`); // its parent: alive
+    make('callsim-live-asr-OldOne', now - 25 * 3600_000);
+    make('callsim-live-asr-Recent', now - 3600_000);
+    make(`callsim-asr-${gone}-other`); // not a live recognizer's
+    expect(removeStaleLiveDirs(parent, now).sort()).toEqual([`callsim-live-asr-${gone}-aB3xYz`, 'callsim-live-asr-OldOne'].sort());
+    expect(fs.readdirSync(parent).sort()).toEqual([`callsim-asr-${gone}-other`, `callsim-live-asr-${process.pid}-Qw12er`, `callsim-live-asr-${process.ppid}-Zx98cv`, 'callsim-live-asr-Recent'].sort());
+    expect(removeStaleLiveDirs(path.join(parent, 'missing'))).toEqual([]);
+  });
+
+  it("names its directory with this process's pid, removes it on close (at once after start too), and a killed call's at the next start", async () => {
+    const before = ours();
+    const recognizer = LiveRecognizer.start();
+    const [mine] = ours().filter((n) => !before.includes(n));
+    expect(mine).toMatch(new RegExp(`^callsim-live-asr-${process.pid}-`));
+    expect(() => recognizer.close()).not.toThrow(); // its processes are still loading their models
+    expect(await until(() => !ours().includes(mine))).toBe(true);
+
+    // what a call killed with -9 leaves: a directory named for a process that is gone
+    const gone = spawnSync('true').pid!;
+    const left = fs.mkdtempSync(path.join(os.tmpdir(), `callsim-live-asr-${gone}-`));
+    fs.writeFileSync(path.join(left, 'open-u0.wav'), '');
+    const next = LiveRecognizer.start();
+    try {
+      expect(fs.existsSync(left)).toBe(false);
+    } finally {
+      next.close();
+    }
+  });
+
+  it('a recognizer that dies mid-call fails the utterance it was given (it waited for the next one to notice), and close() still ends it', async () => {
+    const bin = tempDir();
+    // takes the first utterance and exits, as a pocketsphinx_batch that crashes on it
+    fs.writeFileSync(path.join(bin, 'pocketsphinx_batch'), '#!/bin/sh\nread line\nexit 1\n', { mode: 0o755 });
+    const pathBefore = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${pathBefore}`;
+    let recognizer: LiveRecognizer;
+    try {
+      recognizer = LiveRecognizer.start();
+    } finally {
+      process.env.PATH = pathBefore;
+    }
+    const before = ours();
+    try {
+      await expect(recognizer.recognize(new Float32Array(32_000), { startMs: 500, endMs: 1500 }, { previousEndMs: 0 })).rejects.toThrow(
+        new AsrUnavailableError('pocketsphinx_batch failed: it exited with status 1'),
+      );
+    } finally {
+      recognizer.close();
+    }
+    expect(await until(() => ours().length === before.length - 1)).toBe(true);
   });
 });

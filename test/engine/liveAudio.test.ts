@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { cliBin, repoRoot, tempDir } from '../helpers.ts';
 import { encodeWav16, readWavFile } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
-import { LIVE_PAUSE_MS, LIVE_RECOGNITION_MS } from '../../electron/engine/liveAudio.ts';
+import { WavFileSource, type AudioSource } from '../../electron/audio/mic.ts';
+import { LIVE_PAUSE_MS, LIVE_RECOGNITION_MS, LiveAudioCaller } from '../../electron/engine/liveAudio.ts';
+import { runLiveCall } from '../../electron/engine/liveCall.ts';
+import { SessionStore } from '../../electron/store/sessions.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 
 // `callsim mic --input x.wav` plays the file as the microphone, on the wall clock: what a live
 // call hears, with the live path's VAD, backchannel hold and recognizer.
 
-function callsim(args: string[]) {
-  const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function callsim(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env });
+  return { code: r.status, signal: r.signal, pid: r.pid, stdout: r.stdout, stderr: r.stderr };
 }
 const recording = (name: string) => path.join(repoRoot, 'recordings/audio', name);
 
@@ -166,4 +170,97 @@ describe('a live call hears backchannels as the offline path does', () => {
     expect(stop.atMs - started.atMs).toBe(Math.max(0, 250 - spokenMs));
     expect(started.event.speechAtMs).toBe(said[1].startMs);
   }, 120_000);
+});
+
+/** LiveRecognizer directories of process `pid` in the temporary folder. */
+const recognizerDirs = (pid: number) => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`callsim-live-asr-${pid}-`));
+
+describe('an error in a live or realtime call ends the process with its exit code and marks the session', () => {
+  it('the recognizer dies at the first utterance (mic --input, run --realtime): it exits by itself with 3 and one line; the session is complete with outcome error', () => {
+    const dir = tempDir();
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    // first on PATH: a pocketsphinx_batch that takes the first utterance and exits, as one crashing on it
+    fs.writeFileSync(path.join(bin, 'pocketsphinx_batch'), '#!/bin/sh\nread line\nexit 1\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+    const db = path.join(dir, 'calls.db');
+    for (const args of [['mic', '--input', recording('cards-call-8k.wav'), '--mute'], ['run', recording('cards-call-8k.wav'), '--realtime']]) {
+      const r = callsim([...args, '--json', '--db', db], env);
+      expect(r.signal).toBeNull(); // it ended by itself, not at spawnSync's deadline
+      expect(r.stderr).toBe('callsim: the call failed: pocketsphinx_batch failed: it exited with status 1\n');
+      expect(r.code).toBe(3);
+      const result: Result & { outcome: string } = JSON.parse(r.stdout);
+      expect(result.outcome).toBe('error');
+      const listed = JSON.parse(callsim(['sessions', 'list', '--json', '--db', db]).stdout) as { sessionId: string; status: string; outcome: string }[];
+      expect(listed.find((s) => s.sessionId === result.sessionId)).toMatchObject({ status: 'complete', outcome: 'error' });
+      // mid-call: the caller's first words were heard (journaled before they go to the recognizer), and the recognizer's folder is gone
+      expect(inputs(journalOf(result.sessionId, db), 'caller.audio').length).toBeGreaterThan(0);
+      expect(recognizerDirs(r.pid!)).toEqual([]);
+    }
+  }, 240_000);
+
+  it('a rate the resampler cannot take (200 kHz) is refused before the call: exit 2, one line naming the file, nothing stored', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'ultrasonic.wav');
+    fs.writeFileSync(file, encodeWav16(new Float32Array(20_000).fill(0.1), 200_000));
+    const db = path.join(dir, 'calls.db');
+    for (const args of [['mic', '--input', file, '--mute', '--json'], ['run', file, '--realtime', '--json'], ['run', file, '--json']]) {
+      const r = callsim([...args, '--db', db]);
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`callsim: ${file}: sample rate 200000 Hz is out of range (callsim converts 63..192000 Hz to 16 kHz)\n`);
+    }
+    expect(JSON.parse(callsim(['sessions', 'list', '--json', '--db', db]).stdout)).toEqual([]);
+  }, 120_000);
+
+  it('a source that cannot start fails the live caller\'s start and leaves no recognizer running', async () => {
+    const before = recognizerDirs(process.pid);
+    const source: AudioSource = { subscribe: () => () => undefined, start: () => Promise.reject(new Error('no such device')), stop: () => undefined };
+    const input = {
+      inject: () => undefined,
+      record: () => undefined,
+      track: (work: Promise<unknown>) => void work.catch(() => undefined),
+      recognized: () => undefined,
+      agentSpeaking: () => false,
+      bargeInMinSpeechMs: () => 250,
+      later: () => Promise.resolve(),
+      advanceTo: () => undefined,
+      release: () => undefined,
+    };
+    await expect(LiveAudioCaller.start(source, input, { endOfTurnSilenceMs: 600, onEnd: () => undefined })).rejects.toThrow('no such device');
+    // closed: its folder goes once its processes have exited
+    const same = () => recognizerDirs(process.pid).join() === before.join();
+    for (const deadline = Date.now() + 30_000; !same() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    expect(recognizerDirs(process.pid)).toEqual(before);
+  });
+
+  it('a store that fails mid-call (the journal cannot be written once caller audio came) rejects the call and still stops the caller', async () => {
+    const store = new SessionStore(path.join(tempDir(), 'calls.db'));
+    let heard = false;
+    // a sink that breaks once the caller has been heard, so the live caller is up and listening
+    store.journalWriter = () => ({
+      append: (e) => void (heard ||= e.kind === 'input' && e.event.type === 'caller.audio'),
+      flush: () => {
+        if (heard) throw new Error('disk I/O error');
+      },
+    });
+    const before = recognizerDirs(process.pid);
+    const source = new WavFileSource(recording('cards-call-8k.wav'), { pace: 'fast' });
+    let stopped = false;
+    const stop = source.stop.bind(source);
+    source.stop = () => {
+      stopped = true;
+      stop();
+    };
+    try {
+      await expect(runLiveCall({ source, sessionSource: { kind: 'mic' }, store })).rejects.toThrow('disk I/O error');
+    } finally {
+      store.close();
+    }
+    expect(stopped).toBe(true); // by the time the call's error is out
+    const same = () => recognizerDirs(process.pid).join() === before.join();
+    for (const deadline = Date.now() + 30_000; !same() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    expect(recognizerDirs(process.pid)).toEqual(before);
+  }, 60_000);
 });
