@@ -98,6 +98,7 @@ export async function cmdSessions(args: string[], out: Out): Promise<number> {
         const s = store.resolve(need(id, 'show'));
         const result = store.result(s.sessionId);
         if (values.json) out.stdout(`${JSON.stringify(result)}\n`);
+        else if (s.events === 0) out.stdout(`${s.sessionId}: ${s.source}, ${s.status === 'running' ? 'still running, nothing journaled yet' : `${s.status} before anything was journaled`} — nothing to show or replay\n`);
         else out.stdout(`${formatRunSummary(s.source, result, null, store.journal(s.sessionId))}\n  status: ${s.status}, ${s.events} journal events${s.parentId ? `, ${s.relation} of ${s.parentId}` : ''}\n`);
         return exitCode.done;
       }
@@ -177,6 +178,7 @@ export function cmdReplay(args: string[], out: Out): number {
   return withStore(values.db, (store) => {
     const r = replaySession(store, id);
     if (values.json) out.stdout(`${JSON.stringify(r)}\n`);
+    else if (r.nothingToReplay) out.stdout(`${r.sessionId}: ${r.nothingToReplay} — nothing to replay\n`);
     else if (r.identical) out.stdout(`${r.sessionId}: identical — ${r.transitions} transitions from ${r.events} journaled events\n`);
     else {
       const d = r.divergence!;

@@ -19,12 +19,15 @@ export interface ReplayReport {
   events: number;
   transitions: number;
   divergence: Divergence | null;
+  /** Set when the journal is empty (a call killed before its first entries were committed): why there is nothing to replay. */
+  nothingToReplay?: string;
 }
 
 type SessionStarted = Extract<JournalEntry, { kind: 'input' }>['event'] & { type: 'session.started' };
 
 /** The session.started event of a journal (policy, faults, seed, source). */
 export function sessionStart(entries: readonly JournalEntry[], id: string): SessionStarted {
+  if (entries.length === 0) throw new InputError(id, '', 'nothing was journaled (the call ended before its first entries were written): there is no call to go on from');
   const e = entries.find((x) => x.kind === 'input' && x.event.type === 'session.started');
   if (!e || e.kind !== 'input') throw new InputError(id, 'journal', 'has no session.started event (not a callsim session)');
   return e.event as SessionStarted;
@@ -37,6 +40,12 @@ export function sessionStart(entries: readonly JournalEntry[], id: string): Sess
 export function replaySession(store: SessionStore, idOrPrefix: string): ReplayReport {
   const s = store.resolve(idOrPrefix);
   const entries = store.journal(s.sessionId);
+  // A call killed before its first tick was committed has a session row and nothing else: it
+  // replays to its cut, which is the start.
+  if (entries.length === 0) {
+    const why = s.status === 'running' ? 'still running, nothing journaled yet' : 'interrupted before anything was journaled';
+    return { sessionId: s.sessionId, identical: true, events: 0, transitions: 0, divergence: null, nothingToReplay: why };
+  }
   sessionStart(entries, s.sessionId);
   const r = replayJournal(entries);
   return { sessionId: s.sessionId, identical: r.identical, events: r.events, transitions: r.transitions.length, divergence: r.divergence };
