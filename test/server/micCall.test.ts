@@ -162,6 +162,22 @@ describe('call.start with the microphone as the caller', () => {
     expect(api.live.list()).toEqual([]);
   }, 30_000);
 
+  it('an error mid-call (the recognizer dies at the first words) ends that call, marks its session error, and the server goes on', async () => {
+    const { api, store, pushes } = makeApi();
+    const bin = tempDir('callsim-bin-');
+    fs.writeFileSync(path.join(bin, 'pocketsphinx_batch'), '#!/bin/sh\nread line\nexit 1\n', { mode: 0o755 });
+    process.env.PATH = `${bin}:${pathBefore}`;
+    const r = await api.handle('call.start', { source: { kind: 'mic', wav: { kind: 'library', file: 'audio/cards-call-8k.wav' } }, pacing: 'realtime' });
+    if (!r.ok) throw new Error(r.error.message);
+    const { sessionId } = r.value as { sessionId: string };
+    await until(() => pushes.some((b) => b.sessionId === sessionId && b.ended), 60_000);
+    expect(store.get(sessionId)).toMatchObject({ source: 'mic', status: 'complete', outcome: 'error' });
+    expect(api.live.list()).toEqual([]);
+    // the next request still gets its answer: the server is up
+    process.env.PATH = pathBefore;
+    expect(await api.handle('call.start', { source: { kind: 'mic' }, pacing: 'virtual' })).toMatchObject({ ok: false });
+  }, 90_000);
+
   it('refuses instant pacing, and files that are not a playable WAV, with the name the user knows', async () => {
     const { api, store } = makeApi();
     expect(await api.handle('call.start', { source: { kind: 'mic' }, pacing: 'virtual' })).toEqual({
