@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { modelSchema, toolEndpointSchema, type Scenario } from '../../shared/scenario.ts';
 import { byoConfigProblem, modelBrainFor } from '../world/model.ts';
 import { httpBackendsFor } from '../world/httpTools.ts';
+import { callEnv, envProblem, envUses, parseAllowEnv, type CallEnv } from '../world/secrets.ts';
 import type { AgentBrain } from '../world/agent.ts';
 import type { ToolBackend } from '../world/tools.ts';
 import { SessionStore } from '../store/sessions.ts';
@@ -37,6 +38,9 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** `--allow-env NAME`, repeatable or comma-separated: the variables a call may send (world/secrets.ts). */
+const allowEnvFlag = { type: 'string', multiple: true } as const;
+
 function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
   try {
     return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
@@ -52,7 +56,7 @@ function parseSeed(v: string | undefined): number | undefined {
 }
 
 export async function cmdRun(args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parse(args, { realtime: { type: 'boolean' }, channel: { type: 'string' }, agent: { type: 'string' } });
+  const { values, positionals } = parse(args, { realtime: { type: 'boolean' }, channel: { type: 'string' }, agent: { type: 'string' }, 'allow-env': allowEnvFlag });
   if (values.help) return (out.stdout(`${usage}\n`), exitCode.done);
   if (positionals.length !== 1) throw new InputError('callsim run', 'arguments', 'give exactly one scenario .json or call .wav');
   const file = positionals[0];
@@ -60,12 +64,12 @@ export async function cmdRun(args: string[], out: Out): Promise<number> {
   const policy = values.policy ? readPolicy(values.policy) : undefined;
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
-  const agent = readAgentFile(values.agent);
-  if (/\.wav$/i.test(file) || values.channel) return cmdRunRecording(file, values, { policy, faults, seed, agent }, out);
-  const scenario = withAgent(readScenario(file), agent, file);
+  const byo = readByo(values.agent, values['allow-env']);
+  if (/\.wav$/i.test(file) || values.channel) return cmdRunRecording(file, values, { policy, faults, seed, byo }, out);
+  const scenario = withAgent(readScenario(file), byo, file);
   const store = new SessionStore(defaultDbPath(values.db));
   try {
-    const run = await runScenario(scenario, { store }, { policy, faults, seed, strict: values.strict || undefined, pacing: values.realtime ? 'realtime' : 'virtual' });
+    const run = await runScenario(scenario, { store }, { policy, faults, seed, env: byo.env, strict: values.strict || undefined, pacing: values.realtime ? 'realtime' : 'virtual' });
     if (run.error) out.stderr(`callsim: ${file}: the call failed: ${run.error.message}\n`);
     if (values.json) out.stdout(`${JSON.stringify(run.result)}\n`);
     else out.stdout(`${formatRunSummary(scenario.name, run.result, scenario.expect ? run.failures : null, run.entries)}\n`);
@@ -236,9 +240,16 @@ export async function cmdFork(args: string[], out: Out): Promise<number> {
 }
 
 export async function cmdRedteam(args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parse(args, { junit: { type: 'string' }, shard: { type: 'string' }, coverage: { type: 'boolean' }, jobs: { type: 'string' }, save: { type: 'boolean' } });
+  const { values, positionals } = parse(args, { junit: { type: 'string' }, shard: { type: 'string' }, coverage: { type: 'boolean' }, jobs: { type: 'string' }, save: { type: 'boolean' }, 'allow-env': allowEnvFlag });
+  const allowEnv = parseAllowEnv(values['allow-env']);
+  if (!(allowEnv instanceof Set)) throw new InputError('callsim', '--allow-env', `"${allowEnv.bad}" is not an environment variable name`);
   const all = scenarioFiles(positionals.length ? positionals : [path.join(import.meta.dirname, '../../recordings/scenarios')]);
-  for (const f of all) readScenario(f); // every file valid before anything runs
+  // every file valid, and reading only what it may, before anything runs
+  for (const f of all) {
+    const s = readScenario(f);
+    const leak = envProblem({ model: s.agent?.model, tools: s.tools }, allowEnv, process.env);
+    if (leak) throw new InputError(f, jsonPath(leak.path[0] === 'model' ? ['agent', ...leak.path] : leak.path), leak.problem);
+  }
   const files = shardOf(all, values.shard);
   if (values.jobs !== undefined && !/^[1-9]\d*$/.test(values.jobs)) throw new InputError('callsim redteam', '--jobs', `"${values.jobs}" is not a positive whole number`);
   const tty = process.stderr.isTTY;
@@ -252,7 +263,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
       if (done === total) out.stderr('\n');
     } else out.stderr(`[${done}/${total}] ${passed(r) ? 'pass' : 'FAIL'} ${r.name}\n`);
   };
-  const results = await runSuite(files, { jobs: values.jobs ? Number(values.jobs) : undefined, coverage: !!values.coverage, db: values.save ? defaultDbPath(values.db) : undefined, onResult: progress });
+  const results = await runSuite(files, { jobs: values.jobs ? Number(values.jobs) : undefined, coverage: !!values.coverage, db: values.save ? defaultDbPath(values.db) : undefined, allowEnv: [...allowEnv], onResult: progress });
   const cov = values.coverage ? computeCoverage(machineGraph(callMachine), results.flatMap((r) => (r.trace ? [r.trace] : []))) : undefined;
   if (values.junit) fs.writeFileSync(values.junit, junitReport(results, cov));
   const failed = results.filter((r) => !passed(r));
@@ -279,7 +290,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
 async function cmdRunRecording(
   file: string,
   values: { db?: string; json?: boolean; realtime?: boolean; channel?: string; strict?: boolean },
-  o: { policy?: PolicyOverride; faults?: Fault[]; seed?: number; agent?: AgentFile },
+  o: { policy?: PolicyOverride; faults?: Fault[]; seed?: number; byo: Byo },
   out: Out,
 ): Promise<number> {
   const channel = values.channel ?? 'mix';
@@ -306,7 +317,7 @@ async function cmdRunRecording(
   }
   const store = new SessionStore(defaultDbPath(values.db));
   try {
-    const setup = recordingSetup(file, heard, { ...o, ...agentParts(o.agent, o.policy), channel, strict: values.strict });
+    const setup = recordingSetup(file, heard, { ...o, ...agentParts(o.byo, o.policy), channel, strict: values.strict });
     const run = await runSession(setup, { store }, { pacing: values.realtime ? 'realtime' : 'virtual' });
     if (run.error) out.stderr(`callsim: ${file}: the call failed: ${run.error.message}\n`);
     out.stdout(values.json ? `${JSON.stringify(run.result)}\n` : `${formatRunSummary(path.basename(file), run.result, null)}\n`);
@@ -317,12 +328,12 @@ async function cmdRunRecording(
 }
 
 export async function cmdMic(args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parse(args, { input: { type: 'string' }, mute: { type: 'boolean' }, channel: { type: 'string' }, agent: { type: 'string' } });
+  const { values, positionals } = parse(args, { input: { type: 'string' }, mute: { type: 'boolean' }, channel: { type: 'string' }, agent: { type: 'string' }, 'allow-env': allowEnvFlag });
   if (positionals.length) throw new InputError('callsim mic', 'arguments', `unexpected "${positionals[0]}" (use --input file.wav to play a file as the microphone)`);
   const policy = values.policy ? readPolicy(values.policy) : undefined;
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
-  const agent = readAgentFile(values.agent);
+  const byo = readByo(values.agent, values['allow-env']);
   const channel = values.channel ?? 'mix';
   if (channel !== 'left' && channel !== 'right' && channel !== 'mix') throw new InputError('callsim mic', '--channel', `"${channel}" is not left, right or mix`);
   if (values.input) {
@@ -338,13 +349,13 @@ export async function cmdMic(args: string[], out: Out): Promise<number> {
   const { MicrophoneSource, WavFileSource } = await import('../audio/mic.ts');
   const source = values.input ? new WavFileSource(values.input, { channel }) : new MicrophoneSource();
   if (!values.json) out.stderr(values.input ? `callsim mic: playing ${values.input} as the microphone; Ctrl-C ends the call\n` : 'callsim mic: listening on the default microphone (use headphones); Ctrl-C ends the call\n');
-  return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, agent, speak: !values.mute && !values.json }, out);
+  return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, byo, speak: !values.mute && !values.json }, out);
 }
 
 async function liveCall(
   source: import('../audio/mic.ts').AudioSource,
   sessionSource: import('../../shared/events.ts').SessionSource,
-  o: { db?: string; json?: boolean; strict?: boolean; policy?: PolicyOverride; faults?: Fault[]; seed?: number; speak?: boolean; agent?: AgentFile },
+  o: { db?: string; json?: boolean; strict?: boolean; policy?: PolicyOverride; faults?: Fault[]; seed?: number; speak?: boolean; byo: Byo },
   out: Out,
 ): Promise<number> {
   const { runLiveCall } = await import('../engine/liveCall.ts');
@@ -361,7 +372,7 @@ async function liveCall(
       seed: o.seed,
       strict: o.strict,
       speak: o.speak,
-      ...agentParts(o.agent, o.policy),
+      ...agentParts(o.byo, o.policy),
       store,
       onStart: (s) => (stop = s),
       onEntry: o.json
@@ -385,34 +396,74 @@ async function liveCall(
 
 /** `run --agent agent.json`: the user's own model and tool backends (SPEC §2, bring your own agent). */
 const agentFileSchema = z
-  .object({ model: modelSchema.optional(), tools: z.record(z.string(), toolEndpointSchema).optional() })
+  .object({
+    model: modelSchema.optional(),
+    tools: z.record(z.string(), toolEndpointSchema).optional(),
+    /** Variables the scenarios run with this file may send too, as --allow-env (world/secrets.ts). */
+    allowEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')).optional(),
+  })
   .strict()
   .refine((a) => a.model !== undefined || a.tools !== undefined, { message: 'give "model", "tools" or both' });
 type AgentFile = z.infer<typeof agentFileSchema>;
 
-/** Reads and checks an --agent file (strict schema, API-safe tool names, the key's variable set). */
-function readAgentFile(agentFile: string | undefined): AgentFile | undefined {
-  if (agentFile === undefined) return undefined;
+/**
+ * The user's own agent (--agent) and what a call may read from the environment: variables
+ * allowed by --allow-env or the agent file's `allowEnv` may go to a scenario's model and tools;
+ * the agent file's own references, to its own model and tools only (world/secrets.ts).
+ */
+interface Byo {
+  agent?: AgentFile;
+  /** What a scenario's own `apiKeyEnv` and `${NAME}` headers may read. */
+  forScenarios: ReadonlySet<string>;
+  /** That and what the agent file's own model and tools read. */
+  allowed: ReadonlySet<string>;
+  /** The variables the call's world gets (allowed and set). */
+  env: CallEnv;
+}
+
+/** Reads and checks --allow-env and an --agent file (strict schema, API-safe tool names, its variables set). */
+function readByo(agentFile: string | undefined, allowEnvFlags: string[] | undefined): Byo {
+  const flags = parseAllowEnv(allowEnvFlags);
+  if (!(flags instanceof Set)) throw new InputError('callsim', '--allow-env', `"${flags.bad}" is not an environment variable name`);
+  if (agentFile === undefined) return { forScenarios: flags, allowed: flags, env: callEnv(flags) };
   const agent = parseJsonWith(readText(agentFile), agentFile, agentFileSchema);
-  const problem = byoConfigProblem(agent);
+  const forScenarios = new Set([...flags, ...(agent.allowEnv ?? [])]);
+  const own = new Set([...forScenarios, ...envUses(agent).map((u) => u.name)]);
+  const problem = byoConfigProblem(agent, own);
   if (problem) throw new InputError(agentFile, jsonPath(problem.path), problem.problem);
-  return agent;
+  return { agent, forScenarios, allowed: own, env: callEnv(own) };
 }
 
 /** The brain and tool backends of an --agent file, for calls that have no scenario (recordings, the microphone). */
-function agentParts(agent: AgentFile | undefined, policy: PolicyOverride | undefined): { brain?: AgentBrain; backends?: ToolBackend[] } {
+function agentParts(byo: Byo, policy: PolicyOverride | undefined): { brain?: AgentBrain; backends?: ToolBackend[] } {
+  const { agent, env } = byo;
   if (!agent) return {};
   const resolved = resolvePolicy(policy);
-  return { brain: modelBrainFor({ agent: agent.model ? { model: agent.model } : undefined, tools: agent.tools }, resolved) ?? undefined, backends: httpBackendsFor({ tools: agent.tools }, resolved) };
+  return {
+    brain: modelBrainFor({ agent: agent.model ? { model: agent.model } : undefined, tools: agent.tools }, resolved, env) ?? undefined,
+    backends: httpBackendsFor({ tools: agent.tools }, resolved, env),
+  };
 }
 
-/** The scenario with the --agent file's model and tools in place (they win over the scenario's); the result is checked as a whole. */
-function withAgent(scenario: Scenario, agent: AgentFile | undefined, file: string): Scenario {
+/**
+ * The scenario with the --agent file's model and tools in place (they win over the scenario's);
+ * what stays the scenario's may read only what is allowed for scenarios; the result is checked
+ * as a whole.
+ */
+function withAgent(scenario: Scenario, byo: Byo, file: string): Scenario {
+  const { agent } = byo;
+  const scenarioPath = (p: (string | number)[]) => jsonPath(p[0] === 'model' ? ['agent', ...p] : p);
+  const own = {
+    model: agent?.model ? undefined : scenario.agent?.model,
+    tools: Object.fromEntries(Object.entries(scenario.tools ?? {}).filter(([tool]) => !agent?.tools || !Object.hasOwn(agent.tools, tool))),
+  };
+  const leak = envProblem(own, byo.forScenarios, process.env);
+  if (leak) throw new InputError(file, scenarioPath(leak.path), leak.problem);
   const merged: Scenario = agent
     ? { ...scenario, agent: { ...scenario.agent, ...(agent.model ? { model: agent.model } : {}) }, ...(agent.tools ? { tools: { ...scenario.tools, ...agent.tools } } : {}) }
     : scenario;
-  const problem = byoConfigProblem({ model: merged.agent?.model, tools: merged.tools });
-  if (problem) throw new InputError(file, jsonPath(problem.path[0] === 'model' ? ['agent', ...problem.path] : problem.path), problem.problem);
+  const problem = byoConfigProblem({ model: merged.agent?.model, tools: merged.tools }, byo.allowed);
+  if (problem) throw new InputError(file, scenarioPath(problem.path), problem.problem);
   return merged;
 }
 

@@ -30,7 +30,8 @@ Common flags:
   --seed <n>         seed for every random draw
   --strict           mask PII in the stored transcript of this session
   --json             machine-readable output on stdout
-  --agent <file>     run, mic: your own agent, {"model": {…}, "tools": {…}} (SPEC §2, bring your own agent)
+  --agent <file>     run, mic: your own agent, {"model": {…}, "tools": {…}, "allowEnv"?: [names]} (SPEC §2)
+  --allow-env NAME   run, mic, redteam: a variable a scenario's model key or \${NAME} headers may send (repeatable, A,B)
 
 Exit codes: 0 done, 1 an expect failed or a replay diverged, 2 bad input, 3 internal error.`;
 

@@ -46,6 +46,8 @@ export interface SuiteOptions {
   onResult?: (r: SuiteCaseResult, done: number, total: number) => void;
   /** Called as the pool starts each worker, with how many it now has. */
   onWorkers?: (workers: number) => void;
+  /** The environment variables the scenarios' models and tools may read (--allow-env; world/secrets.ts). */
+  allowEnv?: readonly string[];
 }
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -135,7 +137,7 @@ export async function runSuite(files: readonly string[], o: SuiteOptions = {}): 
   let settle!: (err?: Error) => void;
   const finished = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
   const start = () => {
-    const w = new Worker(entry, { workerData: { coverage: !!o.coverage, db: o.db ?? null }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const w = new Worker(entry, { workerData: { coverage: !!o.coverage, db: o.db ?? null, allowEnv: o.allowEnv ?? [] }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     workers.push(w);
     o.onWorkers?.(workers.length);
     const feed = () => {

@@ -4,10 +4,12 @@ import { readScenario } from '../cli/io.ts';
 import { traceCollector } from '../../shared/graph.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { runScenario } from './session.ts';
+import { callEnv } from '../world/secrets.ts';
 import type { SuiteCaseResult } from './redteam.ts';
 
-const { coverage, db } = workerData as { coverage: boolean; db: string | null };
+const { coverage, db, allowEnv } = workerData as { coverage: boolean; db: string | null; allowEnv: string[] };
 const store = db ? new SessionStore(db) : null;
+const env = callEnv(allowEnv);
 
 parentPort!.on('message', async ({ index, file }: { index: number; file: string }) => {
   const t0 = performance.now();
@@ -15,7 +17,7 @@ parentPort!.on('message', async ({ index, file }: { index: number; file: string 
   try {
     const scenario = readScenario(file);
     const tracer = coverage ? traceCollector() : null;
-    const run = await runScenario(scenario, store ? { store } : null, { inspect: tracer ? (e) => tracer.observe(e as never) : undefined });
+    const run = await runScenario(scenario, store ? { store } : null, { env, inspect: tracer ? (e) => tracer.observe(e as never) : undefined });
     result = {
       file,
       name: scenario.name,

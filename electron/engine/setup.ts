@@ -8,6 +8,7 @@ import { agentSpeechMs } from '../world/speech.ts';
 import type { ToolBackend } from '../world/tools.ts';
 import { modelBrainFor } from '../world/model.ts';
 import { httpBackendsFor } from '../world/httpTools.ts';
+import type { CallEnv } from '../world/secrets.ts';
 import type { CallSetup } from './runner.ts';
 import { appVersion } from './version.ts';
 
@@ -19,6 +20,8 @@ export interface SetupOverrides {
   /** Replace the agent's brain (a model-backed agent); the default is the simulated agent. */
   brain?: AgentBrain;
   backends?: ToolBackend[];
+  /** The environment variables the agent's model and HTTP tools may read (world/secrets.ts); none by default. */
+  env?: CallEnv;
   /** Synthesized voices: each caller line as detection and recognition heard it. */
   heard?: ReadonlyMap<string, HeardLine>;
   /** How long the agent takes to say a line (real TTS for audio runs; a word-rate estimate otherwise). */
@@ -52,8 +55,8 @@ export function scenarioSetup(scenario: Scenario, o: SetupOverrides = {}): CallS
       // and `tools`), as machine.provide swaps implementations; unlisted tools stay simulated
       ...agentSide(ctx, {
         seed,
-        brain: o.brain ?? modelBrainFor(scenario, policy) ?? new SimulatedAgent(habits),
-        backends: o.backends ?? httpBackendsFor(scenario, policy),
+        brain: o.brain ?? modelBrainFor(scenario, policy, o.env ?? {}) ?? new SimulatedAgent(habits),
+        backends: o.backends ?? httpBackendsFor(scenario, policy, o.env ?? {}),
         voiceMs: o.agentVoiceMs ?? agentSpeechMs,
       }),
     ],

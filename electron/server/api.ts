@@ -2,8 +2,8 @@ import { callMachine } from '../../shared/machine.ts';
 import { machineGraph, type MachineGraph } from '../../shared/graph.ts';
 import { faultModes, knownTools } from '../../shared/faults.ts';
 import { policyDefaults, resolvePolicy } from '../../shared/policy.ts';
-import { scenarioSchema } from '../../shared/scenario.ts';
-import { InputError, parseJsonWith } from '../../shared/validate.ts';
+import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
+import { InputError, jsonPath, parseJsonWith } from '../../shared/validate.ts';
 import {
   validateRequest,
   type AppInfo,
@@ -27,6 +27,7 @@ import { sessionCheckpoints } from './checkpoints.ts';
 import { toIpcError, UnavailableError } from './errors.ts';
 import { brokenInstallMessage } from '../install.ts';
 import { startMicCall } from './micCall.ts';
+import { envProblem } from '../world/secrets.ts';
 
 type Handlers = { [C in Channel]: (request: Request<C>) => Promise<Response<C>> | Response<C> };
 
@@ -38,6 +39,16 @@ export interface ApiOptions {
 
 type AudioCall = typeof import('../engine/audioCall.ts');
 
+/**
+ * A scenario opened in the app reads no environment variable: the server gives calls none
+ * (world/secrets.ts), so one that names a key or a `${NAME}` header is refused before it starts,
+ * with the CLI's line, instead of failing at its first request. Pure apart from reading process.env.
+ */
+function sendsNoSecrets(scenario: Scenario, file: string): Scenario {
+  const leak = envProblem({ model: scenario.agent?.model, tools: scenario.tools }, new Set(), process.env);
+  if (leak) throw new InputError(file, jsonPath(leak.path[0] === 'model' ? ['agent', ...leak.path] : leak.path), leak.problem.replace(/: pass --allow-env .*/, ': run it with `callsim run --allow-env` instead'));
+  return scenario;
+}
 /**
  * The engine's entry for recorded calls, loaded on first use: it brings the VAD and speech
  * models, which a machine may lack (then recorded calls are unavailable, scenarios still run).
@@ -123,10 +134,10 @@ export class CallsimApi {
           throw new UnavailableError(`${r.source.file}: ${(err as Error).message}`);
         }
       } else if (r.source.kind === 'library') {
-        setup = scenarioSetup(readScenario(libraryPath(this.o.recordingsDir, r.source.file)), overrides);
+        setup = scenarioSetup(sendsNoSecrets(readScenario(libraryPath(this.o.recordingsDir, r.source.file)), r.source.file), overrides);
       } else {
         if (!/\.json$/i.test(r.source.name)) throw new InputError(r.source.name, '', 'open a scenario .json file (recorded calls are picked from the library)');
-        setup = scenarioSetup(parseJsonWith(r.source.text, r.source.name, scenarioSchema), overrides);
+        setup = scenarioSetup(sendsNoSecrets(parseJsonWith(r.source.text, r.source.name, scenarioSchema), r.source.name), overrides);
       }
       const { sessionId } = await this.live.start(setup, { pacing: r.pacing });
       return { sessionId };

@@ -4,6 +4,7 @@ import type { Rng } from '../../shared/rng.ts';
 import type { Scenario } from '../../shared/scenario.ts';
 import { excerpt, networkReason, redactSecrets } from './model.ts';
 import type { ToolAnswer, ToolBackend } from './tools.ts';
+import { envReference, type CallEnv } from './secrets.ts';
 
 type ToolCall = Extract<CallCommand, { type: 'tool.call' }>;
 export type ToolEndpoint = NonNullable<Scenario['tools']>[string];
@@ -17,17 +18,18 @@ const maxBodyKept = 2000;
 export interface HttpToolBackendOptions {
   /** A request not finished by then is given up (the tool latency budget has decided before). */
   timeoutMs?: number;
-  /** Injected for tests; the default is the global fetch, process.env and performance.now. */
+  /** The variables the headers may read (secrets.ts); none by default. */
+  env?: CallEnv;
+  /** Injected for tests; the default is the global fetch and performance.now. */
   fetch?: typeof fetch;
-  env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
 
 /**
  * A user's own tool backend over HTTP (SPEC §2 `tools`): a call's args go as JSON to the
  * configured URL (POST by default; GET puts them in the query string), with the configured
- * headers, where `${NAME}` is read from the environment at request time so that a token need
- * not be written in the file. The answer: `ok` (2xx with JSON), `empty` (2xx with no body or
+ * headers, where `${NAME}` is read from the call's allowed variables at request time so that a
+ * token need not be written in the file (never in the URL or the body: secrets.ts). The answer: `ok` (2xx with JSON), `empty` (2xx with no body or
  * `null`), `malformed` (2xx that is not JSON), `error` (any other status, kept; no answer at
  * all → 502 with the reason). Latency is measured on the wall clock. Faults of the plan and
  * of the control panel are applied on top by ToolsPart, as for the simulated backend.
@@ -35,7 +37,7 @@ export interface HttpToolBackendOptions {
  */
 export class HttpToolBackend implements ToolBackend {
   private readonly fetch: typeof fetch;
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly env: CallEnv;
   private readonly now: () => number;
   private readonly timeoutMs: number;
 
@@ -44,7 +46,7 @@ export class HttpToolBackend implements ToolBackend {
     opts: HttpToolBackendOptions = {},
   ) {
     this.fetch = opts.fetch ?? globalThis.fetch;
-    this.env = opts.env ?? process.env;
+    this.env = opts.env ?? {};
     this.now = opts.now ?? (() => performance.now());
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
@@ -91,24 +93,24 @@ export class HttpToolBackend implements ToolBackend {
   }
 }
 
-/** `${NAME}` in header values, from the environment; a variable that is not set is the error text. Pure. */
-function expandHeaders(headers: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): Record<string, string> | string {
+/** `${NAME}` in header values, from the allowed variables; one not there is the error text. Pure. */
+function expandHeaders(headers: Readonly<Record<string, string>>, env: CallEnv): Record<string, string> | string {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     let missing: string | null = null;
-    out[name] = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => {
+    out[name] = value.replace(envReference, (_, v: string) => {
       const x = env[v];
       if (x === undefined) missing ??= v;
       return x ?? '';
     });
-    if (missing) return `header "${name}" needs the environment variable ${missing}, which is not set`;
+    if (missing) return `header "${name}" needs the environment variable ${missing}, which is not set or not allowed (--allow-env)`;
   }
   return out;
 }
 
 /** The values of the environment variables that the headers name: what must not be journaled. Pure. */
-function headerSecrets(headers: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): string[] {
-  return Object.values(headers).flatMap((v) => [...v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => env[m[1]] ?? ''));
+function headerSecrets(headers: Readonly<Record<string, string>>, env: CallEnv): string[] {
+  return Object.values(headers).flatMap((v) => [...v.matchAll(envReference)].map((m) => env[m[1]] ?? ''));
 }
 
 /** The args as query parameters: strings as they are, anything else as JSON. Pure. */
@@ -132,6 +134,6 @@ function parseOr(text: string, fallback: () => unknown): unknown {
  * unlisted tools stay simulated. The timeout sits just past the tool latency budget, after
  * which the machine has abandoned the call anyway.
  */
-export function httpBackendsFor(scenario: Pick<Scenario, 'tools'>, policy: Policy): HttpToolBackend[] {
-  return scenario.tools && Object.keys(scenario.tools).length ? [new HttpToolBackend(scenario.tools, { timeoutMs: policy.toolLatencyBudgetMs + 1000 })] : [];
+export function httpBackendsFor(scenario: Pick<Scenario, 'tools'>, policy: Policy, env: CallEnv): HttpToolBackend[] {
+  return scenario.tools && Object.keys(scenario.tools).length ? [new HttpToolBackend(scenario.tools, { timeoutMs: policy.toolLatencyBudgetMs + 1000, env })] : [];
 }

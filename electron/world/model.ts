@@ -3,6 +3,7 @@ import { assertNever } from '../../shared/assertNever.ts';
 import type { AgentInput, AgentResponse } from '../../shared/events.ts';
 import { knownTools } from '../../shared/faults.ts';
 import type { Policy } from '../../shared/policy.ts';
+import { envProblem, type CallEnv } from './secrets.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { Scenario, modelSchema } from '../../shared/scenario.ts';
 import { scriptLines } from '../../shared/script.ts';
@@ -100,10 +101,15 @@ function toolSpec(tool: string): ToolSpec {
 
 /**
  * What is wrong with a bring-your-own-agent configuration, or null: tool names the API cannot
- * carry or that clash once mapped, an API key or header variable that is not set. The answer names the
- * JSON path of the problem (for an InputError). Pure apart from reading `env`.
+ * carry or that clash once mapped, an API key or header variable the call may not read
+ * (`allowed`, see secrets.ts) or that is not set. The answer names the JSON path of the problem
+ * (for an InputError). Pure apart from reading `env`.
  */
-export function byoConfigProblem(cfg: { model?: ModelConfig; tools?: ToolEndpoints }, env: NodeJS.ProcessEnv = process.env): { path: (string | number)[]; problem: string } | null {
+export function byoConfigProblem(
+  cfg: { model?: ModelConfig; tools?: ToolEndpoints },
+  allowed: ReadonlySet<string>,
+  env: NodeJS.ProcessEnv = process.env,
+): { path: (string | number)[]; problem: string } | null {
   const seen = new Map<string, string>();
   for (const tool of [...offeredTools(cfg.tools), transferToHuman, endCall]) {
     const api = apiToolName(tool);
@@ -113,13 +119,7 @@ export function byoConfigProblem(cfg: { model?: ModelConfig; tools?: ToolEndpoin
     if (clash !== undefined) return { path: at, problem: `"${tool}" and "${clash}" both become the API tool name "${api}"` };
     seen.set(api, tool);
   }
-  const keyEnv = cfg.model?.apiKeyEnv;
-  if (keyEnv && !env[keyEnv]) return { path: ['model', 'apiKeyEnv'], problem: `the environment variable ${keyEnv} is not set` };
-  for (const [tool, endpoint] of Object.entries(cfg.tools ?? {}))
-    for (const [header, value] of Object.entries(endpoint.headers ?? {}))
-      for (const m of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g))
-        if (env[m[1]] === undefined) return { path: ['tools', tool, 'headers', header], problem: `the environment variable ${m[1]} is not set` };
-  return null;
+  return envProblem(cfg, allowed, env);
 }
 
 /** The system prompt a model gets when the configuration gives none. Pure. */
@@ -182,9 +182,10 @@ export interface ModelAgentOptions {
   tools: readonly string[];
   /** A request that has not finished by then is given up (the thinking budget has decided long before). */
   requestTimeoutMs?: number;
-  /** Injected for tests; the default is the global fetch, process.env and performance.now. */
+  /** The variables the call may read (the key's among them); none by default. */
+  env?: CallEnv;
+  /** Injected for tests; the default is the global fetch and performance.now. */
   fetch?: typeof fetch;
-  env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
 
@@ -196,7 +197,7 @@ export interface ModelAgentOptions {
  * JSON, a non-2xx status, an unknown tool, arguments that are not JSON or fail the tool's
  * schema, an empty message — is a failed decision, never a throw. A failed turn leaves the
  * conversation as it was, so the machine's re-ask sends the same request again.
- * Effects: HTTP requests to `baseUrl`; reads the API key from the environment at request time.
+ * Effects: HTTP requests to `baseUrl`; reads the API key from the call's allowed variables (`env`) at request time.
  */
 export class ModelAgent implements AgentBrain {
   private readonly history: ChatMessage[];
@@ -206,7 +207,7 @@ export class ModelAgent implements AgentBrain {
   private outstanding: { id: string; tool: string } | null = null;
   private nextLocalId = 1;
   private readonly fetch: typeof fetch;
-  private readonly env: NodeJS.ProcessEnv;
+  private readonly env: CallEnv;
   private readonly now: () => number;
   private readonly timeoutMs: number;
 
@@ -226,7 +227,7 @@ export class ModelAgent implements AgentBrain {
       { role: 'assistant', content: scriptLines.greeting },
     ];
     this.fetch = opts.fetch ?? globalThis.fetch;
-    this.env = opts.env ?? process.env;
+    this.env = opts.env ?? {};
     this.now = opts.now ?? (() => performance.now());
     this.timeoutMs = opts.requestTimeoutMs ?? 60_000;
   }
@@ -536,7 +537,7 @@ export function networkReason(err: unknown, timeoutMs: number): string {
  * request timeout sits just past the thinking budget: by then the machine has handed off, and
  * on the virtual clock a server that never answers must not hold the call forever. Pure.
  */
-export function modelBrainFor(scenario: Pick<Scenario, 'agent' | 'tools'>, policy: Policy): ModelAgent | null {
+export function modelBrainFor(scenario: Pick<Scenario, 'agent' | 'tools'>, policy: Policy, env: CallEnv): ModelAgent | null {
   const model = scenario.agent?.model;
-  return model ? new ModelAgent(model, { tools: offeredTools(scenario.tools), requestTimeoutMs: policy.thinkingBudgetMs + 1000 }) : null;
+  return model ? new ModelAgent(model, { tools: offeredTools(scenario.tools), requestTimeoutMs: policy.thinkingBudgetMs + 1000, env }) : null;
 }

@@ -130,10 +130,10 @@ describe('a bad agent file exits 2 with one line naming the file, the place and 
     }, 120_000);
   }
 
-  it("a scenario's own model whose key variable is not set names the scenario and the place", async () => {
+  it("a scenario's own model whose key variable is allowed but not set names the scenario and the place", async () => {
     const dir = tempDir();
     const s = write(dir, 'mine.json', { callsim: 1, name: 'mine', agent: { model: { baseUrl: 'http://127.0.0.1:1/v1', name: 'm', apiKeyEnv: 'CALLSIM_SURELY_UNSET_KEY' } }, caller: { turns: [] } });
-    const r = await callsim(['run', s, '--db', path.join(dir, 'm.db')]);
+    const r = await callsim(['run', s, '--allow-env', 'CALLSIM_SURELY_UNSET_KEY', '--db', path.join(dir, 'm.db')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/mine\.json: \$\.agent\.model\.apiKeyEnv: the environment variable CALLSIM_SURELY_UNSET_KEY is not set$/);
   });

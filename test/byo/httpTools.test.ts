@@ -75,7 +75,7 @@ describe('HttpToolBackend: a user tool over HTTP', () => {
   it('a header variable that is not set is an error, and nothing is sent', async () => {
     server = await toolServer({ '/t': () => ({ body: '{}' }) });
     const a = await new HttpToolBackend({ 'crm.lookupCustomer': { url: `${server.url}/t`, headers: { authorization: 'Bearer ${CRM_TOKEN}' } } }, { env: {} }).answer(call('crm.lookupCustomer'), rng);
-    expect(a).toMatchObject({ outcome: 'error', data: { error: 'header "authorization" needs the environment variable CRM_TOKEN, which is not set' } });
+    expect(a).toMatchObject({ outcome: 'error', data: { error: 'header "authorization" needs the environment variable CRM_TOKEN, which is not set or not allowed (--allow-env)' } });
     expect(server.requests).toHaveLength(0);
   });
 });

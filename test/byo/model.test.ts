@@ -12,7 +12,7 @@ afterEach(async () => {
   server = null;
 });
 
-async function agentWith(replies: Reply[], stream: boolean, extra: { apiKeyEnv?: string; env?: NodeJS.ProcessEnv; systemPrompt?: string } = {}) {
+async function agentWith(replies: Reply[], stream: boolean, extra: { apiKeyEnv?: string; env?: Record<string, string>; systemPrompt?: string } = {}) {
   server = await chatServer(replies);
   const agent = new ModelAgent({ baseUrl: server.url, name: 'test-model', stream, apiKeyEnv: extra.apiKeyEnv, systemPrompt: extra.systemPrompt }, { tools, env: extra.env ?? {} });
   return { agent, server };
@@ -24,11 +24,11 @@ describe('tool names', () => {
   it('map to the API alphabet and back through the offered table', () => {
     expect(apiToolName('crm.getAccountBalance')).toBe('crm_getAccountBalance');
     expect(apiToolName('billing.send-invoice')).toBe('billing_send-invoice');
-    expect(byoConfigProblem({ tools: { 'crm.lookup_x': { url: 'http://a/' }, 'crm_lookup.x': { url: 'http://a/' } } })).toEqual({
+    expect(byoConfigProblem({ tools: { 'crm.lookup_x': { url: 'http://a/' }, 'crm_lookup.x': { url: 'http://a/' } } }, new Set())).toEqual({
       path: ['tools', 'crm_lookup.x'],
       problem: '"crm_lookup.x" and "crm.lookup_x" both become the API tool name "crm_lookup_x"',
     });
-    expect(byoConfigProblem({ model: { baseUrl: 'http://a/', name: 'm', apiKeyEnv: 'CALLSIM_NOT_SET_ANYWHERE' } }, {})).toEqual({
+    expect(byoConfigProblem({ model: { baseUrl: 'http://a/', name: 'm', apiKeyEnv: 'CALLSIM_NOT_SET_ANYWHERE' } }, new Set(['CALLSIM_NOT_SET_ANYWHERE']), {})).toEqual({
       path: ['model', 'apiKeyEnv'],
       problem: 'the environment variable CALLSIM_NOT_SET_ANYWHERE is not set',
     });
@@ -136,7 +136,7 @@ for (const stream of [false, true]) {
     }
 
     it('the key is read from the named variable at request time, sent as a bearer token, and never in an error', async () => {
-      const env: NodeJS.ProcessEnv = {};
+      const env: Record<string, string> = {};
       const { agent, server } = await agentWith([{ content: 'ok' }, { status: 401, body: '{"error":{"message":"Incorrect API key provided: sk-test-SECRET-1234"}}' }], stream, { apiKeyEnv: 'TEST_KEY', env });
       const missing = await agent.respond(caller('Hi'), rng);
       expect(missing).toMatchObject({ ok: false, error: 'the environment variable TEST_KEY (model.apiKeyEnv) is not set' });
@@ -149,7 +149,7 @@ for (const stream of [false, true]) {
     });
 
     it('a key the model repeats in an answer or in tool arguments is redacted before it is journaled', async () => {
-      const env: NodeJS.ProcessEnv = { TEST_KEY: 'sk-test-SECRET-5678' };
+      const env: Record<string, string> = { TEST_KEY: 'sk-test-SECRET-5678' };
       const { agent } = await agentWith(
         [{ content: 'Your key is sk-test-SECRET-5678.' }, { toolCalls: [{ name: 'crm_lookupCustomer', arguments: { email: 'sk-test-SECRET-5678@example.com' } }] }],
         stream,
