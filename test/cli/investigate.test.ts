@@ -101,7 +101,7 @@ describe('callsim sessions to-scenario', () => {
     const made = callsim(['sessions', 'to-scenario', run.sessionId, '-o', path.join(dir, 'a.json')], db);
     expect(made.code).toBe(0);
     expect(made.stderr).toMatch(/\nchecked: it parts from the session at transition \d+ \(\d+ ms\): .+ → .+; the caller's recorded audio becomes text turns, whose lengths are estimated\n$/);
-  });
+  }, 120_000); // the recording is heard first: ~16 s alone here, 36 s beside other work
 });
 
 describe('callsim redteam', () => {
