@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from './assertNever.ts';
 import type { Rng } from './rng.ts';
 
 /** The simulated backends of SPEC §4; any other dotted name is a user's own tool. */
@@ -9,12 +10,40 @@ export const knownTools = [
   'orders.requestRefund',
 ] as const;
 
+/** The targets that are not tools: the agent's model, recognition and synthesis. */
+export const serviceTargets = ['agent', 'asr', 'tts'] as const;
+export type ServiceTarget = (typeof serviceTargets)[number];
+/** What the control panel offers a fault for: each simulated tool and each service. */
+export const faultTargets = [...knownTools, ...serviceTargets] as const;
+
 export const faultModes = ['latency', 'error', 'timeout', 'empty', 'malformed', 'garble'] as const;
 export type FaultMode = (typeof faultModes)[number];
 
+/** The parameter a mode is set with, if any (`status` defaults to 500; `ms` is required). */
+export const faultParam = {
+  latency: 'ms',
+  error: 'status',
+  timeout: null,
+  empty: null,
+  malformed: null,
+  garble: null,
+} as const satisfies Record<FaultMode, 'ms' | 'status' | null>;
+
+/** Modes that one target alone takes: garble replaces recognised words. */
+const onlyTarget: { readonly [M in FaultMode]?: ServiceTarget } = { garble: 'asr' };
+
+/** Whether a fault of `mode` may be set on `target` (the schema refuses the rest). Pure. */
+export function faultApplies(mode: FaultMode, target: string): boolean {
+  const only = onlyTarget[mode];
+  return only === undefined || only === target;
+}
+
 const target = z
   .string()
-  .regex(/^(agent|asr|tts|[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+)$/, 'a tool name like "crm.getAccountBalance", or "agent", "asr", "tts"');
+  .regex(
+    new RegExp(`^(${serviceTargets.join('|')}|[A-Za-z_][\\w-]*(\\.[A-Za-z_][\\w-]*)+)$`),
+    `a tool name like "crm.getAccountBalance", or ${serviceTargets.map((t) => `"${t}"`).join(', ')}`,
+  );
 
 /** One fault of a fault plan (SPEC §4). Strict: unknown keys are errors. */
 export const faultSchema = z
@@ -30,10 +59,10 @@ export const faultSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
-    if (f.mode === 'latency' && f.ms === undefined)
-      ctx.addIssue({ code: 'custom', path: ['ms'], message: 'a latency fault needs "ms"' });
-    if (f.mode === 'garble' && f.target !== 'asr')
-      ctx.addIssue({ code: 'custom', path: ['mode'], message: '"garble" applies to the "asr" target only' });
+    if (faultParam[f.mode] === 'ms' && f.ms === undefined)
+      ctx.addIssue({ code: 'custom', path: ['ms'], message: `a ${f.mode} fault needs "ms"` });
+    if (!faultApplies(f.mode, f.target))
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: `"${f.mode}" applies to the "${onlyTarget[f.mode]}" target only` });
     if (f.fromMs !== undefined && f.toMs !== undefined && f.toMs <= f.fromMs)
       ctx.addIssue({ code: 'custom', path: ['toMs'], message: '"toMs" must be after "fromMs"' });
   });
@@ -41,12 +70,42 @@ export const faultSchema = z
 export type Fault = z.infer<typeof faultSchema>;
 export const faultPlanSchema = z.array(faultSchema);
 
+/** What a failure carries besides its mode. */
+interface FailureDetail {
+  error: { status: number };
+}
+
+/** Every mode but latency, which only delays. */
+type FailureMode = Exclude<FaultMode, 'latency'>;
+
+/**
+ * A failure that replaces the answer of one call. A mode added to `faultModes` is a new member
+ * here, and each part of the world that switches over failures (tools, agent, recognition, the
+ * agent's voice) must decide what it does with it before the code compiles.
+ */
+export type FaultFailure = { [M in FailureMode]: { mode: M } & (M extends keyof FailureDetail ? FailureDetail[M] : unknown) }[FailureMode];
+
 /** What the faults of a plan do to one call of one target. */
 export interface FaultEffect {
   /** Extra latency added to the call, in ms. */
   addedLatencyMs: number;
   /** The failure that replaces the answer, if any (first matching fault wins). */
-  failure: null | { mode: 'error'; status: number } | { mode: 'timeout' | 'empty' | 'malformed' | 'garble' };
+  failure: FaultFailure | null;
+}
+
+/** The failure a fault of `mode` stands for. Pure. */
+function failureOf(mode: FailureMode, status: number | undefined): FaultFailure {
+  switch (mode) {
+    case 'error':
+      return { mode, status: status ?? 500 };
+    case 'timeout':
+    case 'empty':
+    case 'malformed':
+    case 'garble':
+      return { mode };
+    default:
+      return assertNever(mode);
+  }
 }
 
 /**
@@ -65,7 +124,29 @@ export function faultEffect(plan: readonly Fault[], targetName: string, callInde
     if (f.toMs !== undefined && nowMs >= f.toMs) continue;
     if (f.calls && !f.calls.includes(callIndex)) continue;
     if (f.mode === 'latency') effect.addedLatencyMs += f.ms ?? 0;
-    else if (!effect.failure) effect.failure = f.mode === 'error' ? { mode: 'error', status: f.status ?? 500 } : { mode: f.mode };
+    else if (!effect.failure) effect.failure = failureOf(f.mode, f.status);
   }
   return effect;
+}
+
+/** What the plan does to one call, and which call of its target it is. */
+export interface FaultHit extends FaultEffect {
+  /** 1-based, counted per target (tools, agent, asr and tts apart), as the plan's `calls` counts. */
+  callIndex: number;
+}
+
+/**
+ * The world's one way to learn its faults: returns `faultFor(target)`, which counts a call to
+ * `target` and decides what the live plan (read at each call, so control-panel changes apply
+ * at once) does to it at `now()`. Each call draws from its own fork of `rng`, by target and
+ * index, so one target's calls never shift another's draws. Effects: the returned function
+ * counts calls.
+ */
+export function faultsFor(plan: () => readonly Fault[], now: () => number, rng: Rng): (target: string) => FaultHit {
+  const calls = new Map<string, number>();
+  return (targetName) => {
+    const callIndex = (calls.get(targetName) ?? 0) + 1;
+    calls.set(targetName, callIndex);
+    return { callIndex, ...faultEffect(plan(), targetName, callIndex, now(), rng.fork(`fault:${targetName}:${callIndex}`)) };
+  };
 }

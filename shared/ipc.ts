@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { policyOverrideSchema, type Policy, type PolicyOverride } from './policy.ts';
-import { faultSchema, faultPlanSchema, type Fault } from './faults.ts';
+import { faultSchema, faultPlanSchema, type Fault, type FaultMode } from './faults.ts';
 import type { JournalEntry } from './events.ts';
 import type { MachineGraph } from './graph.ts';
 import type { RunResult } from './result.ts';
@@ -72,7 +72,7 @@ export interface AppInfo {
   policyDefaults: Policy;
   /** Fault targets the control panel offers: each known tool, then agent, asr, tts. */
   faultTargets: string[];
-  faultModes: string[];
+  faultModes: FaultMode[];
   /** Whether recorded calls (.wav) can be run in this build. */
   audio: { available: boolean; reason: string | null };
   dbPath: string;

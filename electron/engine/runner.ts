@@ -1,5 +1,5 @@
 import type { CallCommand, CallEvent, JournalEntry, JournalInput, SessionSource, WorldEvent } from '../../shared/events.ts';
-import type { Fault } from '../../shared/faults.ts';
+import { faultsFor, type Fault } from '../../shared/faults.ts';
 import type { Policy, PolicyOverride } from '../../shared/policy.ts';
 import { createRng } from '../../shared/rng.ts';
 import { Scheduler, schedulerClock } from '../../shared/scheduler.ts';
@@ -62,7 +62,6 @@ export class CallRunner {
   private readonly core: CallCore;
   private readonly parts: WorldPart[];
   private faults: Fault[];
-  private readonly callIndexes = new Map<string, number>();
   /** Real work the world is waiting on (model and backend requests). */
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly world: WorldContext;
@@ -81,7 +80,7 @@ export class CallRunner {
       deliver: (event) => this.deliver(event),
       record: (event) => this.journalInput(event),
       rng: (label) => rootRng.fork(label),
-      faults: () => this.faults,
+      faultFor: faultsFor(() => this.faults, () => this.scheduler.now, rootRng),
       track: (work) => {
         const p = work.then(
           () => undefined,
@@ -92,11 +91,6 @@ export class CallRunner {
         );
         this.inflight.add(p);
         void p.finally(() => this.inflight.delete(p));
-      },
-      nextCallIndex: (target) => {
-        const n = (this.callIndexes.get(target) ?? 0) + 1;
-        this.callIndexes.set(target, n);
-        return n;
       },
     });
     const clock = schedulerClock(this.scheduler, (timerId) => this.journalInput({ type: 'timer.fired', timerId }));

@@ -1,6 +1,5 @@
 import { assertNever } from '../../shared/assertNever.ts';
 import type { AgentInput, AgentResponse, CallCommand } from '../../shared/events.ts';
-import { faultEffect } from '../../shared/faults.ts';
 import { classifyIntent, type CallerIntent } from '../../shared/intent.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { WorldContext, WorldPart } from './world.ts';
@@ -161,23 +160,28 @@ export class AgentPart implements WorldPart {
     this.drop();
     const generation = this.generation;
     const startedAt = ctx.scheduler.now;
-    const index = ctx.nextCallIndex('agent');
-    const effect = faultEffect(ctx.faults(), 'agent', index, startedAt, ctx.rng(`fault:agent:${index}`));
-    const f = effect.failure;
-    if (f?.mode === 'timeout') return; // never answers: the thinking budget decides
-    if (f && f.mode !== 'malformed') {
-      // the fault replaces the answer: the model is not asked
-      this.pending = ctx.scheduler.after(faultedAnswerMs + effect.addedLatencyMs, () => {
-        this.pending = null;
-        ctx.deliver({ type: 'agent.failed', error: f.mode === 'error' ? `model HTTP ${f.status}` : `model answered ${f.mode}`, tokens: 0 });
-      });
-      return;
-    }
+    const { callIndex: index, addedLatencyMs, failure } = ctx.faultFor('agent');
+    let unusable = false; // the model is asked, but what it answers cannot be used
+    if (failure)
+      switch (failure.mode) {
+        case 'timeout':
+          return; // never answers: the thinking budget decides
+        case 'error':
+          return this.failFast(`model HTTP ${failure.status}`, addedLatencyMs);
+        case 'empty':
+        case 'garble': // recognition's alone (the schema refuses it here); as before, a failed answer
+          return this.failFast(`model answered ${failure.mode}`, addedLatencyMs);
+        case 'malformed':
+          unusable = true;
+          break;
+        default:
+          assertNever(failure);
+      }
     const settle = (decision: AgentDecision) => {
       if (generation !== this.generation) return; // cancelled while the model was thinking
-      this.pending = ctx.scheduler.at(startedAt + decision.latencyMs + effect.addedLatencyMs, () => {
+      this.pending = ctx.scheduler.at(startedAt + decision.latencyMs + addedLatencyMs, () => {
         this.pending = null;
-        if (f?.mode === 'malformed') ctx.deliver({ type: 'agent.failed', error: 'model answered malformed', tokens: decision.tokens });
+        if (unusable) ctx.deliver({ type: 'agent.failed', error: 'model answered malformed', tokens: decision.tokens });
         else if (decision.ok) ctx.deliver({ type: 'agent.response', response: decision.response, tokens: decision.tokens });
         else ctx.deliver({ type: 'agent.failed', error: decision.error, tokens: decision.tokens });
       });
@@ -185,5 +189,13 @@ export class AgentPart implements WorldPart {
     const decision = this.brain.respond(input, ctx.rng(`agent:${index}`));
     if (decision instanceof Promise) ctx.track(decision.then(settle));
     else settle(decision);
+  }
+
+  /** A fault that replaces the answer: the model is not asked, and fails like a fast HTTP error. */
+  private failFast(error: string, addedLatencyMs: number): void {
+    this.pending = this.ctx.scheduler.after(faultedAnswerMs + addedLatencyMs, () => {
+      this.pending = null;
+      this.ctx.deliver({ type: 'agent.failed', error, tokens: 0 });
+    });
   }
 }

@@ -1,5 +1,6 @@
+import { assertNever } from '../../shared/assertNever.ts';
 import type { CallCommand, CallEvent } from '../../shared/events.ts';
-import { faultEffect } from '../../shared/faults.ts';
+import type { FaultFailure } from '../../shared/faults.ts';
 import { deliverRecognition, playHeardSegments, type HeardSegment } from './recognition.ts';
 import type { CallerTurn } from '../../shared/scenario.ts';
 import { callerSpeechMs } from './speech.ts';
@@ -125,6 +126,25 @@ export class ScriptedCaller implements WorldPart {
 }
 
 /**
+ * What a `tts` failure does to the agent's voice: nothing yet. The voice here is a duration,
+ * not a synthesizer that could fail, so only latency faults reach it; a new failure mode is
+ * decided here too.
+ */
+function speechFailure(failure: FaultFailure | null): void {
+  if (!failure) return;
+  switch (failure.mode) {
+    case 'error':
+    case 'timeout':
+    case 'empty':
+    case 'malformed':
+    case 'garble':
+      return;
+    default:
+      assertNever(failure);
+  }
+}
+
+/**
  * The agent's voice for text runs: `agent.speak` lasts as long as the words take to say
  * (plus `tts` latency faults), then `agent.speech.ended`. A stop, a handoff or the end of
  * the call cuts it.
@@ -139,9 +159,9 @@ export class AgentVoice implements WorldPart {
   onCommand(command: CallCommand): void {
     if (command.type === 'agent.speak') {
       this.cut();
-      const index = this.ctx.nextCallIndex('tts');
-      const effect = faultEffect(this.ctx.faults(), 'tts', index, this.ctx.scheduler.now, this.ctx.rng(`fault:tts:${index}`));
-      this.pending = this.ctx.scheduler.after(this.durationMs(command.text) + effect.addedLatencyMs, () => {
+      const { addedLatencyMs, failure } = this.ctx.faultFor('tts');
+      speechFailure(failure);
+      this.pending = this.ctx.scheduler.after(this.durationMs(command.text) + addedLatencyMs, () => {
         this.pending = null;
         this.ctx.deliver({ type: 'agent.speech.ended' });
       });

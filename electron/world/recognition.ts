@@ -1,5 +1,7 @@
+import { assertNever } from '../../shared/assertNever.ts';
 import type { CallEvent } from '../../shared/events.ts';
-import { faultEffect } from '../../shared/faults.ts';
+import type { FaultFailure } from '../../shared/faults.ts';
+import type { Rng } from '../../shared/rng.ts';
 import type { WorldContext } from './world.ts';
 
 const garbleWords = ['uh', 'the', 'bell', 'count', 'cold', 'order', 'walk', 'um', 'fine', 'tree'];
@@ -10,22 +12,31 @@ const garbleWords = ['uh', 'the', 'bell', 'count', 'cold', 'order', 'walk', 'um'
  * words (seeded). Effects: schedules one event on the world's clock.
  */
 export function deliverRecognition(ctx: WorldContext, text: string, confidence: number): void {
-  const index = ctx.nextCallIndex('asr');
-  const effect = faultEffect(ctx.faults(), 'asr', index, ctx.scheduler.now, ctx.rng(`fault:asr:${index}`));
-  const f = effect.failure;
-  if (f?.mode === 'timeout') return;
-  let event: CallEvent;
-  if (f?.mode === 'error' || f?.mode === 'empty' || f?.mode === 'malformed') {
-    event = { type: 'asr.failed', error: f.mode === 'error' ? `recognizer error ${f.status}` : `recognizer returned ${f.mode}` };
-  } else if (f?.mode === 'garble') {
-    const rng = ctx.rng(`garble:${index}`);
-    const words = text.split(/\s+/).map((w) => (rng.next() < 0.5 ? rng.pick(garbleWords) : w));
-    event = { type: 'asr.result', text: words.join(' '), confidence: Math.min(confidence, 0.4) };
-  } else if (!text.trim()) {
-    event = { type: 'asr.failed', error: 'no words recognised' };
-  } else event = { type: 'asr.result', text, confidence };
-  if (effect.addedLatencyMs > 0) ctx.scheduler.after(effect.addedLatencyMs, () => ctx.deliver(event));
+  const { callIndex, addedLatencyMs, failure } = ctx.faultFor('asr');
+  const event = recognised(text, confidence, failure, ctx.rng(`garble:${callIndex}`));
+  if (!event) return;
+  if (addedLatencyMs > 0) ctx.scheduler.after(addedLatencyMs, () => ctx.deliver(event));
   else ctx.deliver(event);
+}
+
+/** What recognition answers for `text` under a failure; null: it never answers. Effects: garble draws from `rng`. */
+function recognised(text: string, confidence: number, failure: FaultFailure | null, rng: Rng): CallEvent | null {
+  if (!failure) return text.trim() ? { type: 'asr.result', text, confidence } : { type: 'asr.failed', error: 'no words recognised' };
+  switch (failure.mode) {
+    case 'timeout':
+      return null;
+    case 'error':
+      return { type: 'asr.failed', error: `recognizer error ${failure.status}` };
+    case 'empty':
+    case 'malformed':
+      return { type: 'asr.failed', error: `recognizer returned ${failure.mode}` };
+    case 'garble': {
+      const words = text.split(/\s+/).map((w) => (rng.next() < 0.5 ? rng.pick(garbleWords) : w));
+      return { type: 'asr.result', text: words.join(' '), confidence: Math.min(confidence, 0.4) };
+    }
+    default:
+      return assertNever(failure);
+  }
 }
 
 /** One stretch of caller speech as detection and recognition found it. */

@@ -1,5 +1,6 @@
+import { assertNever } from '../../shared/assertNever.ts';
 import type { CallCommand, ToolOutcome } from '../../shared/events.ts';
-import { faultEffect } from '../../shared/faults.ts';
+import type { FaultFailure } from '../../shared/faults.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { WorldContext, WorldPart } from './world.ts';
 
@@ -69,6 +70,25 @@ export class SimulatedBackend implements ToolBackend {
 
 const malformedBodies = ['{"balanceUsd": 12', '<html>502 Bad Gateway</html>', '{"status": "ok",,}', 'null}'];
 
+/** The answer a backend's answer becomes under a failure; null: it never comes. Pure. */
+function faulted(answer: ToolAnswer, failure: FaultFailure | null, callIndex: number): ToolAnswer | null {
+  if (!failure) return answer;
+  switch (failure.mode) {
+    case 'timeout':
+      return null;
+    case 'error':
+      return { ...answer, outcome: 'error', status: failure.status, data: { error: `HTTP ${failure.status}` } };
+    case 'empty':
+      return { ...answer, outcome: 'empty', status: 200, data: null };
+    case 'malformed':
+      return { ...answer, outcome: 'malformed', status: 200, data: malformedBodies[callIndex % malformedBodies.length] };
+    case 'garble':
+      return answer; // recognition's alone: the schema refuses it on a tool
+    default:
+      return assertNever(failure);
+  }
+}
+
 /**
  * Carries out `tool.call` commands: asks the backend, applies the fault plan (latency added,
  * errors, timeouts, empty and malformed bodies replace the answer), and delivers `tool.result`
@@ -92,18 +112,14 @@ export class ToolsPart implements WorldPart {
   private call(call: ToolCall): void {
     const { ctx } = this;
     const rng = ctx.rng(`tool:${call.tool}:${call.callId}`);
-    const index = ctx.nextCallIndex(call.tool);
-    const effect = faultEffect(ctx.faults(), call.tool, index, ctx.scheduler.now, ctx.rng(`fault:${call.tool}:${index}`));
+    const hit = ctx.faultFor(call.tool);
     const backend = this.backends.find((b) => b.handles(call.tool)) ?? this.backends[this.backends.length - 1];
     const startedAt = ctx.scheduler.now;
     const settle = (answer: ToolAnswer, from = startedAt) => {
-      let { outcome, status, data } = answer;
-      const f = effect.failure;
-      if (f?.mode === 'timeout') return; // never answers
-      if (f?.mode === 'error') [outcome, status, data] = ['error', f.status, { error: `HTTP ${f.status}` }];
-      else if (f?.mode === 'empty') [outcome, status, data] = ['empty', 200, null];
-      else if (f?.mode === 'malformed') [outcome, status, data] = ['malformed', 200, malformedBodies[index % malformedBodies.length]];
-      const latencyMs = answer.latencyMs + effect.addedLatencyMs;
+      const result = faulted(answer, hit.failure, hit.callIndex);
+      if (!result) return; // never answers
+      const { outcome, status, data } = result;
+      const latencyMs = answer.latencyMs + hit.addedLatencyMs;
       this.pending.set(
         call.callId,
         ctx.scheduler.at(from + latencyMs, () => {
@@ -112,7 +128,7 @@ export class ToolsPart implements WorldPart {
         }),
       );
     };
-    if (effect.failure?.mode === 'timeout') return; // never answers: the latency budget decides
+    if (hit.failure?.mode === 'timeout') return; // never answers: the latency budget decides, and the backend is not asked
     const answer = backend.answer(call, rng);
     if (answer instanceof Promise) ctx.track(answer.then((a) => !this.abandoned.has(call.callId) && settle(a, startedAt)));
     else settle(answer, startedAt);

@@ -1,11 +1,11 @@
 import type { CallCommand, CallEvent, WorldEvent } from '../../shared/events.ts';
-import type { Fault } from '../../shared/faults.ts';
+import type { FaultHit } from '../../shared/faults.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { Scheduler } from '../../shared/scheduler.ts';
 
 /**
  * What every part of the simulated world sees: the virtual clock, a way to deliver an event
- * to the machine (journaled first), the seeded generator and the live fault plan.
+ * to the machine (journaled first), the seeded generator and what the live fault plan does.
  * Parts never deliver synchronously from inside a command: they schedule, even at +0 ms, so
  * the machine never re-enters itself and the journal order is the order the machine saw.
  */
@@ -15,14 +15,17 @@ export interface WorldContext {
   /** Journals an input that steers the world but not the machine (audio, backchannels). */
   record(event: WorldEvent): void;
   rng(label: string): Rng;
-  faults(): readonly Fault[];
+  /**
+   * Counts one call to `target` (a tool name, "agent", "asr", "tts"; each counted apart) and
+   * says what the live fault plan does to it: the call's index, added latency, and the failure
+   * that replaces its answer, which each part switches over exhaustively (shared/faults.ts).
+   */
+  faultFor(target: string): FaultHit;
   /**
    * Registers real work (an HTTP request) the call must wait for: on the virtual clock, time
    * stands still until it settles. The work schedules its own result; a rejection fails the call.
    */
   track(work: Promise<unknown>): void;
-  /** 1-based index of the next call to `target` (tools, agent, asr, tts are counted apart). */
-  nextCallIndex(target: string): number;
 }
 
 /** One part of the world: reacts to the machine's commands and to the events it delivered. */

@@ -1,19 +1,17 @@
 import { memo, useState } from 'react';
-import type { Fault } from '../../shared/faults.ts';
+import { faultApplies, faultParam, type Fault, type FaultMode } from '../../shared/faults.ts';
 import type { AppInfo } from '../../shared/ipc.ts';
 import type { Policy, PolicyOverride } from '../../shared/policy.ts';
 import { actions } from '../appState.ts';
 import { PolicyEditor } from './Editors.tsx';
 
-const paramOf = (mode: string) => (mode === 'error' ? 'status' : mode === 'latency' ? 'ms' : null);
-
-function FaultRow({ target, modes, current, sessionId }: { target: string; modes: readonly string[]; current: Fault | undefined; sessionId: string | null }) {
-  const usable = modes.filter((m) => m !== 'garble' || target === 'asr');
-  const [mode, setMode] = useState(usable.includes('error') ? 'error' : usable[0]);
+function FaultRow({ target, modes, current, sessionId }: { target: string; modes: readonly FaultMode[]; current: Fault | undefined; sessionId: string | null }) {
+  const usable = modes.filter((m) => faultApplies(m, target));
+  const [mode, setMode] = useState<FaultMode>(usable.includes('error') ? 'error' : usable[0]);
   const [param, setParam] = useState('');
-  const p = paramOf(mode);
+  const p = faultParam[mode];
   const set = () => {
-    const fault: Fault = { target, mode: mode as Fault['mode'] };
+    const fault: Fault = { target, mode };
     if (p === 'status') fault.status = Number(param || 500);
     if (p === 'ms') fault.ms = Number(param || 1500);
     void actions.control({ sessionId: sessionId!, action: { type: 'fault.set', fault } });
@@ -31,7 +29,7 @@ function FaultRow({ target, modes, current, sessionId }: { target: string; modes
         )}
       </div>
       <div className="fault-controls">
-        <select aria-label={`mode for ${target}`} value={mode} onChange={(e) => setMode(e.target.value)} disabled={!sessionId}>
+        <select aria-label={`mode for ${target}`} value={mode} onChange={(e) => setMode(e.target.value as FaultMode)} disabled={!sessionId}>
           {usable.map((m) => (
             <option key={m}>{m}</option>
           ))}

@@ -1,6 +1,6 @@
 import { assertNever } from '../../shared/assertNever.ts';
 import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from '../../shared/events.ts';
-import type { Fault } from '../../shared/faults.ts';
+import { faultParam, type Fault } from '../../shared/faults.ts';
 import type { Policy } from '../../shared/policy.ts';
 import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 
@@ -22,8 +22,8 @@ export interface PlanChange {
   policy: Policy;
 }
 
-const faultText = (f: Fault) =>
-  `${f.target}: ${f.mode}${f.mode === 'error' ? ` ${f.status ?? 500}` : ''}${f.mode === 'latency' ? ` +${f.ms} ms` : ''}${f.probability !== undefined ? ` p=${f.probability}` : ''}`;
+const paramText = (f: Fault) => (faultParam[f.mode] === 'status' ? ` ${f.status ?? 500}` : faultParam[f.mode] === 'ms' ? ` +${f.ms} ms` : '');
+const faultText = (f: Fault) => `${f.target}: ${f.mode}${paramText(f)}${f.probability !== undefined ? ` p=${f.probability}` : ''}`;
 
 /**
  * The timeline of one call, folded from its journal one entry at a time (a live call adds a
