@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { assertNever } from '../../shared/assertNever.ts';
 import { brokenInstallLoading } from '../install.ts';
 
 type Ort = typeof import('onnxruntime-node');
@@ -267,10 +268,8 @@ export class SpeechSegmenter {
         if (this.state.kind === 'candidate') this.confirmIfLongEnough(events);
         break;
       }
-      default: {
-        const never: never = state;
-        throw new Error(`unknown segmenter state ${JSON.stringify(never)}`);
-      }
+      default:
+        assertNever(state);
     }
     if (energyDb !== undefined) {
       this.recentEnergyDb.push(energyDb);
