@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { modelSchema, toolEndpointSchema, type Scenario } from '../../shared/scenario.ts';
 import { byoConfigProblem, modelBrainFor } from '../world/model.ts';
 import { httpBackendsFor } from '../world/httpTools.ts';
+import { storeFaultLine } from '../store/faults.ts';
 import { callEnv, envProblem, envUses, parseAllowEnv, type CallEnv } from '../world/secrets.ts';
 import type { AgentBrain } from '../world/agent.ts';
 import type { ToolBackend } from '../world/tools.ts';
@@ -70,14 +71,14 @@ export async function cmdRun(args: string[], out: Out): Promise<number> {
   const store = new SessionStore(defaultDbPath(values.db));
   try {
     const run = await runScenario(scenario, { store }, { policy, faults, seed, env: byo.env, strict: values.strict || undefined, pacing: values.realtime ? 'realtime' : 'virtual' });
-    if (run.error) out.stderr(`callsim: ${file}: the call failed: ${run.error.message}\n`);
+    if (run.error) out.stderr(`callsim: ${callFailedLine(run.error, `${file}: `)}\n`);
     if (values.json) out.stdout(`${JSON.stringify(run.result)}\n`);
     else out.stdout(`${formatRunSummary(scenario.name, run.result, scenario.expect ? run.failures : null, run.entries)}\n`);
     if (run.failures.length) {
       for (const f of run.failures) out.stderr(`callsim: ${file}: expect.${f.key}: expected ${f.expected}, got ${f.actual}\n`);
       return exitCode.expectFailed;
     }
-    return run.error ? exitCode.internal : exitCode.done;
+    return run.error ? callFailedCode(run.error) : exitCode.done;
   } finally {
     store.close();
   }
@@ -108,7 +109,7 @@ export async function cmdSessions(args: string[], out: Out): Promise<number> {
       }
       case 'export': {
         const doc = JSON.stringify(store.export(need(id, 'export')), null, 1);
-        if (values.output) fs.writeFileSync(values.output, `${doc}\n`);
+        if (values.output) writeWhole(values.output, `${doc}\n`);
         else out.stdout(`${doc}\n`);
         return exitCode.done;
       }
@@ -131,7 +132,7 @@ export async function cmdSessions(args: string[], out: Out): Promise<number> {
         const scenario = sessionToScenario(s.sessionId, entries, result);
         const text = `${JSON.stringify(scenario, null, 2)}\n`;
         if (values.output) {
-          fs.writeFileSync(values.output, text);
+          writeWhole(values.output, text);
           out.stderr(`wrote ${values.output}: ${scenario.caller.turns.length} caller turns, ${scenario.faults?.length ?? 0} faults, expect ${scenario.expect?.outcome}${scenario.expect?.handoffReason ? ` ${scenario.expect.handoffReason}` : ''}\n`);
         } else out.stdout(text);
         const check = await checkReproduction(scenario, entries, result);
@@ -263,6 +264,9 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
       if (done === total) out.stderr('\n');
     } else out.stderr(`[${done}/${total}] ${passed(r) ? 'pass' : 'FAIL'} ${r.name}\n`);
   };
+  // the store the workers will save to, opened once here first: one it cannot use is one line
+  // now (exit 2), not an error inside every worker
+  if (values.save) new SessionStore(defaultDbPath(values.db)).close();
   const results = await runSuite(files, { jobs: values.jobs ? Number(values.jobs) : undefined, coverage: !!values.coverage, db: values.save ? defaultDbPath(values.db) : undefined, allowEnv: [...allowEnv], onResult: progress });
   const cov = values.coverage ? computeCoverage(machineGraph(callMachine), results.flatMap((r) => (r.trace ? [r.trace] : []))) : undefined;
   if (values.junit) fs.writeFileSync(values.junit, junitReport(results, cov));
@@ -319,9 +323,9 @@ async function cmdRunRecording(
   try {
     const setup = recordingSetup(file, heard, { ...o, ...agentParts(o.byo, o.policy), channel, strict: values.strict });
     const run = await runSession(setup, { store }, { pacing: values.realtime ? 'realtime' : 'virtual' });
-    if (run.error) out.stderr(`callsim: ${file}: the call failed: ${run.error.message}\n`);
+    if (run.error) out.stderr(`callsim: ${callFailedLine(run.error, `${file}: `)}\n`);
     out.stdout(values.json ? `${JSON.stringify(run.result)}\n` : `${formatRunSummary(path.basename(file), run.result, null)}\n`);
-    return run.error ? exitCode.internal : exitCode.done;
+    return run.error ? callFailedCode(run.error) : exitCode.done;
   } finally {
     store.close();
   }
@@ -385,9 +389,9 @@ async function liveCall(
             else if (e.kind === 'command' && e.command.type === 'agent.speech.stop' && e.command.reason === 'barge_in') out.stdout(`${t}  (barge-in: agent stopped)\n`);
           },
     });
-    if (run.error) out.stderr(`callsim: the call failed: ${run.error.message}\n`);
+    if (run.error) out.stderr(`callsim: ${callFailedLine(run.error, '')}\n`);
     out.stdout(o.json ? `${JSON.stringify(run.result)}\n` : `${formatRunSummary('live call', run.result, null)}\n`);
-    return run.error ? exitCode.internal : exitCode.done;
+    return run.error ? callFailedCode(run.error) : exitCode.done;
   } finally {
     process.off('SIGINT', onSigint);
     store.close();
@@ -465,6 +469,32 @@ function withAgent(scenario: Scenario, byo: Byo, file: string): Scenario {
   const problem = byoConfigProblem({ model: merged.agent?.model, tools: merged.tools }, byo.allowed);
   if (problem) throw new InputError(file, scenarioPath(problem.path), problem.problem);
   return merged;
+}
+
+/** The line for a call that failed: the store's problem when the store refused it, else the error. Pure. */
+function callFailedLine(err: Error, where: string): string {
+  return storeFaultLine(err) ?? `${where}the call failed: ${err.message}`;
+}
+
+/** A failed call's exit code: 2 when the user's store refused it (theirs to fix), else 3. Pure. */
+function callFailedCode(err: Error): number {
+  return storeFaultLine(err) ? exitCode.badInput : exitCode.internal;
+}
+
+/**
+ * Writes `text` to `file` through a temporary file beside it, renamed into place: a full disk or
+ * a kill leaves the old file or none, never a truncated one. Effects: writes, renames.
+ */
+function writeWhole(file: string, text: string): void {
+  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    throw new InputError(file, '', e.code === 'ENOSPC' ? 'the disk is full: nothing was written' : `cannot be written (${e.code ?? e.message})`);
+  }
 }
 
 export async function cmdBench(args: string[], out: Out): Promise<number> {

@@ -5,6 +5,7 @@
 // them loaded, ~150 ms without, Node's own start ~110 ms of it).
 import { InputError } from '../../shared/validate.ts';
 import { brokenInstallMessage } from '../install.ts';
+import { storeFaultLine } from '../store/faults.ts';
 import { quietPipeWriter } from './output.ts';
 
 /** Exit codes of SPEC §1. */
@@ -74,6 +75,12 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
   } catch (err) {
     if (err instanceof InputError) {
       out.stderr(`callsim: ${err.message}\n`);
+      return exitCode.badInput;
+    }
+    // the user's store refused (read-only, full, damaged, locked): theirs to fix, like bad input
+    const store = storeFaultLine(err);
+    if (store) {
+      out.stderr(`callsim: ${store}\n`);
       return exitCode.badInput;
     }
     // not the user's input, and not a bug either: one line with the fix, exit 3 (SPEC §1 has no other)

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../shared/validate.ts';
 import { brokenInstallLoading } from '../install.ts';
+import { BUSY_TIMEOUT_MS, noteStoreOpened, storeFileProblem } from './faults.ts';
 
 /**
  * Numbered migrations. Each runs once, in order, inside a transaction, and moves
@@ -68,21 +69,22 @@ export function defaultDbPath(flag?: string): string {
   return flag ?? process.env.CALLSIM_DB ?? path.join(userDataDir(), 'callsim.db');
 }
 
-/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000;
-
-/** What a user reads when that wait ran out (after the store's name). */
-export const LOCKED = `is locked by another process (still after ${BUSY_TIMEOUT_MS / 1000} s)`;
+export { BUSY_TIMEOUT_MS, LOCKED } from './faults.ts';
 
 /**
  * Opens (creating if needed) a callsim database and brings it to the current schema.
- * A file that is not a callsim database, or one from a newer callsim, is an InputError;
+ * A file that is not a callsim database, or one from a newer callsim, is an InputError, found
+ * by looking at it read-only before anything is written to it; a store SQLite refuses
+ * (read-only, full, damaged, locked: faults.ts) is an InputError with its one line;
  * better-sqlite3's binding not loading (not built, built for another Node.js) is a
- * BrokenInstallError, before any file is opened.
+ * BrokenInstallError.
  * Effects: creates the directory and file; runs pending migrations.
  */
 export function openDatabase(file: string, upTo: number = schemaVersion): Database.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    lookBeforeWriting(file);
+  }
   let db: Database.Database;
   try {
     // the busy timeout from the first statement on: red-team workers open one store at once
@@ -92,16 +94,11 @@ export function openDatabase(file: string, upTo: number = schemaVersion): Databa
     // the first `new Database` of the process loads the binding
     throw brokenInstallLoading('better-sqlite3', err) ?? storeError(file, err);
   }
+  noteStoreOpened(file);
   try {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // version and tables from one snapshot: another process may be migrating the same new store
-    const { version, tables } = db.transaction(() => ({
-      version: db.pragma('user_version', { simple: true }) as number,
-      tables: (db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number }).n,
-    }))();
-    if (version > schemaVersion) throw new InputError(file, '', `made by a newer callsim (schema ${version}, this one knows up to ${schemaVersion})`);
-    if (version === 0 && tables > 0) throw new InputError(file, '', 'not a callsim database (it has tables but no callsim schema version)');
+    refuseForeign(file, db);
     migrate(db, upTo);
   } catch (err) {
     db.close();
@@ -111,10 +108,44 @@ export function openDatabase(file: string, upTo: number = schemaVersion): Databa
   return db;
 }
 
-/** Why a store could not be opened, as the one line a user reads. Pure. */
+/**
+ * An existing file is looked at read-only first: one that is not a SQLite database, not a
+ * callsim one, or from a newer callsim is refused before a byte of it changes (opening it for
+ * writing would switch its journal to WAL). Effects: reads the file.
+ */
+function lookBeforeWriting(file: string): void {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size === 0) return;
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw brokenInstallLoading('better-sqlite3', err) ?? storeError(file, err);
+  }
+  try {
+    refuseForeign(file, db);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw storeError(file, err);
+  } finally {
+    db.close();
+  }
+}
+
+/** Refuses a database that is not callsim's, or is a newer callsim's. Effects: reads the schema. */
+function refuseForeign(file: string, db: Database.Database): void {
+  // version and tables from one snapshot: another process may be migrating the same new store
+  const { version, tables } = db.transaction(() => ({
+    version: db.pragma('user_version', { simple: true }) as number,
+    tables: (db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number }).n,
+  }))();
+  if (version > schemaVersion) throw new InputError(file, '', `made by a newer callsim (schema ${version}, this one knows up to ${schemaVersion})`);
+  if (version === 0 && tables > 0) throw new InputError(file, '', 'not a callsim database (it has tables but no callsim schema version)');
+}
+
+/** Why a store could not be opened, as the one line a user reads. Effects: statfs on an I/O error. */
 function storeError(file: string, err: unknown): InputError {
-  if ((err as { code?: string }).code === 'SQLITE_BUSY') return new InputError(file, '', `${LOCKED}: close it, or give another --db`);
-  return new InputError(file, '', `not a callsim database (${(err as Error).message})`);
+  return new InputError(file, '', storeFileProblem(file, err) ?? `not a callsim database (${(err as Error).message})`);
 }
 
 /**
@@ -125,6 +156,9 @@ function storeError(file: string, err: unknown): InputError {
 export function migrate(db: Database.Database, upTo: number = schemaVersion): void {
   for (const m of migrations) {
     if (m.version > upTo) continue;
+    // a store already at this version is only read: a reader (list, show, export, replay) must
+    // not wait on another process's write lock, which WAL readers otherwise never do
+    if ((db.pragma('user_version', { simple: true }) as number) >= m.version) continue;
     db.transaction(() => {
       if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
