@@ -6,6 +6,8 @@ import type { AgentInput, AgentResponse, CallCommand, JournalEntry, JournalInput
 import { maskDeep, maskPii } from '../../shared/pii.ts';
 import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { InputError, parseJsonWith } from '../../shared/validate.ts';
+import { journalEntrySchema } from '../../shared/journalSchema.ts';
+import { replayJournal } from '../../shared/replay.ts';
 import type { JournalSink } from '../engine/runner.ts';
 import { BUSY_TIMEOUT_MS, LOCKED, openDatabase } from './db.ts';
 
@@ -66,9 +68,8 @@ const exportSchema = z
         strict: z.boolean().optional(),
       })
       .strict(),
-    journal: z.array(
-      z.object({ seq: z.number().int().min(0), atMs: z.number().int().min(0), kind: z.enum(['input', 'command', 'transition']) }).passthrough(),
-    ),
+    // the journal's own schema, strict at every level: a stored session is one every command reads
+    journal: z.array(journalEntrySchema).max(5_000_000),
   })
   .strict();
 export type SessionExport = z.infer<typeof exportSchema>;
@@ -223,9 +224,9 @@ export class SessionStore {
   /** Imports an exported session. All or nothing; an existing id or a bad file is an InputError. */
   import(file: string, text: string): string {
     const { session, journal } = parseJsonWith(text, file, exportSchema);
+    const entries: JournalEntry[] = journal;
+    journalProblem(file, entries, session.status);
     if (this.get(session.sessionId)) throw new InputError(file, '$.session.sessionId', `session ${session.sessionId} already exists in ${this.file}`);
-    const entries = journal as unknown as JournalEntry[];
-    if (!entries.some((e) => e.kind === 'input' && e.event?.type === 'session.started')) throw new InputError(file, '$.journal', 'has no session.started event');
     this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO sessions (id, created_at, source, status, outcome, events, parent_id, relation, strict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -267,6 +268,38 @@ interface Row {
   handoff_reason: string | null;
   parent_id: string | null;
   relation: string | null;
+}
+
+/**
+ * Refuses a journal that no command could read back, with the JSON path of its first problem:
+ * entries out of order (every seq once, 0, 1, 2, … in time order), no session.started first,
+ * or one the machine does not replay to the transitions it records. A session that did not
+ * complete was cut where its process died: the replay may go on past its last recorded
+ * transition, as `callsim replay` of it does. Validation of each entry's shape is the schema's. Pure.
+ */
+function journalProblem(file: string, entries: readonly JournalEntry[], status: string): void {
+  const at = (i: number, key?: string) => `$.journal[${i}]${key ? `.${key}` : ''}`;
+  if (entries.length === 0) throw new InputError(file, '$.journal', 'is empty: nothing to import');
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i].seq !== i) throw new InputError(file, at(i, 'seq'), `is ${entries[i].seq}, expected ${i} (every seq once, in order)`);
+    if (i > 0 && entries[i].atMs < entries[i - 1].atMs) throw new InputError(file, at(i, 'atMs'), `is ${entries[i].atMs}, before the entry above it (${entries[i - 1].atMs})`);
+  }
+  const first = entries[0];
+  if (first.kind !== 'input' || first.event.type !== 'session.started') throw new InputError(file, at(0), 'is not the session.started event a journal begins with');
+  const starts = entries.findIndex((e, i) => i > 0 && e.kind === 'input' && e.event.type === 'session.started');
+  if (starts > 0) throw new InputError(file, at(starts), 'is a second session.started event');
+  let replay: ReturnType<typeof replayJournal>;
+  try {
+    replay = replayJournal(entries);
+  } catch (err) {
+    throw new InputError(file, '$.journal', `does not replay: ${(err as Error).message}`);
+  }
+  const cut = status !== 'complete' && replay.divergence?.expected === 'no transition';
+  if (!replay.identical && !cut) {
+    const d = replay.divergence!;
+    const t = entries.filter((e) => e.kind === 'transition')[d.index];
+    throw new InputError(file, t ? at(t.seq) : '$.journal', `does not replay: transition ${d.index} at ${d.atMs} ms, recorded ${d.expected}, replayed ${d.actual}`);
+  }
 }
 
 function entryType(e: JournalEntry): string {
