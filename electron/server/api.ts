@@ -1,6 +1,6 @@
 import { callMachine } from '../../shared/machine.ts';
 import { machineGraph, type MachineGraph } from '../../shared/graph.ts';
-import { faultModes, knownTools } from '../../shared/faults.ts';
+import { faultModes, faultTargets } from '../../shared/faults.ts';
 import { policyDefaults, resolvePolicy } from '../../shared/policy.ts';
 import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
 import { InputError, jsonPath, parseJsonWith } from '../../shared/validate.ts';
@@ -108,7 +108,7 @@ export class CallsimApi {
       return {
         version: appVersion,
         policyDefaults: { ...policyDefaults },
-        faultTargets: [...knownTools, 'agent', 'asr', 'tts'],
+        faultTargets: [...faultTargets],
         faultModes: [...faultModes],
         audio: { available: !!audio.audio, reason: audio.reason },
         dbPath: this.o.store.file,
