@@ -43,6 +43,17 @@ export const modelSchema = z
   })
   .strict();
 
+/** Your own recognizer (an OpenAI-compatible /audio/transcriptions server), for recorded calls. */
+export const asrSchema = z
+  .object({
+    baseUrl: z.string().url(),
+    name: z.string().min(1).optional(),
+    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    language: z.string().min(2).max(16).optional(),
+    timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .strict();
+
 export const toolEndpointSchema = z
   .object({
     url: z.string().url(),

@@ -1,7 +1,8 @@
 // From a recorded call to what the caller said and when: decode → 16 kHz mono → VAD segments →
 // ASR. This is what `callsim run call.wav` uses; the engine turns each segment into caller events.
 
-import { recognizeSegments, recognizeShortResponses, type LiveRecognizer, type RecognizedUtterance } from './asr.ts';
+import { DEFAULT_PAD_MS, recognizeSegments, recognizeShortResponses, type LiveRecognizer, type RecognizedUtterance } from './asr.ts';
+import type { HttpTranscriber } from './transcriber.ts';
 import { to16kMono } from './resample.ts';
 import { detectSpeechSegments } from './vad.ts';
 import { readWavFile, type ChannelChoice } from './wav.ts';
@@ -20,6 +21,8 @@ export interface AnalyzedSegment {
    * anything is the engine's decision.
    */
   backchannel: boolean;
+  /** Why the recognizer gave no words (your own recognizer failed): the machine hears a recognition failure. */
+  failed?: string;
 }
 
 export interface AnalyzedRecording {
@@ -85,12 +88,35 @@ export async function analyzeRecording(path: string, opts: AnalyzeOptions = {}):
  * one batch of recognizer processes, one per core, each loading the model once. Effects: runs
  * pocketsphinx.
  */
-export async function hearSegments(samples: Float32Array, speech: { startMs: number; endMs: number }[]): Promise<AnalyzedSegment[]> {
+export async function hearSegments(samples: Float32Array, speech: { startMs: number; endMs: number }[], transcriber?: HttpTranscriber): Promise<AnalyzedSegment[]> {
+  if (transcriber) return transcribeSegments(samples, speech, transcriber);
   const short = speech.filter((s) => s.endMs - s.startMs <= BACKCHANNEL_MAX_MS);
   // Two independent recognizer runs (open vocabulary; closed list for the short segments).
   const [recognized, shortTexts] = await Promise.all([recognizeSegments(samples, speech), recognizeShortResponses(samples, short)]);
   const shortResponses = new Map(short.map((segment, i) => [segment, shortTexts[i]]));
   return speech.map((segment, i) => heardSegment(segment, recognized[i], shortResponses.get(segment) ?? null));
+}
+
+/**
+ * What was said in each segment, by your own recognizer (audio/transcriber.ts): each segment
+ * with DEFAULT_PAD_MS of audio either side (never into its neighbours) as one request, in order,
+ * one at a time (servers such as whisper.cpp's decode one request at a time anyway, and a server
+ * that answers by order gives the same call every run). The same backchannel rule as
+ * pocketsphinx's, without the closed-list choice (the words are the server's). Effects: HTTP
+ * requests. Never throws for a server's failure: that segment is `failed`.
+ */
+async function transcribeSegments(samples: Float32Array, speech: { startMs: number; endMs: number }[], transcriber: HttpTranscriber): Promise<AnalyzedSegment[]> {
+  const out: AnalyzedSegment[] = [];
+  for (let i = 0; i < speech.length; i++) {
+    const segment = speech[i];
+    const from = Math.max(segment.startMs - DEFAULT_PAD_MS, i > 0 ? speech[i - 1].endMs : 0, 0);
+    const to = Math.min(segment.endMs + DEFAULT_PAD_MS, i + 1 < speech.length ? speech[i + 1].startMs : Infinity, samples.length / 16);
+    const heard = await transcriber.transcribe(samples.subarray(Math.floor(from * 16), Math.ceil(to * 16)));
+    out.push(
+      heard.ok ? heardSegment(segment, heard.utterance, null) : { startMs: segment.startMs, endMs: segment.endMs, text: '', confidence: 0, backchannel: false, failed: heard.error },
+    );
+  }
+  return out;
 }
 
 /**

@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import fs from 'node:fs';
 import { InputError, jsonPath, parseJsonWith } from '../../shared/validate.ts';
 import { z } from 'zod';
-import { modelSchema, toolEndpointSchema, type Scenario } from '../../shared/scenario.ts';
+import { asrSchema, modelSchema, toolEndpointSchema, type Scenario } from '../../shared/scenario.ts';
 import { byoConfigProblem, modelBrainFor } from '../world/model.ts';
 import { httpBackendsFor } from '../world/httpTools.ts';
 import { storeFaultLine } from '../store/faults.ts';
@@ -293,7 +293,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
 
 async function cmdRunRecording(
   file: string,
-  values: { db?: string; json?: boolean; realtime?: boolean; channel?: string; strict?: boolean },
+  values: { db?: string; json?: boolean; realtime?: boolean; channel?: string; strict?: boolean; agent?: string },
   o: { policy?: PolicyOverride; faults?: Fault[]; seed?: number; byo: Byo },
   out: Out,
 ): Promise<number> {
@@ -310,11 +310,14 @@ async function cmdRunRecording(
       throw err;
     }
     const { WavFileSource } = await import('../audio/mic.ts');
+    refuseLiveAsr(o.byo, values.agent);
     return liveCall(new WavFileSource(file, { channel }), { kind: 'recording', file: path.basename(file), channel }, { ...values, ...o }, out);
   }
   let heard;
   try {
-    heard = await hearRecording(file, { channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs });
+    const asr = o.byo.agent?.asr;
+    const transcriber = asr ? new (await import('../audio/transcriber.ts')).HttpTranscriber(asr, o.byo.env) : undefined;
+    heard = await hearRecording(file, { channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber });
   } catch (err) {
     if (err instanceof AudioInputError) throw new InputError(file, '', err.message.replace(/^[^:]*: /, ''));
     throw err;
@@ -338,6 +341,7 @@ export async function cmdMic(args: string[], out: Out): Promise<number> {
   const faults = values.faults ? readFaults(values.faults) : undefined;
   const seed = parseSeed(values.seed);
   const byo = readByo(values.agent, values['allow-env']);
+  refuseLiveAsr(byo, values.agent);
   const channel = values.channel ?? 'mix';
   if (channel !== 'left' && channel !== 'right' && channel !== 'mix') throw new InputError('callsim mic', '--channel', `"${channel}" is not left, right or mix`);
   if (values.input) {
@@ -354,6 +358,12 @@ export async function cmdMic(args: string[], out: Out): Promise<number> {
   const source = values.input ? new WavFileSource(values.input, { channel }) : new MicrophoneSource();
   if (!values.json) out.stderr(values.input ? `callsim mic: playing ${values.input} as the microphone; Ctrl-C ends the call\n` : 'callsim mic: listening on the default microphone (use headphones); Ctrl-C ends the call\n');
   return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, byo, speak: !values.mute && !values.json }, out);
+}
+
+/** Your own recognizer hears recorded calls only, so far: a live call with one is refused, not run with another recognizer unsaid. */
+function refuseLiveAsr(byo: Byo, agentFile: string | undefined): void {
+  if (byo.agent?.asr)
+    throw new InputError(agentFile ?? 'callsim', '$.asr', 'your own recognizer hears recorded calls (callsim run call.wav); live calls (mic, --realtime) still use pocketsphinx');
 }
 
 async function liveCall(
@@ -403,11 +413,13 @@ const agentFileSchema = z
   .object({
     model: modelSchema.optional(),
     tools: z.record(z.string(), toolEndpointSchema).optional(),
+    /** Your own recognizer for recorded calls (audio/transcriber.ts). */
+    asr: asrSchema.optional(),
     /** Variables the scenarios run with this file may send too, as --allow-env (world/secrets.ts). */
     allowEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')).optional(),
   })
   .strict()
-  .refine((a) => a.model !== undefined || a.tools !== undefined, { message: 'give "model", "tools" or both' });
+  .refine((a) => a.model !== undefined || a.tools !== undefined || a.asr !== undefined, { message: 'give "model", "tools", "asr" or more of them' });
 type AgentFile = z.infer<typeof agentFileSchema>;
 
 /**

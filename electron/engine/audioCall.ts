@@ -6,6 +6,7 @@ import path from 'node:path';
 import { resolvePolicy } from '../../shared/policy.ts';
 import { type Scenario } from '../../shared/scenario.ts';
 import { hearSegments } from '../audio/pipeline.ts';
+import type { HttpTranscriber } from '../audio/transcriber.ts';
 import { to16kMono } from '../audio/resample.ts';
 import { synthesize } from '../audio/tts.ts';
 import { detectSpeechSegments } from '../audio/vad.ts';
@@ -35,9 +36,9 @@ export function pcm16Base64(samples: Float32Array): string {
 }
 
 /** Detection and recognition over 16 kHz audio: segments with words, backchannels marked, audio attached. */
-async function hear(samples: Float32Array, endOfTurnSilenceMs: number): Promise<HeardSegment[]> {
+async function hear(samples: Float32Array, endOfTurnSilenceMs: number, transcriber?: HttpTranscriber): Promise<HeardSegment[]> {
   const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs });
-  const heard = await hearSegments(samples, speech);
+  const heard = await hearSegments(samples, speech, transcriber);
   // whole milliseconds: the journal's clock has no finer grain
   return heard.map((h) => {
     const startMs = Math.round(h.startMs);
@@ -48,13 +49,14 @@ async function hear(samples: Float32Array, endOfTurnSilenceMs: number): Promise<
 
 /**
  * Reads a recorded call (the one WAV reader; any rate, 16 kHz mono after resampling) and
- * runs voice activity detection and offline recognition over it. Throws AudioInputError for
+ * runs voice activity detection and offline recognition over it (pocketsphinx, or your own
+ * recognizer: `transcriber`). Throws AudioInputError for
  * a file that is not a usable WAV — before anything is stored.
  */
-export async function hearRecording(file: string, o: { channel?: ChannelChoice; endOfTurnSilenceMs: number }): Promise<HeardRecording> {
+export async function hearRecording(file: string, o: { channel?: ChannelChoice; endOfTurnSilenceMs: number; transcriber?: HttpTranscriber }): Promise<HeardRecording> {
   const wav = readWavFile(file, { channel: o.channel });
   const samples = await to16kMono(wav);
-  return { durationMs: Math.round(wav.durationMs), segments: await hear(samples, o.endOfTurnSilenceMs) };
+  return { durationMs: Math.round(wav.durationMs), segments: await hear(samples, o.endOfTurnSilenceMs, o.transcriber) };
 }
 
 /** The caller of a recorded call: what was heard, at the times it was said; hangs up when the recording ends. */

@@ -106,7 +106,7 @@ function toolSpec(tool: string): ToolSpec {
  * (for an InputError). Pure apart from reading `env`.
  */
 export function byoConfigProblem(
-  cfg: { model?: ModelConfig; tools?: ToolEndpoints },
+  cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string } },
   allowed: ReadonlySet<string>,
   env: NodeJS.ProcessEnv = process.env,
 ): { path: (string | number)[]; problem: string } | null {

@@ -11,17 +11,17 @@ const garbleWords = ['uh', 'the', 'bell', 'count', 'cold', 'order', 'walk', 'um'
  * plan: latency delays it, error/empty/malformed fail it, timeout loses it, garble replaces
  * words (seeded). Effects: schedules one event on the world's clock.
  */
-export function deliverRecognition(ctx: WorldContext, text: string, confidence: number): void {
+export function deliverRecognition(ctx: WorldContext, text: string, confidence: number, failed?: string): void {
   const { callIndex, addedLatencyMs, failure } = ctx.faultFor('asr');
-  const event = recognised(text, confidence, failure, ctx.rng(`garble:${callIndex}`));
+  const event = recognised(text, confidence, failure, ctx.rng(`garble:${callIndex}`), failed);
   if (!event) return;
   if (addedLatencyMs > 0) ctx.scheduler.after(addedLatencyMs, () => ctx.deliver(event));
   else ctx.deliver(event);
 }
 
 /** What recognition answers for `text` under a failure; null: it never answers. Effects: garble draws from `rng`. */
-function recognised(text: string, confidence: number, failure: FaultFailure | null, rng: Rng): CallEvent | null {
-  if (!failure) return text.trim() ? { type: 'asr.result', text, confidence } : { type: 'asr.failed', error: 'no words recognised' };
+function recognised(text: string, confidence: number, failure: FaultFailure | null, rng: Rng, failed?: string): CallEvent | null {
+  if (!failure) return text.trim() ? { type: 'asr.result', text, confidence } : { type: 'asr.failed', error: failed ?? 'no words recognised' };
   switch (failure.mode) {
     case 'timeout':
       return null;
@@ -50,6 +50,8 @@ export interface HeardSegment {
   backchannel: boolean;
   /** The segment's audio, 16 kHz mono 16-bit little-endian, base64 (journaled as caller.audio). */
   pcm16?: string;
+  /** Why the recognizer gave no words: delivered as the recognition failure. */
+  failed?: string;
 }
 
 /**
@@ -69,7 +71,7 @@ export function playHeardSegments(ctx: WorldContext, originMs: number, segments:
     ctx.scheduler.at(originMs + seg.endMs, () => {
       if (!stillOn()) return;
       ctx.deliver({ type: 'caller.speech.ended' });
-      deliverRecognition(ctx, seg.text, seg.confidence);
+      deliverRecognition(ctx, seg.text, seg.confidence, seg.failed);
     });
   }
 }

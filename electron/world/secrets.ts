@@ -23,9 +23,10 @@ export interface EnvUse {
 }
 
 /** Every variable a model and tool configuration reads, in file order. Pure. */
-export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints }): EnvUse[] {
+export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string } }): EnvUse[] {
   const uses: EnvUse[] = [];
   if (cfg.model?.apiKeyEnv) uses.push({ name: cfg.model.apiKeyEnv, path: ['model', 'apiKeyEnv'] });
+  if (cfg.asr?.apiKeyEnv) uses.push({ name: cfg.asr.apiKeyEnv, path: ['asr', 'apiKeyEnv'] });
   for (const [tool, endpoint] of Object.entries(cfg.tools ?? {}))
     for (const [header, value] of Object.entries(endpoint.headers ?? {}))
       for (const m of value.matchAll(envReference)) uses.push({ name: m[1], path: ['tools', tool, 'headers', header] });
@@ -37,7 +38,7 @@ export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints }): En
  * JSON path and problem of an InputError; null when every one is allowed and set. Pure.
  */
 export function envProblem(
-  cfg: { model?: ModelConfig; tools?: ToolEndpoints },
+  cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string } },
   allowed: ReadonlySet<string>,
   env: NodeJS.ProcessEnv,
 ): { path: (string | number)[]; problem: string } | null {

@@ -159,6 +159,46 @@ export async function toolServer(routes: Record<string, (req: RecordedRequest & 
   return { url, requests, close: closer(server) };
 }
 
+/** What a transcription server was sent: the form's fields, and the audio file's first bytes and size. */
+export interface TranscriptionRequest {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  fields: Record<string, string>;
+  file: { name: string; bytes: number; riff: boolean } | null;
+}
+
+/**
+ * An OpenAI-compatible transcription server (`POST /v1/audio/transcriptions`, multipart): the
+ * n-th request gets `answer(n)` — a status and a raw body, or `hang` for one that never answers.
+ */
+export async function transcriptionServer(answer: (n: number) => { status?: number; body?: string; hang?: boolean }): Promise<TestServer & { transcriptions: TranscriptionRequest[] }> {
+  const transcriptions: TranscriptionRequest[] = [];
+  const { server, url } = await listen(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const boundary = /boundary=([^;]+)/.exec(req.headers['content-type'] ?? '')?.[1];
+    const fields: Record<string, string> = {};
+    let file: TranscriptionRequest['file'] = null;
+    if (boundary) {
+      for (const part of raw.toString('latin1').split(`--${boundary}`)) {
+        const name = /name="([^"]+)"/.exec(part)?.[1];
+        if (!name) continue;
+        const body = part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
+        const filename = /filename="([^"]+)"/.exec(part)?.[1];
+        if (filename) file = { name: filename, bytes: Buffer.byteLength(body, 'latin1'), riff: body.startsWith('RIFF') && body.slice(8, 12) === 'WAVE' };
+        else fields[name] = body;
+      }
+    }
+    const n = transcriptions.length;
+    transcriptions.push({ path: req.url ?? '', headers: req.headers, fields, file });
+    const a = answer(n);
+    if (a.hang) return; // never answers (closed with the server)
+    res.writeHead(a.status ?? 200, { 'content-type': 'application/json' }).end(a.body ?? '');
+  });
+  return { url, requests: [], transcriptions, close: closer(server) };
+}
+
 /** A port on 127.0.0.1 with nothing listening (a server started and stopped). */
 export async function deadUrl(): Promise<string> {
   const { server, url } = await listen((_, res) => res.end());
