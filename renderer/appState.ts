@@ -102,13 +102,19 @@ function drain(): void {
   if (batches.length) app.set((s) => ({ tick: s.tick + 1 }));
 }
 
-/** A call that was running before this page loaded: fetch its journal so far; pushes fill the rest. */
+/**
+ * A call that was running before this page loaded: fetch its journal so far; the pushes that
+ * arrive meanwhile wait and fold in after it, so the page shows the whole call whenever it joins.
+ */
 async function attach(m: CallModel): Promise<void> {
+  m.beginJoin();
   const r = await bridge.openSession({ sessionId: m.sessionId });
-  if (!r.ok) return;
-  m.source = r.value.summary.source;
-  m.pacing ??= 'realtime';
-  m.applyJournal(r.value.journal);
+  if (r.ok) {
+    m.source = r.value.summary.source;
+    m.pacing ??= 'realtime';
+  }
+  // (a call not yet in the store has nothing before its pushes)
+  m.finishJoin(r.ok ? r.value.journal : [], r.ok ? r.value.waveform : []);
   app.set((s) => ({ tick: s.tick + 1 }));
   requestFrame();
 }

@@ -151,7 +151,8 @@ export class CallsimApi {
     'sessions.list': () => this.o.store.list(),
     'sessions.open': (r) => {
       const summary = this.o.store.resolve(r.sessionId);
-      const entries = this.o.store.journal(summary.sessionId);
+      // a running call's journal from its runner: the store may lag its newest entries by a batch
+      const entries = this.live.journalSoFar(summary.sessionId) ?? this.o.store.journal(summary.sessionId);
       const { journal, waveform } = viewJournal(entries);
       return { summary, result: this.o.store.result(summary.sessionId), journal, waveform };
     },

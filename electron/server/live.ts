@@ -178,6 +178,16 @@ export class LiveCalls {
     return () => this.inspectors.delete(entry);
   }
 
+  /**
+   * A running call's whole journal so far, from its runner (the store may not have committed
+   * the newest rows yet); null for a call not running here. A page joining the call reads this,
+   * and every later entry reaches it as a push.
+   */
+  journalSoFar(sessionId: string): JournalEntry[] | null {
+    const r = this.running.get(sessionId);
+    return r ? [...r.runner.entries] : null;
+  }
+
   list(): LiveCall[] {
     return [...this.running].map(([sessionId, r]) => ({ sessionId, source: r.source, pacing: r.pacing, nowMs: r.runner.now }));
   }

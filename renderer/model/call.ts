@@ -60,14 +60,48 @@ export class CallModel {
     this.version++;
   }
 
+  /**
+   * Pushes that arrived while the journal so far was being fetched (joining a running call),
+   * with their arrival times; null when not joining. The folds take entries in seq order only,
+   * so a push folded before the older journal would make them skip all of it.
+   */
+  private joining: { b: PushBatch; wallNow: number }[] | null = null;
+
+  /** Joining a running call: pushes wait for the journal so far (finishJoin). */
+  beginJoin(): void {
+    this.joining ??= [];
+  }
+
+  /**
+   * The journal so far and its audio peaks, then every push that waited, in order (what the
+   * journal already held is skipped by seq, and peaks by time). Effects: mutates the model.
+   */
+  finishJoin(journal: readonly JournalEntry[], waveform: readonly WaveformSegment[]): void {
+    const waited = this.joining ?? [];
+    this.joining = null;
+    this.applyJournal(journal);
+    this.addWaveform(waveform);
+    for (const { b, wallNow } of waited) this.applyBatch(b, wallNow);
+  }
+
+  /** Audio peaks after the ones held (a segment already held, by its start, is skipped). */
+  private addWaveform(segments: readonly WaveformSegment[]): void {
+    const heldUntil = this.waveform.at(-1)?.startMs ?? -Infinity;
+    for (const w of segments) if (w.startMs > heldUntil) this.waveform.push(w);
+  }
+
   /** Folds one push of a live call in. `wallNow` is performance.now() on arrival. */
   applyBatch(b: PushBatch, wallNow: number): void {
+    if (this.joining) {
+      this.joining.push({ b, wallNow });
+      return;
+    }
     if (b.started) {
       this.source = b.started.source;
       this.pacing = b.started.pacing;
     }
     this.applyJournal(b.entries);
-    if (b.waveform) this.waveform.push(...b.waveform);
+    if (b.waveform) this.addWaveform(b.waveform);
     for (const ev of b.inspection) {
       if (ev.type !== '@xstate.snapshot') continue;
       const c = toMonitorContext(ev.snapshot?.context);

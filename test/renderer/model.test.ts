@@ -8,7 +8,7 @@ import { readScenario } from '../../electron/cli/io.ts';
 import { StateFold, frameAt, stepEdges, activePaths, reentersState } from '../../renderer/model/states.ts';
 import { TimelineFold, itemsUpTo } from '../../renderer/model/timeline.ts';
 import { layoutStatechart } from '../../renderer/model/layout.ts';
-import { lastAtOrBefore } from '../../renderer/model/call.ts';
+import { CallModel, lastAtOrBefore } from '../../renderer/model/call.ts';
 import { libraryDir, libraryNames } from '../helpers.ts';
 
 const graph = machineGraph(callMachine);
@@ -169,5 +169,27 @@ describe('the statechart layout', () => {
     const pairs = new Set(graph.transitions.flatMap((t) => t.targets.map((x) => `${t.source}→${x}`)));
     expect(new Set(layout.edges.map((e) => e.id))).toEqual(pairs);
     for (const e of layout.edges) expect(e.points.length, e.id).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('joining a running call', () => {
+  it('pushes that arrive before the journal so far fold in after it: the whole call, however the two interleave', async () => {
+    const run = await runScenario(readScenario(path.join(scenarioDir, 'crm-blackout.json')), null);
+    const all = run.entries;
+    const whole = new CallModel('s', graph);
+    whole.applyJournal(all);
+    const batch = (entries: typeof all) => ({ sessionId: 's', nowMs: entries.at(-1)?.atMs ?? 0, sentAt: 0, entries, inspection: [] });
+    // (the journal so far always reaches the first push: the page listened before it asked)
+    for (const [joinedAt, pushedFrom] of [[20, 15], [25, 25], [all.length - 3, 5], [0, 0], [all.length, all.length - 2]] as const) {
+      const m = new CallModel('s', graph);
+      m.beginJoin();
+      // pushes from `pushedFrom` on, in batches of 4, arrive while the journal (up to `joinedAt`) is fetched
+      for (let i = pushedFrom; i < all.length; i += 4) m.applyBatch(batch(all.slice(i, i + 4)), 0);
+      expect(m.timeline.lastAtMs).toBe(0); // nothing folded yet
+      m.finishJoin(all.slice(0, joinedAt), []);
+      expect(m.states.frames, `joined at ${joinedAt}, pushes from ${pushedFrom}`).toEqual(whole.states.frames);
+      expect(m.timeline.items, `joined at ${joinedAt}`).toEqual(whole.timeline.items);
+      expect(m.timeline.items.length).toBeGreaterThan(5);
+    }
   });
 });
