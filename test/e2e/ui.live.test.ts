@@ -54,6 +54,30 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
     }
   }, 180_000);
 
+  it('a tab reloaded mid-call and a second tab opened mid-call show the whole call', async () => {
+    const { page, server, errors, close } = await openUi(browser());
+    const second = await browser().newPage({ viewport: { width: 1280, height: 720 } });
+    try {
+      await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
+      await page.click('[data-testid=pacing-realtime]');
+      await page.click('[data-testid=start-call-button]');
+      // joined once the agent has looked the caller up: the greeting and the first turn are history
+      await page.waitForSelector('.event-list .row.tool');
+      await Promise.all([page.reload(), second.goto(server.url)]);
+      for (const p of [page, second]) {
+        await p.waitForSelector('[data-testid=call-status]:has-text("completed")', { timeout: 60_000 });
+        await p.click('.list-head input[type=checkbox]');
+        // every turn of the call, as the tab that watched from the start shows them
+        expect(await p.locator('.event-list .row.turn').count()).toBe(5);
+      }
+      await shot(second, 'live-joined-mid-call');
+      expect(errors).toEqual([]);
+    } finally {
+      await second.close();
+      await close();
+    }
+  }, 180_000);
+
   it('takes a CRM error from the control panel mid-call: the handoff reason becomes backend_failure', async () => {
     const { page, errors, close } = await openUi(browser());
     try {
