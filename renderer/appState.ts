@@ -20,6 +20,8 @@ export interface AppState {
   liveId: string | null;
   /** The saved session the Session tab shows, and the scrubber's position in it. */
   openedId: string | null;
+  /** A session a link named that this store does not have. */
+  missingId: string | null;
   atMs: number;
   replay: ReplayReportView | null;
   whatif: WhatIfView | null;
@@ -39,6 +41,7 @@ export const app = createStore<AppState>({
   tab: 'live',
   liveId: null,
   openedId: null,
+  missingId: null,
   atMs: 0,
   replay: null,
   whatif: null,
@@ -154,13 +157,45 @@ export async function boot(): Promise<void> {
     app.set({ liveId: c.sessionId });
   }
   if (queued.length) requestFrame();
+  await followUrl();
+  window.addEventListener('popstate', () => void followUrl());
+}
+
+/** The session a page URL names (`/session/<id>`), or null. Pure. */
+export function sessionInPath(pathname: string): string | null {
+  const m = /^\/session\/([^/]+)\/?$/.exec(pathname);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Served pages route by path; the desktop app's file:// page has no paths to route. */
+const routes = () => location.protocol === 'http:' || location.protocol === 'https:';
+
+/** Puts `path` in the address bar (a history entry), keeping nothing of the old query (the token is in a cookie by now). */
+function routeTo(path: string): void {
+  if (routes() && location.pathname !== path) history.pushState(null, '', path);
+}
+
+/** Shows what the address bar names: a saved session, or the live view. */
+async function followUrl(): Promise<void> {
+  if (!routes()) return;
+  const id = sessionInPath(location.pathname);
+  if (id) {
+    if (id !== app.get().openedId) await actions.openSession(id, { fromUrl: true });
+    else app.set({ tab: 'session' });
+  } else if (location.pathname === '/' && app.get().tab === 'session') app.set({ tab: 'live', missingId: null });
 }
 
 const toast = (text: string) => app.set({ toast: { kind: 'info', text } });
 
 export const actions = {
   showTab(tab: Tab) {
-    app.set({ tab });
+    app.set({ tab, missingId: null });
+    routeTo(tab === 'session' && app.get().openedId ? `/session/${encodeURIComponent(app.get().openedId!)}` : '/');
     if (tab === 'sessions') void actions.refreshSessions();
   },
   dismissToast: () => app.set({ toast: null }),
@@ -184,12 +219,23 @@ export const actions = {
   async refreshSessions() {
     app.set({ sessions: await call(bridge.listSessions({})) });
   },
-  /** Opens a saved session at its start; its checkpoints follow, for the monitors. */
-  async openSession(sessionId: string) {
+  /**
+   * Opens a saved session at its start; its checkpoints follow, for the monitors. The page's URL
+   * becomes `/session/<id>` (a link that opens it again; `fromUrl`: it came from there). An id
+   * the store does not have shows the Session tab's not-found page.
+   */
+  async openSession(sessionId: string, o: { fromUrl?: boolean } = {}) {
     const graph = app.get().graph!;
     app.set({ busy: 'opening session' });
     try {
-      const opened = await call(bridge.openSession({ sessionId }));
+      const r = await bridge.openSession({ sessionId });
+      if (!r.ok) {
+        if (r.error.code !== 'not_found') app.set({ toast: { kind: 'error', text: r.error.message } });
+        else app.set({ missingId: sessionId, openedId: null, tab: 'session' });
+        return;
+      }
+      const opened = r.value;
+      if (!o.fromUrl) routeTo(`/session/${encodeURIComponent(opened.summary.sessionId)}`);
       const m = new CallModel(opened.summary.sessionId, graph);
       m.source = opened.summary.source;
       m.applyJournal(opened.journal);
@@ -198,7 +244,7 @@ export const actions = {
       m.nowMs = opened.result.durationMs;
       m.checkpoints = [];
       models.set(`saved:${m.sessionId}`, m);
-      app.set({ openedId: m.sessionId, atMs: 0, tab: 'session', replay: null });
+      app.set({ openedId: m.sessionId, missingId: null, atMs: 0, tab: 'session', replay: null });
       const cp = await call(bridge.sessionCheckpoints({ sessionId: m.sessionId }));
       m.checkpoints = cp.checkpoints;
       m.version++;

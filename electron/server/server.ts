@@ -60,6 +60,16 @@ export function checkInspectUrl(url: string): void {
 }
 
 /**
+ * The file a page URL names. `/session/<id>` is the UI opened on a saved session (a link to
+ * share, a reload): index.html, and the files it loads relative to itself (`./assets/…`, which
+ * from there are `/session/assets/…`) are the UI's own. Effects: reads the file system.
+ */
+function pageFile(rendererDir: string, pathname: string): string | null {
+  if (!pathname.startsWith('/session/')) return resolveStatic(rendererDir, pathname);
+  return resolveStatic(rendererDir, pathname.slice('/session'.length)) ?? resolveStatic(rendererDir, '/');
+}
+
+/**
  * Starts `callsim serve`: the UI's files over HTTP and the contract of shared/ipc.ts over a
  * WebSocket at /ws, on 127.0.0.1 only; live calls' inspection events in the @statelyai/inspect
  * shape over a WebSocket at /inspect (`?session=<id>` for one call), and, when `inspect` is
@@ -111,7 +121,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const headers: Record<string, string | string[]> = { ...securityHeaders(port) };
     // The page's own files carry the token in a cookie, as their URLs do not.
     if (url.searchParams.has('token')) headers['Set-Cookie'] = `${tokenCookie(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
-    const file = resolveStatic(rendererDir, url.pathname);
+    const file = pageFile(rendererDir, url.pathname);
     if (!file) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' });
       return res.end(fs.existsSync(path.join(rendererDir, 'index.html')) ? 'not found\n' : 'the UI is not built: run `npx vite build`\n');

@@ -252,7 +252,18 @@ function SessionRowView({ s }: { s: SessionRow }) {
   );
 }
 
-/** Scrubs a saved session: a slider over the whole call, and steps from transition to transition. */
+/** Where a key moves the scrubber: ←/→ 100 ms (Shift: 1 s), Home/End the ends; null for other keys. Pure. */
+export function scrubKey(key: string, shift: boolean, atMs: number, durationMs: number): number | null {
+  const step = shift ? 1000 : 100;
+  const clamp = (t: number) => Math.max(0, Math.min(durationMs, t));
+  if (key === 'ArrowLeft' || key === 'ArrowDown') return clamp(atMs - step);
+  if (key === 'ArrowRight' || key === 'ArrowUp') return clamp(atMs + step);
+  if (key === 'Home') return 0;
+  if (key === 'End') return durationMs;
+  return null;
+}
+
+/** Scrubs a saved session: a slider over the whole call (keys: see scrubKey), and steps from transition to transition. */
 function Scrubber({ model, atMs }: { model: CallModel; atMs: number }) {
   const duration = model.durationMs;
   const frames = model.states.frames;
@@ -274,6 +285,12 @@ function Scrubber({ model, atMs }: { model: CallModel; atMs: number }) {
         data-testid="scrubber"
         aria-label="time in the session"
         onChange={(e) => actions.seek(Number(e.target.value))}
+        onKeyDown={(e) => {
+          const to = scrubKey(e.key, e.shiftKey, atMs, duration);
+          if (to === null) return;
+          e.preventDefault();
+          actions.seek(to);
+        }}
       />
       <button className="small ghost" onClick={() => jump(1)} title="next transition">
         ▶
@@ -385,7 +402,18 @@ export function SessionView() {
   const atMs = useStore(app, (s) => s.atMs);
   useStore(app, (s) => s.tick);
   const [showTransitions, setShowTransitions] = useState(true);
+  const missingId = useStore(app, (s) => s.missingId);
   const model = openedId ? models.get(`saved:${openedId}`) : undefined;
+  if (missingId)
+    return (
+      <div className="empty not-found" data-testid="session-not-found">
+        <h2>No session “{missingId}”</h2>
+        <p className="muted">This store ({info.dbPath}) has no session with that id: it may have been deleted, or saved in another store.</p>
+        <button onClick={() => actions.showTab('sessions')} data-testid="back-to-sessions">
+          ← back to the sessions
+        </button>
+      </div>
+    );
   if (!model) return <p className="muted empty">No session open. Pick one in Sessions.</p>;
   const frame = frameAt(model.states.frames, atMs);
   const plan = model.timeline.planAt(atMs);

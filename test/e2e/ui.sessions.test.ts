@@ -11,6 +11,47 @@ const browser = useBrowser();
 
 
 describe.skipIf(!hasChromium)('the UI in Chromium: saved sessions, what-if, files', () => {
+  it('a session has a URL: /session/<id> opens it, on reload too; an unknown id is a page with a way back; keys move the scrubber', async () => {
+    const { page, server, errors, close } = await openUi(browser());
+    try {
+      const started = await server.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' });
+      const sessionId = (started as { ok: true; value: { sessionId: string } }).value.sessionId;
+      await page.click('[data-testid=tab-sessions]');
+      await page.click(`tr[data-session="${sessionId}"] button:has-text("open")`);
+      await page.waitForSelector('[data-testid=scrubber]');
+      expect(new URL(page.url()).pathname).toBe(`/session/${sessionId}`);
+      // a reload (the token now in its cookie) opens the same session
+      await page.reload();
+      await page.waitForSelector(`[data-testid=session-id]:has-text("${sessionId}")`);
+      // keys: → 100 ms, Shift+→ 1 s, ← back, End and Home the ends
+      await page.focus('[data-testid=scrubber]');
+      const at = async () => Number(await page.getAttribute('[data-testid=scrubber]', 'value'));
+      await page.keyboard.press('ArrowRight');
+      expect(await at()).toBe(100);
+      await page.keyboard.press('Shift+ArrowRight');
+      expect(await at()).toBe(1100);
+      await page.keyboard.press('ArrowLeft');
+      expect(await at()).toBe(1000);
+      await page.keyboard.press('End');
+      expect(await at()).toBe(Number(await page.getAttribute('[data-testid=scrubber]', 'max')));
+      await page.keyboard.press('Home');
+      expect(await at()).toBe(0);
+      // back: the live view at /
+      await page.goBack();
+      // an id the store does not have
+      await page.goto(new URL('/session/no-such-session-1234', server.url).href);
+      await page.waitForSelector('[data-testid=session-not-found]');
+      expect(await page.textContent('[data-testid=session-not-found] h2')).toBe('No session “no-such-session-1234”');
+      await shot(page, 'session-not-found');
+      await page.click('[data-testid=back-to-sessions]');
+      await page.waitForSelector(`tr[data-session="${sessionId}"]`);
+      expect(new URL(page.url()).pathname).toBe('/');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 180_000);
+
   it('opens a saved session, scrubs to a time and shows the machine as it was then; replays it identical', async () => {
     const { page, server, errors, close } = await openUi(browser());
     try {
