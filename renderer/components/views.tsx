@@ -8,7 +8,7 @@ import { useStore } from '../store.ts';
 import type { CallModel } from '../model/call.ts';
 import { frameAt, type StateFrame } from '../model/states.ts';
 import type { StatechartLayout } from '../model/layout.ts';
-import type { TimelineItem } from '../model/timeline.ts';
+import { liveWindow, type TimelineItem } from '../model/timeline.ts';
 import { fmtMs, shortState, words } from '../format.ts';
 import { Statechart } from './Statechart.tsx';
 import { Monitors } from './Monitors.tsx';
@@ -54,8 +54,8 @@ const LIVE_LIST_ROWS = 24;
 /** The parts of the live view that move with the clock: lanes and monitors (timers count down). */
 function LiveLanes({ model }: { model: CallModel | undefined }) {
   const atMs = useCallClock(model);
-  const from = Math.max(0, atMs - 40_000);
-  return <Swimlanes items={model?.timeline.items ?? []} fromMs={from} toMs={from + 40_000} atMs={atMs} cursorMs={model ? atMs : undefined} waveform={model?.waveform} testid="live-swimlanes" />;
+  const { fromMs, toMs } = liveWindow(atMs);
+  return <Swimlanes items={model?.timeline.items ?? []} fromMs={fromMs} toMs={toMs} atMs={atMs} cursorMs={model ? atMs : undefined} waveform={model?.waveform} testid="live-swimlanes" />;
 }
 
 function LiveMonitors({ model, frame, layout, targets, policy }: { model: CallModel | undefined; frame: StateFrame | null; layout: StatechartLayout; targets: readonly string[]; policy: Policy | null }) {

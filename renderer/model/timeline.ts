@@ -233,3 +233,15 @@ export function itemsUpTo(items: readonly { startMs: number }[], atMs: number): 
   }
   return lo;
 }
+
+/**
+ * The live lanes' window at call time `atMs`: the whole call so far, filling four fifths of the
+ * width (at least 10 s shown, so the first seconds are not a smear), growing as it goes; past
+ * two minutes, the last two minutes. Pure.
+ */
+export function liveWindow(atMs: number): { fromMs: number; toMs: number } {
+  const MIN = 10_000;
+  const MAX = 120_000;
+  const span = Math.min(MAX, Math.max(MIN, Math.ceil((atMs * 1.25) / 1000) * 1000));
+  return atMs <= span ? { fromMs: 0, toMs: span } : { fromMs: atMs - span * 0.8, toMs: atMs + span * 0.2 };
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fmtMs } from '../../renderer/format.ts';
+import { liveWindow } from '../../renderer/model/timeline.ts';
 
 describe('fmtMs', () => {
   it('shows seconds with two decimals under a minute', () => {
@@ -32,5 +33,22 @@ describe('fmtMs', () => {
   it('shows a dash for a time that is not a number', () => {
     expect(fmtMs(Number.NaN)).toBe('–');
     expect(fmtMs(Number.POSITIVE_INFINITY)).toBe('–');
+  });
+});
+
+describe('the live lanes fit the call', () => {
+  it('show the call so far in four fifths of the width, at least 10 s, growing to two minutes, then the last two minutes', () => {
+    expect(liveWindow(0)).toEqual({ fromMs: 0, toMs: 10_000 });
+    expect(liveWindow(8_000)).toEqual({ fromMs: 0, toMs: 10_000 });
+    expect(liveWindow(10_000)).toEqual({ fromMs: 0, toMs: 13_000 });
+    expect(liveWindow(40_000)).toEqual({ fromMs: 0, toMs: 50_000 });
+    expect(liveWindow(300_000)).toEqual({ fromMs: 300_000 - 96_000, toMs: 300_000 + 24_000 });
+    // the call so far always fits, and its end is never past the right edge
+    for (let t = 0; t <= 600_000; t += 777) {
+      const w = liveWindow(t);
+      expect(w.toMs).toBeGreaterThanOrEqual(t);
+      expect(w.toMs - w.fromMs).toBeLessThanOrEqual(120_000);
+      if (t <= 96_000) expect(w.fromMs).toBe(0);
+    }
   });
 });
