@@ -130,7 +130,8 @@ export function LiveView() {
       </section>
       <aside className="right">
         <LiveMonitors model={model} frame={frame} layout={layout} targets={info.faultTargets} policy={plan?.policy ?? null} />
-        <ControlPanel info={info} sessionId={model?.running ? model.sessionId : null} faults={plan?.faults ?? []} policy={plan?.policy ?? null} />
+        {/* the panel breaks the running call: once it has ended, nothing is set on it */}
+        <ControlPanel info={info} sessionId={model?.running ? model.sessionId : null} faults={model?.running ? (plan?.faults ?? []) : []} policy={plan?.policy ?? null} />
       </aside>
     </div>
   );

@@ -108,6 +108,9 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
       await page.waitForSelector('[data-testid=call-status]:has-text("handoff")');
       await page.waitForSelector('[data-testid=handoff-card] .packet');
       expect(await page.textContent('[data-testid=handoff-card] .packet')).toContain('crm.lookupCustomer');
+      // the call has ended: the panel has no fault set on anything
+      await page.waitForSelector('[data-testid=control-panel] h3:has-text("no call running")');
+      expect(await page.locator('[data-testid^=fault-active-]').count()).toBe(0);
       await shot(page, 'handoff');
       expect(errors).toEqual([]);
     } finally {
