@@ -245,6 +245,9 @@ export const actions = {
       m.checkpoints = [];
       models.set(`saved:${m.sessionId}`, m);
       app.set({ openedId: m.sessionId, missingId: null, atMs: 0, tab: 'session', replay: null });
+      // a session opens at its top (a fork is opened from the bottom of the what-if view)
+      window.scrollTo(0, 0);
+      for (const el of document.querySelectorAll('main, main .center, main .left, main .right')) el.scrollTop = 0;
       const cp = await call(bridge.sessionCheckpoints({ sessionId: m.sessionId }));
       m.checkpoints = cp.checkpoints;
       m.version++;

@@ -122,6 +122,12 @@ describe.skipIf(!hasChromium)('the UI in Chromium: saved sessions, what-if, file
       await page.click('[data-testid=fork-run]');
       await page.waitForFunction((id) => (document.querySelector('[data-testid=session-id]')?.textContent ?? id) !== id, sessionId);
       expect(await page.textContent('[data-testid=toast]')).toMatch(new RegExp(`^forked \\S+: identical for \\d+ transitions up to ${at} ms$`));
+      // the fork opens at its top, and the toast is not over the timeline
+      expect(await page.evaluate(() => Math.max(window.scrollY, ...[...document.querySelectorAll('main, main .center, main .left, main .right')].map((e) => e.scrollTop)))).toBe(0);
+      const toastBox = (await page.locator('[data-testid=toast]').boundingBox())!;
+      const lanesBox = (await page.locator('[data-testid=session-swimlanes]').boundingBox())!;
+      expect(toastBox.x + toastBox.width <= lanesBox.x || toastBox.y >= lanesBox.y + lanesBox.height || toastBox.y + toastBox.height <= lanesBox.y).toBe(true);
+      await shot(page, 'fork-opened');
       const forked = (await page.textContent('[data-testid=session-id]'))!.trim();
       const forkResult = (await server.api.handle('sessions.open', { sessionId: forked })) as { ok: true; value: { result: { toolCalls: { outcome: string }[] } } };
       expect(forkResult.value.result.toolCalls.at(-1)!.outcome).toBe('ok');
