@@ -1,11 +1,30 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+
+/**
+ * `virtual:statechart-layout`: the machine's graph and its ELK layout, computed once when the UI
+ * is built, so the page draws the statechart at once instead of loading ELK (1.5 MB) and laying
+ * the graph out at every start. The page checks the graph against the server's.
+ */
+function statechartLayout(): Plugin {
+  const id = 'virtual:statechart-layout';
+  return {
+    name: 'callsim-statechart-layout',
+    resolveId: (source) => (source === id ? `\0${id}` : null),
+    async load(resolved) {
+      if (resolved !== `\0${id}`) return null;
+      const [{ machineGraph }, { callMachine }, { layoutStatechart }] = await Promise.all([import('./shared/graph.ts'), import('./shared/machine.ts'), import('./renderer/model/layout.ts')]);
+      const graph = machineGraph(callMachine);
+      return `export default ${JSON.stringify({ graph: JSON.stringify(graph), layout: await layoutStatechart(graph) })};`;
+    },
+  };
+}
 
 // One config for the renderer build (root: renderer/) and for the test runner.
 export default defineConfig({
   root: 'renderer',
   base: './',
-  plugins: [react()],
+  plugins: [react(), statechartLayout()],
   // elkjs is one 1.5 MB chunk, loaded on its own: no warning for it.
   build: { outDir: '../dist/renderer', emptyOutDir: true, chunkSizeWarningLimit: 2000 },
   test: {

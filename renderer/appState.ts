@@ -5,6 +5,7 @@ import { connectBridge, type ConnectionState } from './bridge.ts';
 import { createStore } from './store.ts';
 import { CallModel } from './model/call.ts';
 import { layoutStatechart, type StatechartLayout } from './model/layout.ts';
+import prebuilt from 'virtual:statechart-layout';
 
 export type Tab = 'live' | 'sessions' | 'session' | 'whatif';
 
@@ -148,7 +149,8 @@ export async function boot(): Promise<void> {
     call(bridge.listSessions({})),
     call(bridge.liveCalls({})),
   ]);
-  const layout = await layoutStatechart(graph);
+  // laid out when the UI was built; again here only if this server's machine is another one
+  const layout = prebuilt.graph === JSON.stringify(graph) ? prebuilt.layout : await layoutStatechart(graph);
   app.set({ info, graph, library, sessions, layout });
   for (const c of live as { sessionId: string }[]) {
     const m = new CallModel(c.sessionId, graph);
