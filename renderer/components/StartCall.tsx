@@ -2,7 +2,7 @@ import { memo, useRef, useState } from 'react';
 import type { Fault } from '../../shared/faults.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { AppInfo, LibraryRecording, LibraryScenario, Request } from '../../shared/ipc.ts';
-import { actions, app } from '../appState.ts';
+import { actions, app, models } from '../appState.ts';
 import { useStore } from '../store.ts';
 import { FaultPlanEditor, PolicyEditor } from './Editors.tsx';
 
@@ -65,7 +65,9 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
   const mic = picked?.kind === 'mic';
   // The microphone speaks on the wall clock: there is no instant microphone call.
   const effectivePacing = mic ? 'realtime' : pacing;
-  const canStart = !!picked && !policyError && (!replaceFaults || faults !== null) && !busy && (!mic || info.audio.available);
+  // one live call at a time, in every tab: each follows a call started anywhere (appState drain)
+  const running = useStore(app, (st) => (st.tick, [...models.values()].find((m) => m.running)?.sessionId ?? null));
+  const canStart = !!picked && !policyError && (!replaceFaults || faults !== null) && !busy && !running && (!mic || info.audio.available);
   const micValue = micInput.kind === 'device' ? '@device' : micInput.kind === 'library' ? micInput.file : '@wav';
 
   return (
@@ -240,6 +242,11 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
       >
         {busy === 'starting call' ? 'starting…' : mic ? (micInput.kind === 'device' ? '▶ start mic call' : '▶ play it as the microphone') : pacing === 'realtime' ? '▶ start live call' : '▶ run instantly'}
       </button>
+      {running && (
+        <div className="muted small" data-testid="start-blocked">
+          a call is running ({running}): stop it, or wait for its end, to start another
+        </div>
+      )}
       {startError && (
         <div className="field-error start-error" role="alert" data-testid="start-error">
           {startError}

@@ -64,12 +64,17 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
       // joined once the agent has looked the caller up: the greeting and the first turn are history
       await page.waitForSelector('.event-list .row.tool');
       await Promise.all([page.reload(), second.goto(server.url)]);
+      // one call at a time, in every tab: the second tab cannot start another while it runs
+      await second.waitForSelector('[data-testid=start-blocked]');
+      expect(await second.isDisabled('[data-testid=start-call-button]')).toBe(true);
       for (const p of [page, second]) {
         await p.waitForSelector('[data-testid=call-status]:has-text("completed")', { timeout: 60_000 });
         await p.click('.list-head input[type=checkbox]');
         // every turn of the call, as the tab that watched from the start shows them
         expect(await p.locator('.event-list .row.turn').count()).toBe(5);
       }
+      await second.waitForSelector('[data-testid=start-call-button]:not([disabled])');
+      expect(await second.locator('[data-testid=start-blocked]').count()).toBe(0);
       await shot(second, 'live-joined-mid-call');
       expect(errors).toEqual([]);
     } finally {
