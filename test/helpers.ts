@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scenarioSchema, type Scenario } from '../shared/scenario.ts';
-import { scenarioFiles } from '../electron/cli/io.ts';
+import { scenarioFiles } from '../electron/input/files.ts';
 import { runScenario, type SessionRun } from '../electron/engine/session.ts';
 import type { SetupOverrides } from '../electron/engine/setup.ts';
 

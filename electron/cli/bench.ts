@@ -274,7 +274,7 @@ async function threadCeiling(): Promise<number> {
 async function benchCli(rows: Row[]) {
   const { spawn } = await import('node:child_process');
   const { buildCli, cliOutDir } = await import('./build.mjs');
-  const { scenarioFiles } = await import('./io.ts');
+  const { scenarioFiles } = await import('../input/files.ts');
   await buildCli();
   const built = path.join(cliOutDir, 'callsim.mjs');
   const tsx = path.join(root, 'electron/cli/callsim.mjs');

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runSuite } from '../engine/redteam.ts';
-import { scenarioFiles } from './io.ts';
+import { scenarioFiles } from '../input/files.ts';
 
 // jobs 0: the pool chooses its size, as `callsim redteam` without --jobs does; the suite is
 // `calls` long, the scenario library over and over (a suite's size, not the library's, is what

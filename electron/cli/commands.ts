@@ -17,7 +17,7 @@ import { defaultDbPath } from '../store/db.ts';
 import { runScenario, runSession } from '../engine/session.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
-import { readFaults, readPolicy, readScenario, readText } from './io.ts';
+import { readFaults, readPolicy, readScenario, readText } from '../input/files.ts';
 import { exitCode, usage, type Out } from './main.ts';
 import { formatRunSummary } from './format.ts';
 import { fork, ForkDivergedError, replaySession, whatIf } from '../engine/investigate.ts';
@@ -25,7 +25,7 @@ import { checkReproduction, sessionToScenario } from '../engine/toScenario.ts';
 import { junitReport, passed, runSuite, shardOf, type SuiteCaseResult } from '../engine/redteam.ts';
 import { coverage as computeCoverage, machineGraph } from '../../shared/graph.ts';
 import { callMachine } from '../../shared/machine.ts';
-import { scenarioFiles } from './io.ts';
+import { scenarioFiles } from '../input/files.ts';
 import path from 'node:path';
 
 

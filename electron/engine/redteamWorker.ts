@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { readScenario } from '../cli/io.ts';
+import { readScenario } from '../input/files.ts';
 import { traceCollector } from '../../shared/graph.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { runScenario } from './session.ts';

@@ -18,7 +18,7 @@ import type { SessionStore } from '../store/sessions.ts';
 import { appVersion } from '../engine/version.ts';
 import { scenarioSetup } from '../engine/setup.ts';
 import { fork, replaySession, whatIf } from '../engine/investigate.ts';
-import { readScenario } from '../cli/io.ts';
+import { readScenario } from '../input/files.ts';
 import type { CallSetup } from '../engine/runner.ts';
 import { LiveCalls } from './live.ts';
 import { libraryPath, listLibrary } from './library.ts';

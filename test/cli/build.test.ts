@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCli, type CliManifest } from '../../electron/cli/build.mjs';
 import { usage } from '../../electron/cli/main.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { cliBin, libraryDir, libraryNames, repoRoot, tempDir } from '../helpers.ts';
 

@@ -255,7 +255,7 @@ describe('runSuite', () => {
 
   it('a small suite runs on one worker, a large one on every core; `jobs` starts that many at once', async () => {
     const { runSuite } = await import('../../electron/engine/redteam.ts');
-    const { scenarioFiles } = await import('../../electron/cli/io.ts');
+    const { scenarioFiles } = await import('../../electron/input/files.ts');
     const os = await import('node:os');
     const lib = scenarioFiles([libraryDir]);
     const sized = async (files: string[], jobs?: number) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { fork } from '../../electron/engine/investigate.ts';
 import { runSession } from '../../electron/engine/session.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';

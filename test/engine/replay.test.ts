@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { JournalEntry } from '../../shared/events.ts';
 import { replayJournal } from '../../shared/replay.ts';
 import { callMachine } from '../../shared/machine.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { libraryDir, libraryNames, repoRoot } from '../helpers.ts';
 

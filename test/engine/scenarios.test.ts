@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { libraryDir, libraryNames } from '../helpers.ts';
 import { repromptedHoldingWords } from './invariants.ts';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { CallEvent, JournalEntry } from '../../shared/events.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { callerTurns, sessionToScenario } from '../../electron/engine/toScenario.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';

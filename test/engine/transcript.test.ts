@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CallEvent, JournalEntry } from '../../shared/events.ts';
 import { policyDefaults } from '../../shared/policy.ts';
 import { buildRunResult } from '../../shared/result.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { TimelineFold } from '../../renderer/model/timeline.ts';
 import { libraryDir, libraryNames } from '../helpers.ts';

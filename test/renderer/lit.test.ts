@@ -3,7 +3,7 @@ import path from 'node:path';
 import { machineGraph } from '../../shared/graph.ts';
 import { callMachine } from '../../shared/machine.ts';
 import { runScenario } from '../../electron/engine/session.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { StateFold, activePaths, stepEdges } from '../../renderer/model/states.ts';
 import { LitChart } from '../../renderer/model/lit.ts';
 import { repoRoot } from '../helpers.ts';

@@ -4,7 +4,7 @@ import { machineGraph } from '../../shared/graph.ts';
 import { callMachine } from '../../shared/machine.ts';
 import { leafPaths } from '../../shared/statePaths.ts';
 import { runScenario } from '../../electron/engine/session.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { StateFold, frameAt, stepEdges, activePaths, reentersState } from '../../renderer/model/states.ts';
 import { TimelineFold, itemsUpTo } from '../../renderer/model/timeline.ts';
 import { layoutStatechart } from '../../renderer/model/layout.ts';

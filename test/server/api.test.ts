@@ -8,7 +8,7 @@ import { viewJournal, pcmPeaks } from '../../electron/server/view.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';
 import type { PushBatch } from '../../shared/ipc.ts';
 import type { JournalEntry } from '../../shared/events.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 const recordingsDir = path.join(repoRoot, 'recordings');

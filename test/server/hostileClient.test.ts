@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { maxInspectorMessageBytes, maxRequestBytes, startServer, type RunningServer } from '../../electron/server/server.ts';
 import { checkRequest, repeatedHeader, requestTarget } from '../../electron/server/security.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 
 let server: RunningServer;

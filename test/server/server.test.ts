@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startServer, type RunningServer } from '../../electron/server/server.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { leafPaths } from '../../shared/statePaths.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 

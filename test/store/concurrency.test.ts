@@ -3,13 +3,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { runSuite } from '../../electron/engine/redteam.ts';
 import { runScenario } from '../../electron/engine/session.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { replayJournal } from '../../shared/replay.ts';
 import { InputError } from '../../shared/validate.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
 import { libraryDir, repoRoot, tempDir } from '../helpers.ts';
-import { scenarioFiles } from '../../electron/cli/io.ts';
+import { scenarioFiles } from '../../electron/input/files.ts';
 
 describe('one store, several writers', () => {
   it('red-team workers saving to one new store at once: every call is saved, none fails on a lock', async () => {

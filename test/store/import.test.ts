@@ -6,7 +6,7 @@ import { SessionStore } from '../../electron/store/sessions.ts';
 import { runScenario } from '../../electron/engine/session.ts';
 import { replaySession, whatIf } from '../../electron/engine/investigate.ts';
 import { sessionToScenario } from '../../electron/engine/toScenario.ts';
-import { readScenario } from '../../electron/cli/io.ts';
+import { readScenario } from '../../electron/input/files.ts';
 import { InputError } from '../../shared/validate.ts';
 import { libraryDir, libraryNames, tempDir } from '../helpers.ts';
 
