@@ -269,7 +269,17 @@ export class LiveCalls {
     if (this.timer) return;
     const wait = Math.max(0, this.lastFlush + pushIntervalMs - performance.now());
     // A zero wait still yields: everything the current step journals leaves in one batch.
-    this.timer = setTimeout(() => this.flush(), wait);
+    this.timer = setTimeout(() => this.flushWhenDue(), wait);
+  }
+
+  /**
+   * Node starts a timer from the event loop's cached time, so on a busy loop it can fire before
+   * the interval has passed on performance.now(): then it waits out the rest instead.
+   */
+  private flushWhenDue(): void {
+    this.timer = null;
+    if (performance.now() < this.lastFlush + pushIntervalMs) this.schedule();
+    else this.flush();
   }
 
   /** Sends what is pending now. */
@@ -279,7 +289,8 @@ export class LiveCalls {
     if (!this.pending.size) return;
     this.lastFlush = performance.now();
     const batches: PushBatch[] = [];
-    const sentAt = performance.timeOrigin + performance.now();
+    // the same reading the next schedule() spaces from, so gaps between sentAt are the spacing
+    const sentAt = performance.timeOrigin + this.lastFlush;
     for (const [sessionId, p] of this.pending) {
       const { journal, waveform } = viewJournal(p.entries);
       const batch: PushBatch = { sessionId, nowMs: this.running.get(sessionId)?.runner.now ?? lastAt(p.entries), sentAt, entries: journal, inspection: p.inspection };

@@ -69,9 +69,10 @@ describe('the contract served by CallsimApi', () => {
 
   it('a call journaling about a thousand events a second reaches the UI in at most one message per push interval, every entry once', async () => {
     const { api, store } = makeApi();
-    // When each message leaves, on the clock the coalescer itself reads.
+    // When each message leaves, on the clock the coalescer itself reads (its sentAt, not when
+    // this listener got to run: a busy machine can delay one listener call and not the next).
     const sent: { atMs: number; batches: PushBatch[] }[] = [];
-    api.onPush((b) => sent.push({ atMs: performance.now(), batches: b }));
+    api.onPush((b) => sent.push({ atMs: b[0].sentAt, batches: b }));
     const { longCallScenario } = await import('../../electron/server/bench.ts');
     const { sessionId, done } = await api.live.start(scenarioSetup(longCallScenario('rate', 30)), { pacing: 'realtime', timeScale: 600 });
     await done;
@@ -84,7 +85,7 @@ describe('the contract served by CallsimApi', () => {
     // them further), but for the one the call's end sends at once.
     const { pushIntervalMs } = await import('../../electron/server/live.ts');
     const gaps = sent.slice(1, -1).map((m, i) => m.atMs - sent[i].atMs);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(pushIntervalMs - 1.5);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(pushIntervalMs - 1e-6); // float sums only
     const events = mine.reduce((n, b) => n + b.entries.length, 0);
     expect(events / mine.length).toBeGreaterThan(5);
     for (const b of mine) expect(b.inspection.filter((e) => e.type === '@xstate.snapshot').length).toBeLessThanOrEqual(1);
