@@ -129,9 +129,10 @@ export function LiveView() {
         </div>
       </section>
       <aside className="right">
-        <LiveMonitors model={model} frame={frame} layout={layout} targets={info.faultTargets} policy={plan?.policy ?? null} />
-        {/* the panel breaks the running call: once it has ended, nothing is set on it */}
+        {/* the panel breaks the running call: once it has ended, nothing is set on it. It comes
+            first, so monitors and timers growing and shrinking below never move what you click */}
         <ControlPanel info={info} sessionId={model?.running ? model.sessionId : null} faults={model?.running ? (plan?.faults ?? []) : []} policy={plan?.policy ?? null} />
+        <LiveMonitors model={model} frame={frame} layout={layout} targets={info.faultTargets} policy={plan?.policy ?? null} />
       </aside>
     </div>
   );

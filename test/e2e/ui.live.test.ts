@@ -90,6 +90,16 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
       // A slower end of turn leaves time to break the CRM before the agent looks the caller up.
       await page.click('details:has([data-testid=start-policy]) > summary');
       await page.fill('[data-testid=start-policy] input[name=endOfTurnSilenceMs]', '2500');
+      // where the control panel is, every frame of the call: timers come and go above it
+      await page.evaluate(() => {
+        const tops = new Set<number>();
+        (window as unknown as { panelTops: Set<number> }).panelTops = tops;
+        const look = () => {
+          tops.add(Math.round(document.querySelector('[data-testid=control-panel]')!.getBoundingClientRect().top));
+          requestAnimationFrame(look);
+        };
+        look();
+      });
       await page.click('[data-testid=start-call-button]');
       await page.waitForSelector('[data-state="active.conversation.callerSpeaking"][data-active=true]');
       // Every value the CRM breaker's meter shows, as the page changes it.
@@ -113,6 +123,8 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
       await page.waitForSelector('[data-testid=call-status]:has-text("handoff")');
       await page.waitForSelector('[data-testid=handoff-card] .packet');
       expect(await page.textContent('[data-testid=handoff-card] .packet')).toContain('crm.lookupCustomer');
+      // it never moved while timers came and went
+      expect(await page.evaluate(() => [...(window as unknown as { panelTops: Set<number> }).panelTops])).toHaveLength(1);
       // the call has ended: the panel has no fault set on anything
       await page.waitForSelector('[data-testid=control-panel] h3:has-text("no call running")');
       expect(await page.locator('[data-testid^=fault-active-]').count()).toBe(0);
