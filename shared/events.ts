@@ -20,7 +20,8 @@ export type HandoffReason = (typeof handoffReasons)[number];
 export const handoffPriorities = ['high', 'normal'] as const;
 export type HandoffPriority = (typeof handoffPriorities)[number];
 /** How a call ended. */
-export const outcomes = ['handoff', 'completed', 'caller_hung_up', 'error'] as const;
+/** SPEC §2's order. `stopped`: the user stopped the call (a journaled `control.stop`). */
+export const outcomes = ['handoff', 'completed', 'caller_hung_up', 'stopped', 'error'] as const;
 export type Outcome = (typeof outcomes)[number];
 /** What one tool call came to (`timeout`: abandoned by the machine, never answered). */
 export const toolOutcomes = ['ok', 'error', 'timeout', 'empty', 'malformed'] as const;
@@ -72,6 +73,8 @@ export type WorldEvent =
   | { type: 'timer.fired'; timerId: number }
   | { type: 'control.fault.set'; fault: Fault }
   | { type: 'control.fault.cleared'; target: string }
+  /** The user stopped the call where it was (stop button, `stop` of the API, the window closed, Ctrl-C). */
+  | { type: 'control.stop' }
   | { type: 'caller.audio'; startMs: number; endMs: number; sampleRate: number; pcm16: string /* base64 */ }
   | { type: 'caller.backchannel'; startMs: number; endMs: number; text: string }
   | { type: 'vad.probability'; atMs: number; p: number };

@@ -89,6 +89,15 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
         if (c) Object.assign(c, { open: false, endMs: e.atMs, outcome: ev.outcome, status: ev.status });
       } else if (ev.type === 'agent.response' || ev.type === 'agent.failed') {
         tokens += ev.tokens;
+      } else if (ev.type === 'control.stop' && !ended) {
+        // stopped by the user: whatever was being said is cut off there
+        if (openAgent) closeAgent(e.atMs, true);
+        if (openCaller) openCaller.endMs = e.atMs;
+        openCaller = null;
+        closeTools(e.atMs);
+        outcome = 'stopped';
+        ended = true;
+        endMs = e.atMs;
       }
     } else {
       const c = e.command;
@@ -122,6 +131,7 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
           handoff = { reason: c.reason, priority: c.priority, atMs: e.atMs };
           break;
         case 'call.end':
+          if (ended) break; // the user's stop came first
           closeAgent(e.atMs, false);
           if (openCaller) openCaller.endMs = e.atMs; // the call ended while the caller spoke
           openCaller = null;

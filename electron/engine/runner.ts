@@ -148,6 +148,8 @@ export class CallRunner {
 
   /** Stops a running call where it is (e.g. the user closed the window). */
   stop(): void {
+    // journaled where the machine has got to, so the session says 'stopped', not 'error'
+    if (!this.done && this.entries.length) this.journalInput({ type: 'control.stop' });
     this.stopped = true;
   }
 

@@ -359,6 +359,7 @@ function maskInput(ev: JournalInput): JournalInput {
     case 'timer.fired':
     case 'control.fault.set':
     case 'control.fault.cleared':
+    case 'control.stop':
     case 'caller.audio':
     case 'vad.probability':
       return ev;

@@ -211,6 +211,9 @@ export class TimelineFold {
       case 'caller.hungup':
         this.push({ kind: 'note', startMs: at, text: 'caller hung up' });
         break;
+      case 'control.stop':
+        this.push({ kind: 'control', startMs: at, text: 'stopped by the user' });
+        break;
       case 'agent.response':
       case 'timer.fired':
       case 'caller.audio':

@@ -158,7 +158,12 @@ describe('call.start with the microphone as the caller', () => {
     await until(() => store.journal(sessionId).some((e) => e.kind === 'input' && e.event.type === 'asr.result'));
     expect(await api.handle('call.stop', { sessionId })).toEqual({ ok: true, value: { stopped: true } });
     await until(() => pushes.some((b) => b.sessionId === sessionId && b.ended));
-    expect(store.get(sessionId)).toMatchObject({ source: 'mic', status: 'complete' });
+    // stored and shown as the user's stop, not as an error: the journal says where it was stopped
+    expect(store.get(sessionId)).toMatchObject({ source: 'mic', status: 'complete', outcome: 'stopped' });
+    const journal = store.journal(sessionId);
+    const stops = journal.filter((e) => e.kind === 'input' && e.event.type === 'control.stop');
+    expect(stops).toHaveLength(1);
+    expect(store.result(sessionId)).toMatchObject({ outcome: 'stopped', durationMs: stops[0].atMs });
     expect(api.live.list()).toEqual([]);
   }, 30_000);
 
