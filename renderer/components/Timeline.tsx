@@ -16,9 +16,15 @@ function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] 
   return [ref, width];
 }
 
-const lanes = ['caller', 'agent', 'tools', 'machine'] as const;
+const allLanes = ['caller', 'audio', 'agent', 'tools', 'machine'] as const;
+type Lane = (typeof allLanes)[number];
 const laneH = 22;
-const top = 16;
+/** The caller's audio has a lane of its own, taller, under the caller's turns (not beneath their words). */
+const audioLaneH = 30;
+/** Two rows of marker labels over the lanes: the handoff's words, and the control icons. */
+const markerRowH = 13;
+const markerRows = 2;
+const top = 6 + markerRows * markerRowH;
 const labelW = 56;
 /** The axis row under the lanes, and a character of its 10 px labels. */
 const axisH = 13;
@@ -26,13 +32,50 @@ const axisCharWidth = 5.6;
 /** A character of a marker's 10.5 px bold label. */
 const markerCharWidth = 6.4;
 
-/** A marker's label: to the right of its line, or to the left where it would leave the chart. */
-function MarkerText({ x, width, text }: { x: number; width: number; text: string }) {
-  const after = x + 3 + text.length * markerCharWidth <= width;
+/** A marker label's width: the control icon is wider than a letter. */
+const labelWidth = (text: string) => (text.startsWith('⚙') ? 10 + (text.length - 1) * markerCharWidth : text.length * markerCharWidth);
+
+/** Where a marker's label goes: `row` over the lanes, beside its line at `x`; null when no row has room. */
+export interface PlacedLabel {
+  row: number;
+  x: number;
+  anchor: 'start' | 'end';
+}
+
+/**
+ * Places marker labels so that none overlaps another: in the given order (the handoff first),
+ * each takes the first row with room, right of its line or else left of it, inside
+ * [minX, width]. A label with no room anywhere is left out (its line and its hover text stay).
+ * Pure.
+ */
+export function placeMarkerLabels(labels: readonly { x: number; w: number }[], width: number, minX: number, rows = markerRows): (PlacedLabel | null)[] {
+  const taken: [number, number][][] = Array.from({ length: rows }, () => []);
+  const free = (row: number, a: number, b: number) => a >= minX && b <= width && taken[row].every(([c, d]) => b + 2 <= c || a >= d + 2);
+  return labels.map(({ x, w }) => {
+    for (let row = 0; row < rows; row++) {
+      for (const anchor of ['start', 'end'] as const) {
+        const [a, b] = anchor === 'start' ? [x + 3, x + 3 + w] : [x - 3 - w, x - 3];
+        if (free(row, a, b)) {
+          taken[row].push([a, b]);
+          return { row, x: anchor === 'start' ? x + 3 : x - 3, anchor };
+        }
+      }
+    }
+    return null;
+  });
+}
+
+/** What the lanes draw, in words: the marks are explained where they are drawn. */
+export function LanesLegend() {
   return (
-    <text x={after ? x + 3 : x - 3} y={top - 5} textAnchor={after ? 'start' : 'end'}>
-      {text}
-    </text>
+    <div className="lanes-legend small" data-testid="lanes-legend">
+      <span title="a turn's box; dashed when it was cut off, ⚡ a barge-in"><i className="lg turn caller" />caller <i className="lg turn agent" />agent turn</span>
+      <span title="a tool call, from request to answer"><i className="lg tool ok" />ok <i className="lg tool error" />error <i className="lg tool timeout" />timeout</span>
+      <span><i className="lg tick" />state change</span>
+      <span><i className="lg dot" />note</span>
+      <span><b className="lg-gear">⚙</b>control action</span>
+      <span><i className="lg handoff" />handoff</span>
+    </div>
   );
 }
 
@@ -66,8 +109,19 @@ export function Swimlanes({
   const span = Math.max(1, toMs - fromMs);
   const w = width - labelW - 8;
   const x = (ms: number) => labelW + ((Math.min(Math.max(ms, fromMs), toMs) - fromMs) / span) * w;
-  const laneY = (l: (typeof lanes)[number]) => top + lanes.indexOf(l) * laneH;
-  const height = top + lanes.length * laneH + 4;
+  const lanes = waveform?.length ? allLanes : allLanes.filter((l) => l !== 'audio');
+  const laneHeight = (l: Lane) => (l === 'audio' ? audioLaneH : laneH);
+  const laneY = (l: Lane) => {
+    let y = top;
+    for (const k of lanes) {
+      if (k === l) return y;
+      y += laneHeight(k);
+    }
+    return y;
+  };
+  const height = laneY('machine') + laneH + 4;
+  // The markers' labels, placed once the markers in view are known (see placeMarkerLabels).
+  const markers: { id: TimelineItem['id']; kind: 'control' | 'handoff' | 'end'; x: number; text: string | null; title: string; future: boolean }[] = [];
   // Items are in start order: look only at those that can reach into the window.
   const end = itemsUpTo(items, Math.min(toMs, atMs));
   const shapes: ReactElement[] = [];
@@ -129,13 +183,14 @@ export function Swimlanes({
       case 'control':
       case 'handoff':
       case 'end':
-        shapes.push(
-          <g key={it.id} className={`sl-marker ${it.kind}`}>
-            <line x1={x0} x2={x0} y1={top - 4} y2={height - 2} />
-            {it.kind !== 'end' && <MarkerText x={x0} width={width} text={it.kind === 'handoff' ? `handoff · ${words(it.reason)}` : '⚙'} />}
-            <title>{it.kind === 'control' ? it.text : it.kind === 'handoff' ? `handoff (${it.reason}, ${it.priority})` : `call ended: ${it.outcome}`}</title>
-          </g>,
-        );
+        markers.push({
+          id: it.id,
+          kind: it.kind,
+          x: x0,
+          text: it.kind === 'end' ? null : it.kind === 'handoff' ? `handoff · ${words(it.reason)}` : '⚙',
+          title: it.kind === 'control' ? it.text : it.kind === 'handoff' ? `handoff (${it.reason}, ${it.priority})` : `call ended: ${it.outcome}`,
+          future: cursorMs !== undefined && it.startMs > cursorMs,
+        });
         break;
       case 'note':
         shapes.push(
@@ -154,15 +209,53 @@ export function Swimlanes({
         </g>
       );
   }
+  // Handoff first (its words matter most), then the controls left to right; markers were collected newest first.
+  markers.reverse();
+  // Controls closer than an icon's width share one icon, with their count ("⚙3") and every
+  // action in its hover text; each keeps its own line.
+  let lead: (typeof markers)[number] | null = null;
+  let count = 0;
+  for (const m of markers) {
+    if (m.kind !== 'control') continue;
+    if (lead && m.x - lead.x < labelWidth('⚙') + 2) {
+      count++;
+      lead.text = `⚙${count}`;
+      lead.title += `\n${m.title}`;
+      m.text = null;
+    } else {
+      lead = m;
+      count = 1;
+    }
+  }
+  const order = [...markers.filter((m) => m.kind === 'handoff'), ...markers.filter((m) => m.kind === 'control' && m.text)];
+  const placed = new Map(placeMarkerLabels(order.map((m) => ({ x: m.x, w: labelWidth(m.text!) })), width, labelW).map((p, i) => [order[i].id, p]));
+  const markShapes: ReactElement[] = [];
+  for (const m of markers) {
+    const p = placed.get(m.id) ?? null;
+    const rowY = (row: number) => 2 + (row + 1) * markerRowH - 3;
+    const mark = (
+      <g key={m.id} className={`sl-marker ${m.kind}`}>
+        <line x1={m.x} x2={m.x} y1={p ? rowY(p.row) - markerRowH + 3 : top - 4} y2={height - 2} />
+        {p && m.text && (
+          <text x={p.x} y={rowY(p.row)} textAnchor={p.anchor}>
+            {m.text}
+          </text>
+        )}
+        <title>{m.title}</title>
+      </g>
+    );
+    markShapes.push(m.future ? <g key={`f${m.id}`} className="future">{mark}</g> : mark);
+  }
   const wave: ReactElement[] = [];
   for (const seg of waveform ?? []) {
     if (seg.endMs < fromMs || seg.startMs > Math.min(toMs, atMs)) continue;
-    const mid = laneY('caller') + laneH / 2;
+    const mid = laneY('audio') + audioLaneH / 2;
+    const amp = audioLaneH / 2 - 2;
     const pts: string[] = [];
     seg.peaks.forEach((p, i) => {
       const t = seg.startMs + i * seg.stepMs;
       if (t < fromMs || t > atMs) return;
-      pts.push(`${x(t).toFixed(1)},${(mid - p * (laneH / 2 - 1)).toFixed(1)}`, `${x(t).toFixed(1)},${(mid + p * (laneH / 2 - 1)).toFixed(1)}`);
+      pts.push(`${x(t).toFixed(1)},${(mid - p * amp).toFixed(1)}`, `${x(t).toFixed(1)},${(mid + p * amp).toFixed(1)}`);
     });
     if (pts.length) wave.push(<polyline key={seg.startMs} className="sl-wave" points={pts.join(' ')} />);
   }
@@ -195,8 +288,8 @@ export function Swimlanes({
       >
         {lanes.map((l) => (
           <g key={l}>
-            <rect className="sl-lane" x={labelW} y={laneY(l)} width={w} height={laneH} />
-            <text className="sl-lane-label" x={4} y={laneY(l) + 15}>
+            <rect className="sl-lane" x={labelW} y={laneY(l)} width={w} height={laneHeight(l)} />
+            <text className="sl-lane-label" x={4} y={laneY(l) + laneHeight(l) / 2 + 4}>
               {l}
             </text>
           </g>
@@ -207,9 +300,11 @@ export function Swimlanes({
           <TickPath xs={laterTicks} y={laneY('machine') + 3} h={laneH - 6} />
         </g>
         {shapes.reverse()}
+        {markShapes}
         {axis}
         {cursorMs !== undefined && cursorMs >= fromMs && cursorMs <= toMs && <line className="sl-cursor" x1={x(cursorMs)} x2={x(cursorMs)} y1={top - 6} y2={height} />}
       </svg>
+      <LanesLegend />
     </div>
   );
 }
