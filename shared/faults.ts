@@ -55,7 +55,7 @@ export const faultSchema = z
     probability: z.number().min(0).max(1).optional(),
     fromMs: z.number().int().min(0).optional(),
     toMs: z.number().int().min(0).optional(),
-    calls: z.array(z.number().int().min(1)).optional(),
+    calls: z.array(z.number().int().min(1)).max(10_000).optional(),
   })
   .strict()
   .superRefine((f, ctx) => {
@@ -68,7 +68,8 @@ export const faultSchema = z
   });
 
 export type Fault = z.infer<typeof faultSchema>;
-export const faultPlanSchema = z.array(faultSchema);
+/** At most 1,000 faults in one plan (README, length limits). */
+export const faultPlanSchema = z.array(faultSchema).max(1_000);
 
 /** What a failure carries besides its mode. */
 interface FailureDetail {

@@ -3,7 +3,15 @@ import { handoffPriorities, handoffReasons, outcomes } from './events.ts';
 import { policyOverrideSchema } from './policy.ts';
 import { faultPlanSchema } from './faults.ts';
 
-const ms = z.number().int().min(0).max(24 * 3_600_000);
+// Length limits (README, "Scenarios, policies, faults"): far above any real scenario, low enough
+// that no field can make a call outlast the runner's one-hour limit or a file hold megabytes.
+/** Longest call time a scenario may name: the runner's limit for one call (1 h). */
+const ms = z.number().int().min(0).max(3_600_000);
+/** Longest caller line: about 400 words, 2.4 min of speech. */
+export const maxSayChars = 2_000;
+export const maxTurns = 1_000;
+const url = z.string().max(2_048).url();
+const shortText = z.string().max(200);
 
 /** One caller turn (SPEC §2): what the caller does, and when. */
 export const turnSchema = z
@@ -11,7 +19,7 @@ export const turnSchema = z
     at: ms.optional(),
     afterAgentMs: ms.optional(),
     bargeInMs: ms.optional(),
-    say: z.string().min(1).optional(),
+    say: z.string().min(1).max(maxSayChars).optional(),
     silentMs: ms.optional(),
     hangUp: z.literal(true).optional(),
   })
@@ -35,10 +43,10 @@ const thinkMs = z.union([
 
 export const modelSchema = z
   .object({
-    baseUrl: z.string().url(),
-    name: z.string().min(1),
+    baseUrl: url,
+    name: shortText.min(1),
     apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
-    systemPrompt: z.string().optional(),
+    systemPrompt: z.string().max(100_000).optional(),
     stream: z.boolean().optional(),
   })
   .strict();
@@ -46,8 +54,8 @@ export const modelSchema = z
 /** Your own recognizer (an OpenAI-compatible /audio/transcriptions server), for recorded calls. */
 export const asrSchema = z
   .object({
-    baseUrl: z.string().url(),
-    name: z.string().min(1).optional(),
+    baseUrl: url,
+    name: shortText.min(1).optional(),
     apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
     language: z.string().min(2).max(16).optional(),
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
@@ -56,9 +64,9 @@ export const asrSchema = z
 
 export const toolEndpointSchema = z
   .object({
-    url: z.string().url(),
+    url,
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH']).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
+    headers: z.record(z.string().max(256), z.string().max(8_192)).optional(),
   })
   .strict();
 
@@ -81,8 +89,8 @@ export type Expectations = z.infer<typeof expectSchema>;
 export const scenarioSchema = z
   .object({
     callsim: z.literal(1, { message: 'must be 1 (the scenario format version)' }),
-    name: z.string().min(1),
-    description: z.string().optional(),
+    name: shortText.min(1),
+    description: z.string().max(10_000).optional(),
     seed: z.number().int().min(0).max(0xffffffff).optional(),
     strict: z.boolean().optional(),
     policy: policyOverrideSchema.optional(),
@@ -95,11 +103,11 @@ export const scenarioSchema = z
       })
       .strict()
       .optional(),
-    tools: z.record(z.string(), toolEndpointSchema).optional(),
+    tools: z.record(shortText, toolEndpointSchema).optional(),
     caller: z
       .object({
         voice: z.enum(['text', 'flite:rms', 'flite:slt']).optional(),
-        turns: z.array(turnSchema),
+        turns: z.array(turnSchema).max(maxTurns),
       })
       .strict(),
     faults: faultPlanSchema.optional(),

@@ -17,7 +17,7 @@ import { defaultDbPath } from '../store/db.ts';
 import { runScenario, runSession } from '../engine/session.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
-import { readFaults, readPolicy, readScenario, readText } from '../input/files.ts';
+import { maxInputFileBytes, readFaults, readPolicy, readScenario, readText } from '../input/files.ts';
 import { exitCode, usage, type Out } from './main.ts';
 import { formatRunSummary } from './format.ts';
 import { fork, ForkDivergedError, replaySession, whatIf } from '../engine/investigate.ts';
@@ -416,7 +416,7 @@ const agentFileSchema = z
     /** Your own recognizer for recorded calls (audio/transcriber.ts). */
     asr: asrSchema.optional(),
     /** Variables the scenarios run with this file may send too, as --allow-env (world/secrets.ts). */
-    allowEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')).optional(),
+    allowEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')).max(100).optional(),
   })
   .strict()
   .refine((a) => a.model !== undefined || a.tools !== undefined || a.asr !== undefined, { message: 'give "model", "tools", "asr" or more of them' });
@@ -442,7 +442,7 @@ function readByo(agentFile: string | undefined, allowEnvFlags: string[] | undefi
   const flags = parseAllowEnv(allowEnvFlags);
   if (!(flags instanceof Set)) throw new InputError('callsim', '--allow-env', `"${flags.bad}" is not an environment variable name`);
   if (agentFile === undefined) return { forScenarios: flags, allowed: flags, env: callEnv(flags) };
-  const agent = parseJsonWith(readText(agentFile), agentFile, agentFileSchema);
+  const agent = parseJsonWith(readText(agentFile, maxInputFileBytes), agentFile, agentFileSchema);
   const forScenarios = new Set([...flags, ...(agent.allowEnv ?? [])]);
   const own = new Set([...forScenarios, ...envUses(agent).map((u) => u.name)]);
   const problem = byoConfigProblem(agent, own);
@@ -485,12 +485,22 @@ function withAgent(scenario: Scenario, byo: Byo, file: string): Scenario {
 
 /** The line for a call that failed: the store's problem when the store refused it, else the error. Pure. */
 function callFailedLine(err: Error, where: string): string {
+  if (overCallLimit(err)) return `${where}${err.message}, callsim's limit for one call: shorten the call's script or its times (the session is kept, outcome error)`;
   return storeFaultLine(err) ?? `${where}the call failed: ${err.message}`;
 }
 
-/** A failed call's exit code: 2 when the user's store refused it (theirs to fix), else 3. Pure. */
+/**
+ * Whether a call failed because its input made it outlast the runner's limit for one call (a
+ * scenario's turns and waits that add up past an hour, an hour-long recording): the input's
+ * doing, not callsim's. The runner says so in this one message (engine/runner.ts). Pure.
+ */
+function overCallLimit(err: Error): boolean {
+  return /^the call was still running after \d+ ms$/.test(err.message);
+}
+
+/** A failed call's exit code: 2 when the user's input or store caused it (theirs to fix), else 3. Pure. */
 function callFailedCode(err: Error): number {
-  return storeFaultLine(err) ? exitCode.badInput : exitCode.internal;
+  return storeFaultLine(err) || overCallLimit(err) ? exitCode.badInput : exitCode.internal;
 }
 
 /**

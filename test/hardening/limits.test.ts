@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers.ts';
+import { callsim, isRefusalOf } from './cli.ts';
+
+// Length limits (README, "Scenarios, policies, faults"): a field or a file far past anything real
+// is refused with one line naming it, before a session exists; a call whose times add up past the
+// runner's hour is the input's doing too (exit 2), its session kept and readable.
+
+function write(dir: string, name: string, value: unknown): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+const scenario = (turns: unknown[], extra: object = {}) => ({ callsim: 1, name: 'limits', caller: { turns }, ...extra });
+
+describe('length limits', () => {
+  const dir = tempDir('callsim-limits-');
+  const db = path.join(dir, 'limits.db');
+  const sessions = async () => JSON.parse((await callsim(['sessions', 'list', '--json', '--db', db])).stdout) as { sessionId: string; outcome: string }[];
+
+  it.each([
+    ['a 100 kB caller line', 'line.json', scenario([{ at: 1000, say: 'word '.repeat(20_000) }]), /: \$\.caller\.turns\[0\]\.say: Too big: expected string to have <=2000 characters\n$/],
+    ['a 10 MB scenario', 'huge.json', `${' '.repeat(10_000_000)}{}`, /: is 10,000,002 bytes, over the 1,048,576 bytes callsim reads from such a file\n$/],
+    ['1,001 turns', 'turns.json', scenario(Array.from({ length: 1001 }, () => ({ say: 'hi' }))), /: \$\.caller\.turns: Too big: expected array to have <=1000 items\n$/],
+    ['a time past the hour', 'late.json', scenario([{ at: 3_600_001, say: 'hi' }]), /: \$\.caller\.turns\[0\]\.at: Too big: expected number to be <=3600000\n$/],
+    ['a 300-character name', 'name.json', { ...scenario([{ say: 'hi' }]), name: 'n'.repeat(300) }, /: \$\.name: Too big/],
+    ['a 200 kB system prompt', 'prompt.json', scenario([{ say: 'hi' }], { agent: { model: { baseUrl: 'http://127.0.0.1:9/v1', name: 'm', systemPrompt: 'p'.repeat(200_000) } } }), /: \$\.agent\.model\.systemPrompt: Too big/],
+  ])('%s is refused with one line, nothing stored', async (_what, name, value, message) => {
+    const file = write(dir, name, value);
+    const r = await callsim(['run', file, '--db', db]);
+    expect(isRefusalOf(r, file), r.stderr).toBe(true);
+    expect(r.stderr).toMatch(message);
+    expect(await sessions()).toEqual([]);
+  });
+
+  it('a policy, fault plan and agent file past their limits are refused with one line', async () => {
+    const ok = write(dir, 'ok.json', scenario([{ say: 'hi' }]));
+    const faults = write(dir, 'faults.json', Array.from({ length: 1001 }, () => ({ target: 'asr', mode: 'timeout' })));
+    const policy = write(dir, 'policy.json', `{"deadAirMs": 4000${' '.repeat(1 << 20)}}`);
+    const agent = write(dir, 'agent.json', { tools: { 'crm.lookupCustomer': { url: `http://127.0.0.1:9/${'a'.repeat(3000)}` } } });
+    for (const [flag, file, message] of [
+      ['--faults', faults, /: \$: Too big: expected array to have <=1000 items\n$/],
+      ['--policy', policy, /: is 1,048,595 bytes, over the 1,048,576 bytes/],
+      ['--agent', agent, /: \$\.tools\.crm\.lookupCustomer\.url: Too big: expected string to have <=2048 characters\n$/],
+    ] as const) {
+      const r = await callsim(['run', ok, flag, file, '--db', db]);
+      expect(isRefusalOf(r, file), r.stderr).toBe(true);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(await sessions()).toEqual([]);
+  });
+
+  it('a call whose times add up past the hour is exit 2 with one line; its session is kept and reads every way', async () => {
+    // every field within its limit, but the caller is left an hour of dead air
+    const file = write(dir, 'hour.json', scenario([{ at: 1000, say: 'hello there' }], { policy: { deadAirMs: 3_600_000 } }));
+    const r = await callsim(['run', file, '--db', db, '--json']);
+    expect(isRefusalOf(r, file), r.stderr).toBe(true);
+    expect(r.stderr).toBe(`callsim: ${file}: the call was still running after 3600000 ms, callsim's limit for one call: shorten the call's script or its times (the session is kept, outcome error)\n`);
+    const [s] = await sessions();
+    expect(s.outcome).toBe('error');
+    expect(JSON.parse(r.stdout).sessionId).toBe(s.sessionId);
+    for (const args of [['replay', s.sessionId], ['sessions', 'show', s.sessionId], ['sessions', 'export', s.sessionId], ['sessions', 'to-scenario', s.sessionId]])
+      expect((await callsim([...args, '--db', db])).code, args.join(' ')).toBe(0);
+  });
+});
