@@ -1,5 +1,5 @@
 import { channels, electronChannel, electronPushChannel, type IpcResult, type PushBatch } from '../../shared/ipc.ts';
-import type { CallsimApi } from '../server/api.ts';
+import type { CallsimApi } from '../api/api.ts';
 import { validateSender } from './security.ts';
 
 /** What of Electron's `ipcMain` the handlers use (a fake in tests). */

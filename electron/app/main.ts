@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SessionStore } from '../store/sessions.ts';
 import { defaultDbPath } from '../store/db.ts';
-import { CallsimApi } from '../server/api.ts';
+import { CallsimApi } from '../api/api.ts';
 import { contentType, resolveStatic } from '../server/static.ts';
 import { forwardPushes, registerIpcHandlers } from './ipc.ts';
 import {

@@ -7,8 +7,8 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { wsRequestSchema, type StatelyInspectionEvent, type WsMessage } from '../../shared/ipc.ts';
 import { InputError } from '../../shared/validate.ts';
 import { SessionStore } from '../store/sessions.ts';
-import { CallsimApi } from './api.ts';
-import type { LiveCalls } from './live.ts';
+import { CallsimApi } from '../api/api.ts';
+import type { LiveCalls } from '../api/live.ts';
 import { checkRequest, repeatedHeader, requestTarget, requestToken, securityHeaders, tokenCookie, type Verdict } from './security.ts';
 import { contentType, defaultRendererDir, repoRoot, resolveStatic } from './static.ts';
 

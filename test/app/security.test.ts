@@ -19,7 +19,7 @@ import {
 import { registerIpcHandlers, forwardPushes, type IpcMainLike } from '../../electron/app/ipc.ts';
 import { buildBridge } from '../../electron/app/bridge.ts';
 import { channels, electronChannel, electronPushChannel, ipcContract, type PushBatch } from '../../shared/ipc.ts';
-import { CallsimApi } from '../../electron/server/api.ts';
+import { CallsimApi } from '../../electron/api/api.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { brokenInstallLoading, brokenInstallMessage, BrokenInstallError } from '../../electron/install.ts';
-import { toIpcError } from '../../electron/server/errors.ts';
+import { toIpcError } from '../../electron/api/errors.ts';
 import { startStore } from '../../electron/app/start.ts';
 import { cliBin, libraryDir, repoRoot, tempDir } from '../helpers.ts';
 

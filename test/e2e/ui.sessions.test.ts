@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hasChromium, openUi, useBrowser, scrubTo, shot } from './browser.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
-import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
+import { sessionCheckpoints } from '../../electron/api/checkpoints.ts';
 import { encodeWav16 } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import fs from 'node:fs';
 import { SessionStore } from '../../electron/store/sessions.ts';
-import { CallsimApi } from '../../electron/server/api.ts';
-import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
-import { viewJournal, pcmPeaks } from '../../electron/server/view.ts';
+import { CallsimApi } from '../../electron/api/api.ts';
+import { sessionCheckpoints } from '../../electron/api/checkpoints.ts';
+import { viewJournal, pcmPeaks } from '../../electron/api/view.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';
 import type { PushBatch } from '../../shared/ipc.ts';
 import type { JournalEntry } from '../../shared/events.ts';
@@ -83,7 +83,7 @@ describe('the contract served by CallsimApi', () => {
     expect(mine.length).toBeGreaterThan(3);
     // Coalesced: messages are never closer than the push interval (a busy machine only spaces
     // them further), but for the one the call's end sends at once.
-    const { pushIntervalMs } = await import('../../electron/server/live.ts');
+    const { pushIntervalMs } = await import('../../electron/api/live.ts');
     const gaps = sent.slice(1, -1).map((m, i) => m.atMs - sent[i].atMs);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(pushIntervalMs - 1e-6); // float sums only
     const events = mine.reduce((n, b) => n + b.entries.length, 0);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SessionStore } from '../../electron/store/sessions.ts';
-import { CallsimApi } from '../../electron/server/api.ts';
+import { CallsimApi } from '../../electron/api/api.ts';
 import { encodeWav16 } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 import { replayJournal } from '../../shared/replay.ts';
