@@ -1,6 +1,5 @@
 import type { MachineGraph } from '../shared/graph.ts';
 import type { AppInfo, CallsimBridge, IpcResult, LibraryRecording, LibraryScenario, PushBatch, Request, SessionRow, WhatIfView, ReplayReportView } from '../shared/ipc.ts';
-import type { Channel } from '../shared/ipc.ts';
 import { connectBridge, type ConnectionState } from './bridge.ts';
 import { createStore } from './store.ts';
 import { CallModel } from './model/call.ts';
@@ -129,7 +128,7 @@ function onPush(batches: PushBatch[]): void {
 }
 
 /** Turns a bridge answer into its value, or shows its error and throws. */
-async function call<C extends Channel>(p: Promise<IpcResult<unknown>>): Promise<any> {
+async function call<T>(p: Promise<IpcResult<T>>): Promise<T> {
   const r = await p;
   if (!r.ok) {
     app.set({ toast: { kind: 'error', text: r.error.message } });

@@ -37,7 +37,7 @@ export function webSocketBridge(onState: (s: ConnectionState) => void): CallsimB
     });
     ws.addEventListener('close', () => {
       onState('closed');
-      for (const [id, resolve] of pending) resolve({ ok: false, error: { code: 'unavailable', message: 'the connection to callsim closed (is `callsim serve` still running?)' } });
+      for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'unavailable', message: 'the connection to callsim closed (is `callsim serve` still running?)' } });
       pending.clear();
       setTimeout(connect, 2000);
     });

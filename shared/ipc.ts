@@ -108,7 +108,8 @@ export interface MonitorContext {
 
 /** The monitors' subset of a machine snapshot's context; null if it is not a call context. Pure. */
 export function toMonitorContext(context: unknown): MonitorContext | null {
-  const c = context as Record<string, any> | null;
+  // an inspection event's context, not typed: read field by field, each with its default
+  const c = context as Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
   if (!c || typeof c !== 'object' || !c.policy || !c.sameTool) return null;
   return {
     policy: c.policy,

@@ -226,7 +226,7 @@ function findSpokenNumbers(text: string): FoundPii[] {
       const t = tokens[j];
       if (runStart >= 0) {
         const gap = text.slice(runEnd, t.start);
-        if (!/^[\s,.\-]*$/.test(gap)) break;
+        if (!/^[\s,.-]*$/.test(gap)) break;
       }
       if (t.word === 'double' || t.word === 'triple') {
         const next = tokens[j + 1];

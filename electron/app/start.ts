@@ -7,7 +7,7 @@ import { repoRoot } from '../server/static.ts';
 import { buildRenderer, rendererIsStale } from '../server/uiBuild.ts';
 import { userDataDir } from '../store/db.ts';
 import { brokenInstallMessage } from '../install.ts';
-import { quietPipeWriter } from '../cli/output.ts';
+import { quietPipeWriter } from '../output.ts';
 
 /**
  * The Electron binary, if it was downloaded: electron's install script writes path.txt and

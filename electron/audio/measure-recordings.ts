@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     totals.pipelineErrors += pipelineErrors;
 
     console.log(`\n${name}: ${audioS.toFixed(1)} s of audio, ${truth.segments.length} true segments, ${detected.length} detected`);
-    truth.segments.forEach((t, i) => {
+    truth.segments.forEach((t) => {
       const d = detected.find((s) => s.startMs < t.endMs && s.endMs > t.startMs);
       const a = analyzed.segments.find((s) => s.startMs < t.endMs && s.endMs > t.startMs);
       const boundary = d ? `start ${signed(d.startMs - t.startMs)} ms, end ${signed(d.endMs - t.endMs)} ms` : 'MISSED';

@@ -6,7 +6,7 @@
 import { InputError } from '../../shared/validate.ts';
 import { brokenInstallMessage } from '../install.ts';
 import { storeFaultLine } from '../store/faults.ts';
-import { quietPipeWriter } from './output.ts';
+import { quietPipeWriter } from '../output.ts';
 
 /** Exit codes of SPEC §1. */
 export const exitCode = { done: 0, expectFailed: 1, badInput: 2, internal: 3 } as const;

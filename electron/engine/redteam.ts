@@ -72,6 +72,9 @@ declare const CALLSIM_PREBUILT_WORKER: string | undefined;
  */
 export async function workerBundle(): Promise<string> {
   if (typeof CALLSIM_PREBUILT_WORKER === 'string') return path.join(import.meta.dirname, CALLSIM_PREBUILT_WORKER);
+  // build.mjs is the project's bundler more than a part of the command: from sources the engine
+  // has it make the very bundle the build makes, rather than a second way to bundle the worker.
+  // eslint-disable-next-line no-restricted-syntax
   const { bundleWorker } = await import('../cli/build.mjs');
   return (await bundleWorker(path.join(repo, 'dist/redteam'))).file;
 }

@@ -494,7 +494,7 @@ function resultItems(r: RunResult): TimelineItem[] {
   for (const c of r.toolCalls) items.push({ kind: 'tool', id: id++, startMs: c.startMs, endMs: c.endMs, callId: id, tool: c.tool, attempt: 1, outcome: c.outcome, status: c.status ?? null });
   for (const t of r.transitions) items.push({ kind: 'transition', id: id++, startMs: t.atMs, state: t.state, cause: '' });
   if (r.handoff) items.push({ kind: 'handoff', id: id++, startMs: r.handoff.atMs, reason: r.handoff.reason, priority: r.handoff.priority });
-  items.push({ kind: 'end', id: id++, startMs: r.durationMs, outcome: r.outcome });
+  items.push({ kind: 'end', id, startMs: r.durationMs, outcome: r.outcome });
   return items.sort((a, b) => a.startMs - b.startMs || a.id - b.id);
 }
 

@@ -27,7 +27,7 @@ export type Reply = ScriptedMessage | RawReply;
 export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a test's view of what was sent
+  body: any; // a test's view of what was sent
 }
 
 export interface TestServer {
@@ -84,7 +84,7 @@ export async function chatServer(replies: Reply[] | ((req: RecordedRequest, n: n
   const requests: RecordedRequest[] = [];
   const { server, url } = await listen(async (req, res) => {
     const text = await readBody(req);
-    let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let body: any;
     try {
       body = JSON.parse(text);
     } catch {

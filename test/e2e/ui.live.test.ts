@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { hasChromium, openUi, useBrowser, scrubTo, shot } from './browser.ts';
-import { repoRoot, tempDir } from '../helpers.ts';
-import { sessionCheckpoints } from '../../electron/server/checkpoints.ts';
-import { encodeWav16 } from '../../electron/audio/wav.ts';
-import { synthesize } from '../../electron/audio/tts.ts';
+import { hasChromium, openUi, useBrowser, shot } from './browser.ts';
 
 const browser = useBrowser();
 

@@ -4,8 +4,6 @@ import path from 'node:path';
 import { hasChromium, openUi, useBrowser, scrubTo, shot } from './browser.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
 import { sessionCheckpoints } from '../../electron/api/checkpoints.ts';
-import { encodeWav16 } from '../../electron/audio/wav.ts';
-import { synthesize } from '../../electron/audio/tts.ts';
 
 const browser = useBrowser();
 

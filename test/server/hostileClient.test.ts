@@ -85,8 +85,13 @@ async function rawSocket(p: string) {
     for (let at = headEnd; at + 2 <= data.length; ) {
       let len = data[at + 1] & 0x7f;
       let start = at + 2;
-      if (len === 126) (len = data.readUInt16BE(start), (start += 2));
-      else if (len === 127) (len = Number(data.readBigUInt64BE(start)), (start += 8));
+      if (len === 126) {
+        len = data.readUInt16BE(start);
+        start += 2;
+      } else if (len === 127) {
+        len = Number(data.readBigUInt64BE(start));
+        start += 8;
+      }
       if (start + len > data.length) break;
       out.push({ opcode: data[at] & 0x0f, payload: data.subarray(start, start + len) });
       at = start + len;

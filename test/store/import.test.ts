@@ -130,11 +130,13 @@ describe('sessions import', () => {
         };
         walk(d, []);
         const at = paths[1 + (pick % (paths.length - 1))];
-        const parent = at.slice(0, -1).reduce<any>((o, k) => o[k], d); // eslint-disable-line @typescript-eslint/no-explicit-any
-        const key: any = at[at.length - 1]; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const parent = at.slice(0, -1).reduce<any>((o, k) => o[k], d);
+        const key: any = at[at.length - 1];
         if (how === 0) parent[key] = value;
-        else if (how === 1) Array.isArray(parent) ? parent.splice(key as number, 1) : delete parent[key];
-        else if (how === 2 && Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(parent[key]));
+        else if (how === 1) {
+          if (Array.isArray(parent)) parent.splice(key as number, 1);
+          else delete parent[key];
+        } else if (how === 2 && Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(parent[key]));
         else parent[key] = typeof parent[key] === 'number' ? parent[key] + 1 : value;
         const { store, id, error } = importInto(d);
         try {
