@@ -11,7 +11,7 @@ describe('the sample calls in recordings/audio', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('are exactly what build-recordings.ts makes (they are never regenerated silently)', () => {
-    execFileSync(process.execPath, ['--import', 'tsx', 'electron/audio/build-recordings.ts', out], { stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', 'test/tools/build-recordings.ts', out], { stdio: 'pipe' });
     const built = readdirSync(out).sort();
     expect(built).toEqual(RECORDING_NAMES.flatMap((n) => [`${n}.truth.json`, `${n}.wav`]).sort());
     for (const file of built) {

@@ -33,4 +33,4 @@ export const wavPath = (name: string): string => join(RECORDINGS_DIR, `${name}.w
 export const START_TOLERANCE_MS = 200;
 export const END_TOLERANCE_MS = 300;
 
-export { wordErrors, words } from '../../electron/audio/measure-recordings.ts';
+export { wordErrors, words } from '../tools/measure-recordings.ts';

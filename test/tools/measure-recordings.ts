@@ -1,7 +1,7 @@
 // Measures the audio layer on the sample calls in recordings/audio against their truth files:
 // VAD boundary errors, word error rate, and CPU time per second of audio (real-time factor).
 //
-//   npx tsx electron/audio/measure-recordings.ts [recordingsDir]
+//   npx tsx test/tools/measure-recordings.ts [recordingsDir]
 //
 // Effects: reads the recordings, runs the VAD model and pocketsphinx; prints a report. CPU time
 // is what this process (VAD, one onnxruntime thread) and its children (pocketsphinx, single
@@ -9,11 +9,11 @@
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { recognizeSegments } from './asr.ts';
-import { analyzeRecording } from './pipeline.ts';
-import { to16kMono } from './resample.ts';
-import { detectSpeechSegments } from './vad.ts';
-import { readWavFile } from './wav.ts';
+import { recognizeSegments } from '../../electron/audio/asr.ts';
+import { analyzeRecording } from '../../electron/audio/pipeline.ts';
+import { to16kMono } from '../../electron/audio/resample.ts';
+import { detectSpeechSegments } from '../../electron/audio/vad.ts';
+import { readWavFile } from '../../electron/audio/wav.ts';
 
 const NAMES = ['librivox-call', 'cards-call-8k', 'dual-channel-call', 'noisy-call', 'backchannel-call'];
 

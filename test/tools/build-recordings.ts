@@ -2,7 +2,7 @@
 // package pocketsphinx-testdata, and writes next to each call a truth file saying where every
 // stretch of speech starts and ends and what is said in it.
 //
-//   npx tsx electron/audio/build-recordings.ts [outDir]
+//   npx tsx test/tools/build-recordings.ts [outDir]
 //
 // Effects: reads /usr/share/pocketsphinx/test/data, runs flite (backchannels, the agent's side of
 // the dual-channel call), writes WAV and JSON files into outDir (default recordings/audio).
@@ -15,9 +15,9 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { resample } from './resample.ts';
-import { synthesize } from './tts.ts';
-import { encodeWav16, encodeWav16Channels, readWavFile } from './wav.ts';
+import { resample } from '../../electron/audio/resample.ts';
+import { synthesize } from '../../electron/audio/tts.ts';
+import { encodeWav16, encodeWav16Channels, readWavFile } from '../../electron/audio/wav.ts';
 
 const DATA = '/usr/share/pocketsphinx/test/data';
 const RATE = 16_000;
