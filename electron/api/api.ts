@@ -1,7 +1,7 @@
 import { callMachine } from '../../shared/machine.ts';
 import { machineGraph, type MachineGraph } from '../../shared/graph.ts';
 import { faultModes, faultTargets } from '../../shared/faults.ts';
-import { policyDefaults, resolvePolicy } from '../../shared/policy.ts';
+import { policyDefaults } from '../../shared/policy.ts';
 import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
 import { InputError, jsonPath, parseJsonWith } from '../../shared/validate.ts';
 import {
@@ -16,7 +16,7 @@ import {
 } from '../../shared/ipc.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { appVersion } from '../engine/version.ts';
-import { scenarioSetup } from '../engine/setup.ts';
+import { setupFor } from '../engine/setup.ts';
 import { fork, replaySession, whatIf } from '../engine/investigate.ts';
 import { readScenario } from '../input/files.ts';
 import type { CallSetup } from '../engine/runner.ts';
@@ -122,11 +122,10 @@ export class CallsimApi {
       let setup: CallSetup;
       if (r.source.kind === 'library' && r.source.file.endsWith('.wav')) {
         const file = libraryPath(this.o.recordingsDir, r.source.file);
-        const { audio, reason } = await loadAudioCall();
-        if (!audio) throw new UnavailableError(reason);
+        const loaded = await loadAudioCall();
+        if (!loaded.audio) throw new UnavailableError(loaded.reason);
         try {
-          const heard = await audio.hearRecording(file, { endOfTurnSilenceMs: resolvePolicy(r.policy).endOfTurnSilenceMs });
-          setup = audio.recordingSetup(file, heard, overrides);
+          setup = await setupFor({ kind: 'recording', file }, overrides);
         } catch (err) {
           if (err instanceof InputError || brokenInstallMessage(err)) throw err;
           if ((err as Error).name === 'AudioInputError') throw new InputError(r.source.file, '', (err as Error).message);
@@ -134,10 +133,10 @@ export class CallsimApi {
           throw new UnavailableError(`${r.source.file}: ${(err as Error).message}`);
         }
       } else if (r.source.kind === 'library') {
-        setup = scenarioSetup(sendsNoSecrets(readScenario(libraryPath(this.o.recordingsDir, r.source.file)), r.source.file), overrides);
+        setup = await setupFor({ kind: 'scenario', scenario: sendsNoSecrets(readScenario(libraryPath(this.o.recordingsDir, r.source.file)), r.source.file) }, overrides);
       } else {
         if (!/\.json$/i.test(r.source.name)) throw new InputError(r.source.name, '', 'open a scenario .json file (recorded calls are picked from the library)');
-        setup = scenarioSetup(sendsNoSecrets(parseJsonWith(r.source.text, r.source.name, scenarioSchema), r.source.name), overrides);
+        setup = await setupFor({ kind: 'scenario', scenario: sendsNoSecrets(parseJsonWith(r.source.text, r.source.name, scenarioSchema), r.source.name) }, overrides);
       }
       const { sessionId } = await this.live.start(setup, { pacing: r.pacing });
       return { sessionId };

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolvePolicy } from '../../shared/policy.ts';
 import { InputError } from '../../shared/validate.ts';
 import type { Request } from '../../shared/ipc.ts';
 import type { AudioSource, AudioSourceEvent } from '../audio/mic.ts';
@@ -9,6 +8,7 @@ import type { SessionStore } from '../store/sessions.ts';
 import type { LiveCalls } from './live.ts';
 import { libraryPath } from './library.ts';
 import { UnavailableError } from './errors.ts';
+import { setupFor } from '../engine/setup.ts';
 
 /** How long a source may take to deliver its first audio before it counts as not opened. */
 export const firstAudioWithinMs = 5000;
@@ -127,14 +127,11 @@ export async function startMicCall(o: MicCallOptions, r: Request<'call.start'> &
   }
 
   try {
-    const { sessionId, done } = await o.live.follow({ source: 'mic', pacing: 'realtime', policy: resolvePolicy(r.policy) }, (hooks) =>
+    const setup = await setupFor({ kind: 'live', session: { kind: 'mic' }, speak: r.source.speak ?? false }, { policy: r.policy, faults: r.faults, seed: r.seed });
+    const { sessionId, done } = await o.live.follow({ source: 'mic', pacing: 'realtime', policy: setup.policy }, (hooks) =>
       runLiveCall({
+        setup,
         source: opened,
-        sessionSource: { kind: 'mic' },
-        policy: r.policy,
-        faults: r.faults,
-        seed: r.seed,
-        speak: r.source.speak ?? false,
         store: o.store,
         onEntry: hooks.onEntry,
         inspect: hooks.inspect,

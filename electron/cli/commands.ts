@@ -15,6 +15,7 @@ import type { ToolBackend } from '../world/tools.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { defaultDbPath } from '../store/db.ts';
 import { runScenario, runSession } from '../engine/session.ts';
+import { setupFor } from '../engine/setup.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
 import { maxInputFileBytes, readFaults, readPolicy, readScenario, readText } from '../input/files.ts';
@@ -299,7 +300,6 @@ async function cmdRunRecording(
 ): Promise<number> {
   const channel = values.channel ?? 'mix';
   if (channel !== 'left' && channel !== 'right' && channel !== 'mix') throw new InputError('callsim run', '--channel', `"${channel}" is not left, right or mix`);
-  const { hearRecording, recordingSetup } = await import('../engine/audioCall.ts');
   const { AudioInputError, readWavFile } = await import('../audio/wav.ts');
   if (values.realtime) {
     // paced on the wall clock as a live call: the same path as the microphone
@@ -313,18 +313,17 @@ async function cmdRunRecording(
     refuseLiveAsr(o.byo, values.agent);
     return liveCall(new WavFileSource(file, { channel }), { kind: 'recording', file: path.basename(file), channel }, { ...values, ...o }, out);
   }
-  let heard;
+  let setup;
   try {
     const asr = o.byo.agent?.asr;
     const transcriber = asr ? new (await import('../audio/transcriber.ts')).HttpTranscriber(asr, o.byo.env) : undefined;
-    heard = await hearRecording(file, { channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber });
+    setup = await setupFor({ kind: 'recording', file, channel, transcriber }, { ...o, ...agentParts(o.byo, o.policy), strict: values.strict });
   } catch (err) {
     if (err instanceof AudioInputError) throw new InputError(file, '', err.message.replace(/^[^:]*: /, ''));
     throw err;
   }
   const store = new SessionStore(defaultDbPath(values.db));
   try {
-    const setup = recordingSetup(file, heard, { ...o, ...agentParts(o.byo, o.policy), channel, strict: values.strict });
     const run = await runSession(setup, { store }, { pacing: values.realtime ? 'realtime' : 'virtual' });
     if (run.error) out.stderr(`callsim: ${callFailedLine(run.error, `${file}: `)}\n`);
     out.stdout(values.json ? `${JSON.stringify(run.result)}\n` : `${formatRunSummary(path.basename(file), run.result, null)}\n`);
@@ -368,25 +367,20 @@ function refuseLiveAsr(byo: Byo, agentFile: string | undefined): void {
 
 async function liveCall(
   source: import('../audio/mic.ts').AudioSource,
-  sessionSource: import('../../shared/events.ts').SessionSource,
+  sessionSource: import('../../shared/events.ts').SessionSource & { kind: 'mic' | 'recording' },
   o: { db?: string; json?: boolean; strict?: boolean; policy?: PolicyOverride; faults?: Fault[]; seed?: number; speak?: boolean; byo: Byo },
   out: Out,
 ): Promise<number> {
   const { runLiveCall } = await import('../engine/liveCall.ts');
+  const setup = await setupFor({ kind: 'live', session: sessionSource, speak: o.speak }, { policy: o.policy, faults: o.faults, seed: o.seed, strict: o.strict, ...agentParts(o.byo, o.policy) });
   const store = new SessionStore(defaultDbPath(o.db));
   let stop: (() => void) | null = null;
   const onSigint = () => stop?.();
   process.once('SIGINT', onSigint);
   try {
     const run = await runLiveCall({
+      setup,
       source,
-      sessionSource,
-      policy: o.policy,
-      faults: o.faults,
-      seed: o.seed,
-      strict: o.strict,
-      speak: o.speak,
-      ...agentParts(o.byo, o.policy),
       store,
       onStart: (s) => (stop = s),
       onEntry: o.json

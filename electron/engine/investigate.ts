@@ -9,8 +9,7 @@ import type { SessionStore } from '../store/sessions.ts';
 import { InputError } from '../../shared/validate.ts';
 import type { CallSetup, ControlAction } from './runner.ts';
 import { runSession, type SessionRun } from './session.ts';
-import { scenarioSetup } from './setup.ts';
-import { journaledCallerSetup } from './journaledCaller.ts';
+import { setupFor, type CallerSource } from './setup.ts';
 
 /** The SPEC §1 `replay --json` object. */
 export interface ReplayReport {
@@ -79,16 +78,14 @@ function originalSource(store: SessionStore, start: SessionStarted): SessionSour
  * (possibly) different policy and fault plan. Scenario sessions re-run their scenario;
  * recorded and microphone sessions replay their journaled caller input.
  */
-export function rebuildSetup(store: SessionStore, sessionId: string, entries: readonly JournalEntry[], o: { policy: Policy; faults: Fault[]; relation: 'whatif' | 'fork'; atMs?: number }): CallSetup {
+export async function rebuildSetup(store: SessionStore, sessionId: string, entries: readonly JournalEntry[], o: { policy: Policy; faults: Fault[]; relation: 'whatif' | 'fork'; atMs?: number }): Promise<CallSetup> {
   const start = sessionStart(entries, sessionId);
   const src = originalSource(store, start);
   // A text scenario is simulated again (its caller reacts to the agent); audio callers —
   // recordings, the microphone, synthesized voices — say again what the journal heard.
   const textScenario = src.kind === 'scenario' && ((src.scenario as { caller?: { voice?: string } }).caller?.voice ?? 'text') === 'text';
-  const base =
-    textScenario && src.kind === 'scenario'
-      ? scenarioSetup(scenarioSchema.parse(src.scenario), { seed: start.seed, faults: o.faults, strict: start.strict })
-      : journaledCallerSetup(entries, { seed: start.seed, faults: o.faults, strict: start.strict });
+  const caller: CallerSource = textScenario && src.kind === 'scenario' ? { kind: 'scenario', scenario: scenarioSchema.parse(src.scenario) } : { kind: 'journal', entries };
+  const base = await setupFor(caller, { seed: start.seed, faults: o.faults, strict: start.strict });
   return {
     ...base,
     policy: o.policy,
@@ -111,7 +108,7 @@ export async function whatIf(store: SessionStore, idOrPrefix: string, override: 
   const entries = store.journal(s.sessionId);
   const start = sessionStart(entries, s.sessionId);
   const policy = { ...start.policy, ...override };
-  const setup = rebuildSetup(store, s.sessionId, entries, { policy, faults: start.faults, relation: 'whatif' });
+  const setup = await rebuildSetup(store, s.sessionId, entries, { policy, faults: start.faults, relation: 'whatif' });
   setup.controls = journaledControls(entries);
   const run = await runSession(setup, { store, parentId: s.sessionId, relation: 'whatif' }, { pacing: 'virtual' });
   const parent = store.result(s.sessionId);
@@ -147,7 +144,7 @@ export async function fork(store: SessionStore, idOrPrefix: string, atMs: number
   const start = sessionStart(entries, s.sessionId);
   const parent = store.result(s.sessionId);
   if (atMs > parent.durationMs) throw new InputError('callsim fork', '--at', `${atMs} ms is after the end of session ${s.sessionId} (${parent.durationMs} ms)`);
-  const setup = rebuildSetup(store, s.sessionId, entries, { policy: start.policy, faults: start.faults, relation: 'fork', atMs });
+  const setup = await rebuildSetup(store, s.sessionId, entries, { policy: start.policy, faults: start.faults, relation: 'fork', atMs });
   const controls = journaledControls(entries, atMs - 1);
   if (o.faults) {
     const active = new Set([...start.faults.map((f) => f.target), ...controls.flatMap((c) => (c.action.type === 'fault.set' ? [c.action.fault.target] : []))]);

@@ -1,13 +1,8 @@
-import { agentSide } from '../world/simulated.ts';
-import type { AgentBrain } from '../world/agent.ts';
-import type { ToolBackend } from '../world/tools.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CallCommand, SessionSource } from '../../shared/events.ts';
-import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
-import type { Fault } from '../../shared/faults.ts';
+import type { CallCommand } from '../../shared/events.ts';
 import type { AudioSource } from '../audio/mic.ts';
 import { AgentVoice } from '../world/caller.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
@@ -17,14 +12,13 @@ import { LiveAudioCaller } from './liveAudio.ts';
 import { deliverRecognition } from '../world/recognition.ts';
 import type { CallRunner, CallSetup, RunOptions } from './runner.ts';
 import { runSession, type SessionRun } from './session.ts';
-import { appVersion } from './version.ts';
 
 /**
  * The agent's voice out loud: each line is synthesized with flite and played with sox's
  * `play`; a barge-in or a handoff kills the player at once. Where `play` is missing it
  * falls back to silent timing. Effects: runs flite and play.
  */
-class SpeakerVoice implements WorldPart {
+export class SpeakerVoice implements WorldPart {
   private player: ChildProcess | null = null;
   private readonly timing: AgentVoice;
   private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callsim-voice-'));
@@ -53,17 +47,9 @@ class SpeakerVoice implements WorldPart {
 }
 
 export interface LiveCallOptions {
+  /** The call: setupFor({ kind: 'live', … }), whose world has no caller part (the stream is the caller). */
+  setup: CallSetup;
   source: AudioSource;
-  sessionSource: SessionSource;
-  policy?: PolicyOverride;
-  faults?: Fault[];
-  seed?: number;
-  strict?: boolean;
-  /** Play the agent's lines on the speakers. */
-  speak?: boolean;
-  /** The user's own model and tool backends (bring your own agent); the simulated ones otherwise. */
-  brain?: AgentBrain;
-  backends?: ToolBackend[];
   store: SessionStore;
   onEntry?: RunOptions['onEntry'];
   /** XState inspection events of the call machine (the desktop app's statechart and monitors). */
@@ -78,23 +64,12 @@ export interface LiveCallOptions {
 /**
  * A live call: the caller is an audio stream (microphone or a WAV file paced in real time)
  * through VAD and recognition, and the stream's samples are the call's clock (see
- * LiveAudioCaller), so a call's times are the audio's; the agent and tools are simulated unless
- * `brain` and `backends` are the user's. Journaled as it goes; the stream's end hangs up.
- * Effects: writes one session.
+ * LiveAudioCaller), so a call's times are the audio's; the agent and tools are the setup's.
+ * Journaled as it goes; the stream's end hangs up. Effects: writes one session.
  */
 export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
-  const seed = o.seed ?? 1;
-  const policy = resolvePolicy(o.policy);
-  const strict = o.strict ?? false;
-  const setup: CallSetup = {
-    source: o.sessionSource,
-    policy,
-    faults: o.faults ?? [],
-    seed,
-    strict,
-    appVersion,
-    world: (ctx) => agentSide(ctx, { seed, brain: o.brain, backends: o.backends, voiceMs: fliteDurationMs, voice: o.speak ? new SpeakerVoice(ctx) : undefined }),
-  };
+  const { setup } = o;
+  const { policy } = setup;
   let caller: LiveAudioCaller | null = null;
   // whether the agent's voice is playing: from its agent.speak to its end, a stop, or the call's end
   let agentSpeaking = false;

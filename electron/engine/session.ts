@@ -1,11 +1,10 @@
 import type { Scenario } from '../../shared/scenario.ts';
-import { resolvePolicy } from '../../shared/policy.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { checkExpectations, type ExpectationFailure } from '../../shared/expect.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { CallRunner, type CallSetup, type RunOptions } from './runner.ts';
-import { scenarioSetup, type SetupOverrides } from './setup.ts';
+import { setupFor, type SetupOverrides } from './setup.ts';
 
 export interface SessionRun {
   sessionId: string;
@@ -49,12 +48,6 @@ export async function runScenario(
   target: StoreTarget | null,
   o: SetupOverrides & Pick<RunOptions, 'onEntry' | 'inspect'> & { pacing?: 'virtual' | 'realtime'; onStart?: (runner: CallRunner, sessionId: string) => void } = {},
 ): Promise<SessionRun> {
-  let overrides = o;
-  if (scenario.caller.voice && scenario.caller.voice !== 'text' && !o.heard) {
-    // a synthesized caller goes through the real detection and recognition path
-    const { hearScenarioLines, fliteDurationMs } = await import('./audioCall.ts');
-    const endOfTurnSilenceMs = resolvePolicy(scenario.policy, o.policy).endOfTurnSilenceMs;
-    overrides = { ...o, heard: await hearScenarioLines(scenario, endOfTurnSilenceMs), agentVoiceMs: fliteDurationMs };
-  }
-  return runSession(scenarioSetup(scenario, overrides), target, { pacing: o.pacing ?? 'virtual', expect: scenario.expect, onStart: o.onStart, onEntry: o.onEntry, inspect: o.inspect });
+  const setup = await setupFor({ kind: 'scenario', scenario }, o);
+  return runSession(setup, target, { pacing: o.pacing ?? 'virtual', expect: scenario.expect, onStart: o.onStart, onEntry: o.onEntry, inspect: o.inspect });
 }

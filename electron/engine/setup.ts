@@ -11,6 +11,11 @@ import { httpBackendsFor } from '../world/httpTools.ts';
 import type { CallEnv } from '../world/secrets.ts';
 import type { CallSetup } from './runner.ts';
 import { appVersion } from './version.ts';
+import { assertNever } from '../../shared/assertNever.ts';
+import type { JournalEntry, SessionSource } from '../../shared/events.ts';
+import type { ChannelChoice } from '../audio/wav.ts';
+import type { HttpTranscriber } from '../audio/transcriber.ts';
+import { journaledCallerSetup } from './journaledCaller.ts';
 
 export interface SetupOverrides {
   policy?: PolicyOverride;
@@ -26,6 +31,69 @@ export interface SetupOverrides {
   heard?: ReadonlyMap<string, HeardLine>;
   /** How long the agent takes to say a line (real TTS for audio runs; a word-rate estimate otherwise). */
   agentVoiceMs?: (text: string) => number;
+}
+
+/**
+ * Where a call's caller comes from: every way into a call. The CLI (`run`, `mic`), the app's API
+ * (`call.start`, microphone calls) and what-if/fork all build their call with setupFor from one
+ * of these. A new kind of caller (an LLM persona, issue 20) is one more member here and one more
+ * case in setupFor, which the compiler asks for (assertNever).
+ */
+export type CallerSource =
+  /** A scenario's scripted caller: text voice, or a synthesized voice heard through VAD and ASR (SPEC §2). */
+  | { kind: 'scenario'; scenario: Scenario }
+  /** A recorded call (WAV), heard through VAD and offline recognition (or your own recognizer) before the call. */
+  | { kind: 'recording'; file: string; channel?: ChannelChoice; transcriber?: HttpTranscriber }
+  /**
+   * An audio stream heard as it plays (the microphone, or a WAV paced in real time): the setup
+   * has no caller part; runLiveCall attaches the stream to the running call. `speak` plays the
+   * agent's lines on the speakers.
+   */
+  | { kind: 'live'; session: SessionSource & { kind: 'mic' | 'recording' }; speak?: boolean }
+  /** The caller input of a saved session's journal, said again at the same times (what-if, fork of audio calls). */
+  | { kind: 'journal'; entries: readonly JournalEntry[] };
+
+/**
+ * The one way a call is set up: the policy, fault plan, seed and world for a caller source and
+ * the overrides of the command or request. Effects: a scenario with a synthesized voice runs
+ * flite and recognition over its lines; a recording is read and heard (throws AudioInputError
+ * for a file that is not a usable WAV, before anything is stored). The audio modules are loaded
+ * only for the sources that need them.
+ */
+export async function setupFor(source: CallerSource, o: SetupOverrides = {}): Promise<CallSetup> {
+  switch (source.kind) {
+    case 'scenario': {
+      const { scenario } = source;
+      if (!scenario.caller.voice || scenario.caller.voice === 'text' || o.heard) return scenarioSetup(scenario, o);
+      // a synthesized caller goes through the real detection and recognition path
+      const { hearScenarioLines, fliteDurationMs } = await import('./audioCall.ts');
+      const endOfTurnSilenceMs = resolvePolicy(scenario.policy, o.policy).endOfTurnSilenceMs;
+      return scenarioSetup(scenario, { ...o, heard: await hearScenarioLines(scenario, endOfTurnSilenceMs), agentVoiceMs: fliteDurationMs });
+    }
+    case 'recording': {
+      const { hearRecording, recordingSetup } = await import('./audioCall.ts');
+      const heard = await hearRecording(source.file, { channel: source.channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber: source.transcriber });
+      return recordingSetup(source.file, heard, { ...o, channel: source.channel });
+    }
+    case 'live': {
+      const [{ SpeakerVoice }, { fliteDurationMs }] = await Promise.all([import('./liveCall.ts'), import('./audioCall.ts')]);
+      const seed = o.seed ?? defaultSeed;
+      return {
+        source: source.session,
+        policy: resolvePolicy(o.policy),
+        faults: o.faults ?? [],
+        seed,
+        strict: o.strict ?? false,
+        appVersion,
+        // the caller is the audio stream, attached by runLiveCall once the call runs
+        world: (ctx) => agentSide(ctx, { seed, brain: o.brain, backends: o.backends, voiceMs: fliteDurationMs, voice: source.speak ? new SpeakerVoice(ctx) : undefined }),
+      };
+    }
+    case 'journal':
+      return journaledCallerSetup(source.entries, { seed: o.seed ?? defaultSeed, faults: o.faults ?? [], strict: o.strict ?? false });
+    default:
+      return assertNever(source);
+  }
 }
 
 /** The default seed when neither the scenario nor the flags give one. */

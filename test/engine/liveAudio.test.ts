@@ -9,6 +9,7 @@ import { synthesize } from '../../electron/audio/tts.ts';
 import { WavFileSource, type AudioSource } from '../../electron/audio/mic.ts';
 import { LIVE_PAUSE_MS, LIVE_RECOGNITION_MS, LiveAudioCaller } from '../../electron/engine/liveAudio.ts';
 import { runLiveCall } from '../../electron/engine/liveCall.ts';
+import { setupFor } from '../../electron/engine/setup.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 
@@ -254,7 +255,8 @@ describe('an error in a live or realtime call ends the process with its exit cod
       stop();
     };
     try {
-      await expect(runLiveCall({ source, sessionSource: { kind: 'mic' }, store })).rejects.toThrow('disk I/O error');
+      const setup = await setupFor({ kind: 'live', session: { kind: 'mic' } });
+      await expect(runLiveCall({ setup, source, store })).rejects.toThrow('disk I/O error');
     } finally {
       store.close();
     }
