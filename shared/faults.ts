@@ -68,7 +68,7 @@ export const faultSchema = z
   });
 
 export type Fault = z.infer<typeof faultSchema>;
-/** At most 1,000 faults in one plan (README, length limits). */
+/** At most 1,000 faults in one plan (length limits: README, "Hardening, measured"). */
 export const faultPlanSchema = z.array(faultSchema).max(1_000);
 
 /** What a failure carries besides its mode. */

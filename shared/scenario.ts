@@ -3,7 +3,7 @@ import { handoffPriorities, handoffReasons, outcomes } from './events.ts';
 import { policyOverrideSchema } from './policy.ts';
 import { faultPlanSchema } from './faults.ts';
 
-// Length limits (README, "Scenarios, policies, faults"): far above any real scenario, low enough
+// Length limits (README, "Hardening, measured"): far above any real scenario, low enough
 // that no field can make a call outlast the runner's one-hour limit or a file hold megabytes.
 /** Longest call time a scenario may name: the runner's limit for one call (1 h). */
 const ms = z.number().int().min(0).max(3_600_000);

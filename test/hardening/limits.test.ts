@@ -4,7 +4,7 @@ import path from 'node:path';
 import { tempDir } from '../helpers.ts';
 import { callsim, isRefusalOf } from './cli.ts';
 
-// Length limits (README, "Scenarios, policies, faults"): a field or a file far past anything real
+// Length limits (README, "Hardening, measured"): a field or a file far past anything real
 // is refused with one line naming it, before a session exists; a call whose times add up past the
 // runner's hour is the input's doing too (exit 2), its session kept and readable.
 
