@@ -15,7 +15,7 @@ import { assertNever } from '../../shared/assertNever.ts';
 import type { JournalEntry, SessionSource } from '../../shared/events.ts';
 import type { ChannelChoice } from '../audio/wav.ts';
 import type { HttpTranscriber } from '../audio/transcriber.ts';
-import { journaledCallerSetup } from './journaledCaller.ts';
+import { journaledCallerSetup } from '../callers/journaled.ts';
 
 export interface SetupOverrides {
   policy?: PolicyOverride;

@@ -4,8 +4,8 @@ import type { Fault } from '../../shared/faults.ts';
 import { resolvePolicy } from '../../shared/policy.ts';
 import { agentSpeechMs } from '../world/speech.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
-import type { CallSetup } from './runner.ts';
-import { appVersion } from './version.ts';
+import type { CallSetup } from '../engine/runner.ts';
+import { appVersion } from '../engine/version.ts';
 
 const callerEvents = new Set(['caller.speech.started', 'caller.speech.ended', 'asr.result', 'asr.failed', 'caller.hungup']);
 
