@@ -44,6 +44,28 @@ function syntaxError(text: string, file: string): InputError {
   return new InputError(file, `line ${lc.line}:${lc.column}`, `invalid JSON: ${what}`);
 }
 
+/**
+ * How deep a JSON file callsim reads may nest arrays and objects. Its own files nest about ten
+ * deep; past a few thousand, the parsers and JSON.stringify (which the store writes entries with)
+ * run out of stack, so a deeper file is refused before either sees it.
+ */
+export const maxJsonDepth = 256;
+
+/** The offset of the first bracket that opens past `maxJsonDepth`, if any (strings skipped). Pure. */
+function tooDeepAt(text: string): number | null {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote, past escapes
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxJsonDepth) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return null;
+}
+
 /** Turns the first zod issue into an InputError. Pure. */
 export function issueToError(file: string, issue: z.core.$ZodIssue): InputError {
   if (issue.code === 'unrecognized_keys') {
@@ -60,6 +82,11 @@ export function issueToError(file: string, issue: z.core.$ZodIssue): InputError 
  * what is wrong. Pure.
  */
 export function parseJsonWith<T>(text: string, file: string, schema: z.ZodType<T>): T {
+  const deep = tooDeepAt(text);
+  if (deep !== null) {
+    const lc = lineColumn(text, deep);
+    throw new InputError(file, `line ${lc.line}:${lc.column}`, `nested more than ${maxJsonDepth} arrays or objects deep`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);

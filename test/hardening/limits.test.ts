@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir } from '../helpers.ts';
+import { libraryDir, tempDir } from '../helpers.ts';
 import { callsim, isRefusalOf } from './cli.ts';
 
 // Length limits (README, "Hardening, measured"): a field or a file far past anything real
@@ -64,5 +64,40 @@ describe('length limits', () => {
     expect(JSON.parse(r.stdout).sessionId).toBe(s.sessionId);
     for (const args of [['replay', s.sessionId], ['sessions', 'show', s.sessionId], ['sessions', 'export', s.sessionId], ['sessions', 'to-scenario', s.sessionId]])
       expect((await callsim([...args, '--db', db])).code, args.join(' ')).toBe(0);
+  });
+});
+
+describe('nesting depth', () => {
+  const dir = tempDir('callsim-depth-');
+  const db = path.join(dir, 'depth.db');
+
+  it('a file nested past 256 levels, closed or left open, is one line with its place (the tolerant parser overflowed on an open one: exit 3)', async () => {
+    for (const [name, text] of [
+      ['open.json', '['.repeat(500_000)],
+      ['closed.json', `{"callsim": 1, "name": "x", "caller": {"turns": []}, "description": ${'['.repeat(300)}${']'.repeat(300)}}`],
+    ]) {
+      const file = write(dir, name, text);
+      for (const args of [['run', file], ['run', path.join(libraryDir, 'happy-path.json'), '--policy', file], ['sessions', 'import', file]]) {
+        const r = await callsim([...args, '--db', db]);
+        expect(isRefusalOf(r, file), r.stderr).toBe(true);
+        expect(r.stderr).toMatch(/: line 1:\d+: nested more than 256 arrays or objects deep\n$/);
+      }
+    }
+    // 256 levels are read (and refused or taken on their merits)
+    const ok = write(dir, 'ok.json', `${'['.repeat(256)}${']'.repeat(256)}`);
+    expect((await callsim(['run', ok, '--db', db])).stderr).toMatch(/ok\.json: \$: Invalid input: expected object, received array\n$/);
+  });
+
+  it("an export whose tool data nests 200,000 deep is refused before the store writes it (JSON.stringify overflowed inside the import's transaction: exit 3)", async () => {
+    const source = path.join(dir, 'source.db');
+    const run = await callsim(['run', path.join(libraryDir, 'happy-path.json'), '--json', '--db', source]);
+    const exported = (await callsim(['sessions', 'export', JSON.parse(run.stdout).sessionId, '--db', source])).stdout;
+    const at = exported.indexOf('"data": {');
+    expect(at).toBeGreaterThan(0);
+    const file = write(dir, 'deep-export.json', `${exported.slice(0, at)}"data": ${'['.repeat(200_000)}${']'.repeat(200_000)}${exported.slice(exported.indexOf('}', at) + 1)}`);
+    const r = await callsim(['sessions', 'import', file, '--db', db]);
+    expect(isRefusalOf(r, file), r.stderr).toBe(true);
+    expect(r.stderr).toMatch(/: line \d+:\d+: nested more than 256 arrays or objects deep\n$/);
+    expect(JSON.parse((await callsim(['sessions', 'list', '--json', '--db', db])).stdout)).toEqual([]);
   });
 });
