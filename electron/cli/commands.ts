@@ -273,7 +273,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
   if (values.junit) fs.writeFileSync(values.junit, junitReport(results, cov));
   const failed = results.filter((r) => !passed(r));
   if (values.json) {
-    out.stdout(`${JSON.stringify({ passed: results.length - failed.length, failed: failed.length, results: results.map(({ trace, ...r }) => r), coverage: cov ?? null })}\n`);
+    out.stdout(`${JSON.stringify({ passed: results.length - failed.length, failed: failed.length, results: results.map(({ trace: _trace, ...r }) => r), coverage: cov ?? null })}\n`);
   } else {
     out.stdout(`${'scenario'.padEnd(28)} ${'outcome'.padEnd(15)} ${'reason'.padEnd(19)} ${'time'.padStart(8)}  result\n`);
     for (const r of results) {
@@ -511,18 +511,4 @@ function writeWhole(file: string, text: string): void {
     const e = err as NodeJS.ErrnoException;
     throw new InputError(file, '', e.code === 'ENOSPC' ? 'the disk is full: nothing was written' : `cannot be written (${e.code ?? e.message})`);
   }
-}
-
-export async function cmdBench(args: string[], out: Out): Promise<number> {
-  const { runBench } = await import('./bench.ts');
-  const { values } = parse(args, { only: { type: 'string' } });
-  await runBench(
-    out.stdout,
-    [
-      { name: 'audio pipeline', load: async () => (await import('./benchAudio.ts')).audioBench },
-      { name: 'UI in Chromium', load: async () => (await import('./benchUiRows.ts')).uiBench },
-    ],
-    { only: values.only, progress: out.stderr },
-  );
-  return exitCode.done;
 }

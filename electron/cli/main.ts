@@ -21,7 +21,6 @@ Usage:
   callsim fork <sessionId> --at <ms> [--faults f.json] [--policy p.json]   identical up to --at, then new faults/policy
   callsim redteam [dir | files…] [--junit out.xml] [--shard i/n] [--coverage] [--jobs n] [--save]
   callsim serve [--port N] [--db path] [--inspect ws://…]       the desktop UI in a browser, on 127.0.0.1 only
-  callsim bench [--only name]                                  performance targets, measured side by side
   callsim sessions list | show <id> | export <id> [-o file] | import <file> | delete <id> | to-scenario <id> [-o file]
 
 Common flags:
@@ -61,8 +60,6 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
       case 'serve': return await (await import('../server/serve.ts')).serve(rest, out);
       case 'mic':
         return await (await commands()).cmdMic(rest, out);
-      case 'bench':
-        return await (await commands()).cmdBench(rest, out);
       case undefined:
       case '--help':
       case '-h':

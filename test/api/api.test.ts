@@ -73,7 +73,7 @@ describe('the contract served by CallsimApi', () => {
     // this listener got to run: a busy machine can delay one listener call and not the next).
     const sent: { atMs: number; batches: PushBatch[] }[] = [];
     api.onPush((b) => sent.push({ atMs: b[0].sentAt, batches: b }));
-    const { longCallScenario } = await import('../../electron/server/bench.ts');
+    const { longCallScenario } = await import('../bench/ui.ts');
     const { sessionId, done } = await api.live.start(scenarioSetup(longCallScenario('rate', 30)), { pacing: 'realtime', timeScale: 600 });
     await done;
     await until(() => sent.some((m) => m.batches.some((b) => b.ended)));

@@ -10,9 +10,9 @@ import { callMachine } from '../../shared/machine.ts';
 import { resolvePolicy } from '../../shared/policy.ts';
 import { replayJournal, isMachineEvent, ReplayClock } from '../../shared/replay.ts';
 import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
-import { runScenario } from '../engine/session.ts';
-import { runSuite } from '../engine/redteam.ts';
-import { SessionStore } from '../store/sessions.ts';
+import { runScenario } from '../../electron/engine/session.ts';
+import { runSuite } from '../../electron/engine/redteam.ts';
+import { SessionStore } from '../../electron/store/sessions.ts';
 import { InputError } from '../../shared/validate.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -164,8 +164,7 @@ async function benchReplay(rows: Row[]) {
 
 async function benchSuite(rows: Row[]) {
   const { spawn, spawnSync } = await import('node:child_process');
-  // (from the root, not from this file: the compiled CLI runs this module from dist/cli)
-  const script = path.join(root, 'electron/cli/benchSuiteRun.ts');
+  const script = path.join(root, 'test/bench/suiteRun.ts');
   const tsx = path.join(root, 'node_modules/.bin/tsx');
   // one core: the whole process pinned to CPU 0 (where taskset exists); two cores: unpinned
   const pin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -273,8 +272,8 @@ async function threadCeiling(): Promise<number> {
  */
 async function benchCli(rows: Row[]) {
   const { spawn } = await import('node:child_process');
-  const { buildCli, cliOutDir } = await import('./build.mjs');
-  const { scenarioFiles } = await import('../input/files.ts');
+  const { buildCli, cliOutDir } = await import('../../electron/cli/build.mjs');
+  const { scenarioFiles } = await import('../../electron/input/files.ts');
   await buildCli();
   const built = path.join(cliOutDir, 'callsim.mjs');
   const tsx = path.join(root, 'electron/cli/callsim.mjs');
@@ -351,7 +350,7 @@ export async function runBench(
   o: { only?: string; progress?: (s: string) => void } = {},
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  out(`callsim bench — ${os.cpus().length} cores, node ${process.version}; best of repeated runs\n`);
+  out(`npm run bench — ${os.cpus().length} cores, node ${process.version}; best of repeated runs\n`);
   let call: JournalEntry[] | null = null;
   const oneMinuteCall = async () => (call ??= (await runScenario(longCall(1), null)).entries);
   const groups: { name: string; run: () => Promise<void> }[] = [
@@ -374,7 +373,7 @@ export async function runBench(
     })),
   ];
   const chosen = groups.filter((g) => !o.only || g.name.includes(o.only));
-  if (chosen.length === 0) throw new InputError('callsim bench', '--only', `"${o.only}" names no benchmark (${groups.map((g) => g.name).join(', ')})`);
+  if (chosen.length === 0) throw new InputError('npm run bench', '--only', `"${o.only}" names no benchmark (${groups.map((g) => g.name).join(', ')})`);
   for (const [i, g] of chosen.entries()) {
     o.progress?.(`[${i + 1}/${chosen.length}] ${g.name}…\n`);
     await g.run();

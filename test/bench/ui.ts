@@ -3,11 +3,11 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
 import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
-import { scenarioSetup } from '../engine/setup.ts';
-import { runScenario } from '../engine/session.ts';
-import { SessionStore } from '../store/sessions.ts';
-import { startServer, type RunningServer } from './server.ts';
-import { buildRenderer, rendererIsStale } from './uiBuild.ts';
+import { scenarioSetup } from '../../electron/engine/setup.ts';
+import { runScenario } from '../../electron/engine/session.ts';
+import { SessionStore } from '../../electron/store/sessions.ts';
+import { startServer, type RunningServer } from '../../electron/server/server.ts';
+import { buildRenderer, rendererIsStale } from '../../electron/server/uiBuild.ts';
 
 /** Percentiles of a list of durations, in ms. */
 export interface Timing {

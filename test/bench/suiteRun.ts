@@ -3,8 +3,8 @@
 // otherwise give "one worker" the second core too. Prints the wall time in ms.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runSuite } from '../engine/redteam.ts';
-import { scenarioFiles } from '../input/files.ts';
+import { runSuite } from '../../electron/engine/redteam.ts';
+import { scenarioFiles } from '../../electron/input/files.ts';
 
 // jobs 0: the pool chooses its size, as `callsim redteam` without --jobs does; the suite is
 // `calls` long, the scenario library over and over (a suite's size, not the library's, is what

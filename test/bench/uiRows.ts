@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { benchUi } from '../server/bench.ts';
+import { benchUi } from './ui.ts';
 import type { ExtraBench } from './bench.ts';
 
 /** The UI's targets, measured in Chromium (where it is installed). */

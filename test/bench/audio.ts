@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { hearSegments } from '../audio/pipeline.ts';
-import { to16kMono } from '../audio/resample.ts';
-import { detectSpeechSegments, SileroVad, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
-import { readWavFile } from '../audio/wav.ts';
-import { synthesize } from '../audio/tts.ts';
+import { hearSegments } from '../../electron/audio/pipeline.ts';
+import { to16kMono } from '../../electron/audio/resample.ts';
+import { detectSpeechSegments, SileroVad, VAD_FRAME_SAMPLES } from '../../electron/audio/vad.ts';
+import { readWavFile } from '../../electron/audio/wav.ts';
+import { synthesize } from '../../electron/audio/tts.ts';
 import type { ExtraBench } from './bench.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
