@@ -94,7 +94,7 @@ export function sessionToScenario(sessionId: string, entries: readonly JournalEn
 
   return scenarioSchema.parse({
     callsim: 1,
-    name: `${original?.name ?? 'incident'}-${sessionId.slice(-8)}`,
+    name: `${(original?.name ?? 'incident').slice(0, 191)}-${sessionId.slice(-8)}`, // within the schema's 200
     description: `Regression test made from session ${sessionId} (${result.outcome}${result.handoff ? `, ${result.handoff.reason} at ${result.handoff.atMs} ms` : ''}).`,
     seed: start.seed,
     ...(start.strict ? { strict: true } : {}),

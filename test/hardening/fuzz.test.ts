@@ -203,7 +203,7 @@ describe('fuzz: every input kind through the CLI', () => {
     }
     if (r.code !== 0 && r.code !== 1) throw fail('a crash', r);
     if (after.n !== before.n + 1) throw fail(`ran, but stored ${after.n - before.n} sessions`, r);
-    if (r.code === 1 && !/^callsim: .*: expect\.\w+: expected /.test(r.stderr)) throw fail('exit 1 without a failed expect', r);
+    if (r.code === 1 && !/^callsim: .*: expect\.\w+: expected /m.test(r.stderr)) throw fail('exit 1 without a failed expect', r);
     await readEveryWay(after.id);
     stats.accepted++;
   }

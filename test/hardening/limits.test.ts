@@ -67,6 +67,23 @@ describe('length limits', () => {
   });
 });
 
+describe('a name at its limit', () => {
+  it("to-scenario of a session whose scenario's name is 200 characters gives a scenario (its name cut to fit) — it was a ZodError, exit 3", async () => {
+    const dir = tempDir('callsim-name-');
+    const db = path.join(dir, 'name.db');
+    const file = write(dir, 'long-name.json', { ...scenario([{ at: 1000, say: 'hi there' }]), name: 'barge-in'.repeat(25) });
+    const run = await callsim(['run', file, '--json', '--db', db]);
+    expect(run.code, run.stderr).toBe(0);
+    const out = path.join(dir, 'incident.json');
+    const r = await callsim(['sessions', 'to-scenario', JSON.parse(run.stdout).sessionId, '-o', out, '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    const name = JSON.parse(fs.readFileSync(out, 'utf8')).name as string;
+    expect(name).toHaveLength(200);
+    expect(name).toBe(`${'barge-in'.repeat(25).slice(0, 191)}-${JSON.parse(run.stdout).sessionId.slice(-8)}`);
+    expect((await callsim(['run', out, '--db', db])).code).toBe(0);
+  });
+});
+
 describe('nesting depth', () => {
   const dir = tempDir('callsim-depth-');
   const db = path.join(dir, 'depth.db');
