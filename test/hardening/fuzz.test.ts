@@ -15,7 +15,7 @@ import { callsim, type CliRun } from './cli.ts';
 // main() or a hang. CALLSIM_FUZZ_RUNS=10000 runs the README's size per kind; the suite runs
 // FUZZ_SUITE_RUNS. Each kind's figures are printed when CALLSIM_FUZZ_RUNS is set.
 
-const FUZZ_SUITE_RUNS = { wav: 120, scenario: 250, policy: 250, faults: 250, agent: 200 };
+const FUZZ_SUITE_RUNS = { wav: 100, scenario: 200, policy: 200, faults: 200, agent: 150 };
 const runsOf = (kind: keyof typeof FUZZ_SUITE_RUNS) => Number(process.env.CALLSIM_FUZZ_RUNS ?? FUZZ_SUITE_RUNS[kind]);
 
 type Json = unknown;
@@ -26,10 +26,16 @@ interface Stats {
   overLimit: number;
 }
 
+// Keys of the files' schemas and values that mean something to them, for keys a file did not have.
+const knownKeys = ['at', 'afterAgentMs', 'bargeInMs', 'say', 'silentMs', 'hangUp', 'model', 'tools', 'faults', 'policy', 'expect', 'thinkMs', 'tokensPerStep', 'onToolError', 'strict', 'seed', 'description', 'target', 'mode', 'ms', 'status', 'probability', 'fromMs', 'toMs', 'calls', 'baseUrl', 'name', 'apiKeyEnv', 'systemPrompt', 'stream', 'headers', 'url', 'method', 'allowEnv', 'asr', 'timeoutMs', 'language', 'outcome', 'handoffReason', 'handoffWithinMs', 'maxTokens', 'minBargeIns', 'deadAirMs', 'deadAirReprompts', 'tokenBudget', 'toolLatencyBudgetMs', 'thinkingBudgetMs', 'endOfTurnSilenceMs', 'circuitBreakerFailures', 'frustrationThreshold'];
+const knownValues: Json[] = [0, 1, -1, 2, 0.5, 3_600_000, 1e308, true, false, null, '', 'x', 'retry', 'apologize', 'handoff', 'dead_air', 'asr', 'agent', 'crm.lookupCustomer', 'timeout', 'garble', 'error', 'latency', [1, 2], [], {}, { min: 100, max: 50 }, { min: 100, max: 900 }, { baseUrl: 'http://127.0.0.1:9/v1', name: 'm' }, { url: 'http://127.0.0.1:9/x' }, { 'crm.lookupCustomer': { url: 'http://127.0.0.1:9/x' } }, [{ target: 'agent', mode: 'timeout' }], [{ say: 'representative' }], { deadAirMs: 1 }];
+
 /** One change somewhere in a JSON document, or in its text. */
 const jsonMutation = fc.record({
   pick: fc.nat(),
-  how: fc.nat(6),
+  how: fc.nat(7),
+  key: fc.constantFrom(...knownKeys),
+  known: fc.constantFrom(...knownValues),
   value: fc.jsonValue({ maxDepth: 2 }),
   number: fc.integer({ min: -1, max: 4_000_000 }),
   char: fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '\\', '\u0000', '\uffff', 'x', '1', ' '),
@@ -56,7 +62,12 @@ function mutateJson(doc: Json, m: JsonMutation): string {
   const parent = at.slice(0, -1).reduce<any>((o, k) => o[k], d); // eslint-disable-line @typescript-eslint/no-explicit-any
   const key: any = at[at.length - 1]; // eslint-disable-line @typescript-eslint/no-explicit-any
   const old = parent[key];
-  if (m.how === 0) parent[key] = m.value;
+  if (m.how === 7) {
+    // a key of the schemas, set on the object here (or its parent), to a value that means something
+    const obj = old && typeof old === 'object' && !Array.isArray(old) ? old : !Array.isArray(parent) ? parent : null;
+    if (obj) obj[m.key] = structuredClone(m.known);
+    else parent[key] = structuredClone(m.known);
+  } else if (m.how === 0) parent[key] = m.value;
   else if (m.how === 1) Array.isArray(parent) ? parent.splice(key as number, 1) : delete parent[key];
   else if (m.how === 2 && Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(old));
   else if (m.how === 3) parent[key] = typeof old === 'number' ? old + 1 : m.value;
