@@ -1,5 +1,6 @@
 // From a recorded call to what the caller said and when: decode → 16 kHz mono → VAD segments →
-// ASR. This is what `callsim run call.wav` uses; the engine turns each segment into caller events.
+// ASR. This is what `callsim run call.wav` (and a scenario's synthesized voice) is heard through;
+// the recorded caller (callers/) plays each segment onto the call as caller events.
 
 import { DEFAULT_PAD_MS, recognizeSegments, recognizeShortResponses, type LiveRecognizer, type RecognizedUtterance } from './asr.ts';
 import type { HttpTranscriber } from './transcriber.ts';
@@ -25,16 +26,28 @@ export interface AnalyzedSegment {
   failed?: string;
 }
 
-export interface AnalyzedRecording {
-  durationMs: number;
-  segments: AnalyzedSegment[];
+/** A segment as a call hears it: whole milliseconds (the journal's grain), its audio attached. */
+export interface HeardAudioSegment extends AnalyzedSegment {
+  /** The segment's audio, 16 kHz mono 16-bit little-endian, base64 (journaled as caller.audio). */
+  pcm16: string;
 }
 
-export interface AnalyzeOptions {
-  /** Which channel of a stereo recording is the caller; default 'mix'. */
-  channel?: ChannelChoice;
+export interface AnalyzedRecording {
+  /** Whole milliseconds. */
+  durationMs: number;
+  segments: HeardAudioSegment[];
+}
+
+export interface HearOptions {
   /** Silence that ends a turn (policy endOfTurnSilenceMs); default 600. */
   endOfTurnSilenceMs?: number;
+  /** Your own recognizer (audio/transcriber.ts) instead of pocketsphinx. */
+  transcriber?: HttpTranscriber;
+}
+
+export interface AnalyzeOptions extends HearOptions {
+  /** Which channel of a stereo recording is the caller; default 'mix'. */
+  channel?: ChannelChoice;
 }
 
 /** Acknowledgements, as the recognizers spell them (see SHORT_RESPONSES). */
@@ -71,15 +84,42 @@ export function isBackchannel(
 }
 
 /**
- * Analyzes a recorded call: where the caller speaks, and what is said. Effects: reads the file,
- * loads the VAD model, runs the recognizer. Throws AudioInputError (naming the file) for a file
- * that is missing or not a usable WAV, AsrUnavailableError when pocketsphinx is not installed.
+ * Analyzes a recorded call: where the caller speaks, and what is said — the one path from a WAV
+ * file to heard segments (the one WAV reader; any rate, 16 kHz mono after resampling). Effects:
+ * reads the file, loads the VAD model, runs the recognizer (or your own: `transcriber`). Throws
+ * AudioInputError (naming the file) for a file that is missing or not a usable WAV, before
+ * anything is stored; AsrUnavailableError when pocketsphinx is not installed.
  */
 export async function analyzeRecording(path: string, opts: AnalyzeOptions = {}): Promise<AnalyzedRecording> {
   const wav = readWavFile(path, { channel: opts.channel });
   const samples = await to16kMono(wav);
-  const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs: opts.endOfTurnSilenceMs });
-  return { durationMs: wav.durationMs, segments: await hearSegments(samples, speech) };
+  return { durationMs: Math.round(wav.durationMs), segments: await hear(samples, opts) };
+}
+
+/**
+ * Detection and recognition over 16 kHz audio: speech segments with their words, backchannels
+ * marked, times in whole milliseconds and each segment's audio attached. Effects: loads the VAD
+ * model, runs the recognizer (or your own: `transcriber`).
+ */
+export async function hear(samples: Float32Array, o: HearOptions = {}): Promise<HeardAudioSegment[]> {
+  const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs: o.endOfTurnSilenceMs });
+  const heard = await hearSegments(samples, speech, o.transcriber);
+  // whole milliseconds: the journal's clock has no finer grain
+  return heard.map((h) => {
+    const startMs = Math.round(h.startMs);
+    const endMs = Math.round(h.endMs);
+    return { ...h, startMs, endMs, pcm16: pcm16Base64(samples.subarray(startMs * 16, endMs * 16)) };
+  });
+}
+
+/** 16 kHz mono float samples → base64 of 16-bit little-endian PCM. Pure. */
+export function pcm16Base64(samples: Float32Array): string {
+  const buf = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) {
+    const x = Math.max(-1, Math.min(1, samples[i]));
+    buf.writeInt16LE(Math.round(x < 0 ? x * 32768 : x * 32767), i * 2);
+  }
+  return buf.toString('base64');
 }
 
 /**

@@ -5,59 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolvePolicy } from '../../shared/policy.ts';
 import { type Scenario } from '../../shared/scenario.ts';
-import { hearSegments } from '../audio/pipeline.ts';
-import type { HttpTranscriber } from '../audio/transcriber.ts';
-import { to16kMono } from '../audio/resample.ts';
+import { hear, type AnalyzedRecording } from '../audio/pipeline.ts';
 import { synthesize } from '../audio/tts.ts';
-import { detectSpeechSegments } from '../audio/vad.ts';
 import { readWavFile, type ChannelChoice } from '../audio/wav.ts';
 import { type HeardLine } from '../world/caller.ts';
-import { playHeardSegments, type HeardSegment } from '../world/recognition.ts';
+import { playHeardSegments } from '../world/recognition.ts';
 import { agentSpeechMs } from '../world/speech.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { CallSetup } from './runner.ts';
 import type { SetupOverrides } from './setup.ts';
 import { appVersion } from './version.ts';
 
-/** A recorded call as the audio pipeline heard it. */
-export interface HeardRecording {
-  durationMs: number;
-  segments: HeardSegment[];
-}
-
-/** 16 kHz mono float samples → base64 of 16-bit little-endian PCM. Pure. */
-export function pcm16Base64(samples: Float32Array): string {
-  const buf = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) {
-    const x = Math.max(-1, Math.min(1, samples[i]));
-    buf.writeInt16LE(Math.round(x < 0 ? x * 32768 : x * 32767), i * 2);
-  }
-  return buf.toString('base64');
-}
-
-/** Detection and recognition over 16 kHz audio: segments with words, backchannels marked, audio attached. */
-async function hear(samples: Float32Array, endOfTurnSilenceMs: number, transcriber?: HttpTranscriber): Promise<HeardSegment[]> {
-  const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs });
-  const heard = await hearSegments(samples, speech, transcriber);
-  // whole milliseconds: the journal's clock has no finer grain
-  return heard.map((h) => {
-    const startMs = Math.round(h.startMs);
-    const endMs = Math.round(h.endMs);
-    return { ...h, startMs, endMs, pcm16: pcm16Base64(samples.subarray(startMs * 16, endMs * 16)) };
-  });
-}
-
-/**
- * Reads a recorded call (the one WAV reader; any rate, 16 kHz mono after resampling) and
- * runs voice activity detection and offline recognition over it (pocketsphinx, or your own
- * recognizer: `transcriber`). Throws AudioInputError for
- * a file that is not a usable WAV — before anything is stored.
- */
-export async function hearRecording(file: string, o: { channel?: ChannelChoice; endOfTurnSilenceMs: number; transcriber?: HttpTranscriber }): Promise<HeardRecording> {
-  const wav = readWavFile(file, { channel: o.channel });
-  const samples = await to16kMono(wav);
-  return { durationMs: Math.round(wav.durationMs), segments: await hear(samples, o.endOfTurnSilenceMs, o.transcriber) };
-}
+/** A recorded call as the audio pipeline heard it (audio/pipeline.ts's analyzeRecording). */
+export type HeardRecording = AnalyzedRecording;
 
 /** The caller of a recorded call: what was heard, at the times it was said; hangs up when the recording ends. */
 class RecordedCaller implements WorldPart {
@@ -130,7 +90,7 @@ export async function hearScenarioLines(scenario: Scenario, endOfTurnSilenceMs: 
   }
   const all = new Float32Array(offset);
   for (const p of parts) all.set(p.samples, p.offsetMs * 16);
-  const heard = await hear(all, endOfTurnSilenceMs);
+  const heard = await hear(all, { endOfTurnSilenceMs });
   const out = new Map<string, HeardLine>();
   for (const p of parts) {
     const end = p.offsetMs + p.samples.length / 16;

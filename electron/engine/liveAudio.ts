@@ -1,9 +1,8 @@
 import type { CallEvent, WorldEvent } from '../../shared/events.ts';
 import { DEFAULT_PAD_MS, LiveRecognizer } from '../audio/asr.ts';
 import type { AudioSource } from '../audio/mic.ts';
-import { BACKCHANNEL_MAX_MS, hearLiveSegment, type AnalyzedSegment } from '../audio/pipeline.ts';
+import { BACKCHANNEL_MAX_MS, hearLiveSegment, pcm16Base64, type AnalyzedSegment } from '../audio/pipeline.ts';
 import { frameEnergyDb, SileroVad, SpeechSegmenter, VAD_FRAME_MS, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
-import { pcm16Base64 } from './audioCall.ts';
 
 /** How the live caller reaches the running call: events delivered at the wall clock's now. */
 export interface LiveCallInput {

@@ -71,8 +71,8 @@ export async function setupFor(source: CallerSource, o: SetupOverrides = {}): Pr
       return scenarioSetup(scenario, { ...o, heard: await hearScenarioLines(scenario, endOfTurnSilenceMs), agentVoiceMs: fliteDurationMs });
     }
     case 'recording': {
-      const { hearRecording, recordingSetup } = await import('./audioCall.ts');
-      const heard = await hearRecording(source.file, { channel: source.channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber: source.transcriber });
+      const [{ analyzeRecording }, { recordingSetup }] = await Promise.all([import('../audio/pipeline.ts'), import('./audioCall.ts')]);
+      const heard = await analyzeRecording(source.file, { channel: source.channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber: source.transcriber });
       return recordingSetup(source.file, heard, { ...o, channel: source.channel });
     }
     case 'live': {
