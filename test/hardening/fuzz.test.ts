@@ -59,8 +59,8 @@ function mutateJson(doc: Json, m: JsonMutation): string {
   walk(d, []);
   if (paths.length === 1) return JSON.stringify(m.value);
   const at = paths[1 + (m.pick % (paths.length - 1))];
-  const parent = at.slice(0, -1).reduce<any>((o, k) => o[k], d); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const key: any = at[at.length - 1]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const parent = at.slice(0, -1).reduce<any>((o, k) => o[k], d);
+  const key: any = at[at.length - 1];
   const old = parent[key];
   if (m.how === 7) {
     // a key of the schemas, set on the object here (or its parent), to a value that means something
@@ -68,8 +68,10 @@ function mutateJson(doc: Json, m: JsonMutation): string {
     if (obj) obj[m.key] = structuredClone(m.known);
     else parent[key] = structuredClone(m.known);
   } else if (m.how === 0) parent[key] = m.value;
-  else if (m.how === 1) Array.isArray(parent) ? parent.splice(key as number, 1) : delete parent[key];
-  else if (m.how === 2 && Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(old));
+  else if (m.how === 1) {
+    if (Array.isArray(parent)) parent.splice(key as number, 1);
+    else delete parent[key];
+  } else if (m.how === 2 && Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(old));
   else if (m.how === 3) parent[key] = typeof old === 'number' ? old + 1 : m.value;
   else parent[key] = typeof old === 'number' ? m.number : typeof old === 'string' ? old.repeat(1 + (m.number % 50)) : m.value;
   return JSON.stringify(d, null, 1);
@@ -198,7 +200,7 @@ describe('fuzz: every input kind through the CLI', () => {
     try {
       r = await callsim([...args, '--db', db]);
     } catch (err) {
-      throw new Error(`main() threw: ${(err as Error).stack}`);
+      throw new Error(`main() threw: ${(err as Error).stack}`, { cause: err });
     }
     const after = lastSession();
     const stored = after.n > before.n;
