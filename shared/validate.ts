@@ -1,6 +1,15 @@
 import type { z } from 'zod';
 import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
 
+/**
+ * `text` with its line breaks and other control characters written as escapes (`\n`, `\u0000`):
+ * a message quotes what the file says (a key, a name, a path), and a key holding a newline made
+ * the one line two. Pure.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** A user-caused input error: one line naming the file, the place in it, and what is wrong. */
 export class InputError extends Error {
   constructor(
@@ -8,7 +17,7 @@ export class InputError extends Error {
     readonly place: string,
     readonly problem: string,
   ) {
-    super(`${file}${place ? `: ${place}` : ''}: ${problem}`);
+    super(oneLine(`${file}${place ? `: ${place}` : ''}: ${problem}`));
     this.name = 'InputError';
   }
 }

@@ -84,6 +84,21 @@ describe('a name at its limit', () => {
   });
 });
 
+describe('what a message quotes stays on its line', () => {
+  it('a key, a record key or a file name holding a line break or a control character is written escaped (a key with a newline made the refusal two lines: found by the fuzz)', async () => {
+    const dir = tempDir('callsim-oneline-');
+    const db = path.join(dir, 'oneline.db');
+    const key = write(dir, 'key.json', { ...scenario([{ say: 'hi' }]), 'descriptio\n\u2028\u0000\t': 1 });
+    expect(await callsim(['run', key, '--db', db])).toEqual({ code: 2, stdout: '', stderr: `callsim: ${key}: $: unknown key "descriptio\\n\\u2028\\u0000\\t"\n` });
+    const agent = write(dir, 'agent.json', { tools: { 'crm.lookup\nCustomer': { url: 'not a url' } } });
+    const r = await callsim(['run', path.join(libraryDir, 'happy-path.json'), '--agent', agent, '--db', db]);
+    expect(isRefusalOf(r, agent), r.stderr).toBe(true);
+    expect(r.stderr).toContain('$.tools.crm.lookup\\nCustomer.url: ');
+    const named = path.join(dir, 'a\nb.json');
+    expect(await callsim(['run', named, '--db', db])).toEqual({ code: 2, stdout: '', stderr: `callsim: ${dir}/a\\nb.json: no such file\n` });
+  });
+});
+
 describe('nesting depth', () => {
   const dir = tempDir('callsim-depth-');
   const db = path.join(dir, 'depth.db');
