@@ -37,7 +37,7 @@ export interface ApiOptions {
   recordingsDir: string;
 }
 
-type AudioCall = typeof import('../engine/audioCall.ts');
+type AudioPipeline = typeof import('../audio/pipeline.ts');
 
 /**
  * A scenario opened in the app reads no environment variable: the server gives calls none
@@ -50,12 +50,13 @@ function sendsNoSecrets(scenario: Scenario, file: string): Scenario {
   return scenario;
 }
 /**
- * The engine's entry for recorded calls, loaded on first use: it brings the VAD and speech
- * models, which a machine may lack (then recorded calls are unavailable, scenarios still run).
+ * The audio pipeline recorded calls are heard through, loaded on first use: it brings the VAD
+ * and speech models, which a machine may lack (then recorded calls are unavailable, scenarios
+ * still run).
  */
-async function loadAudioCall(): Promise<{ audio: AudioCall; reason: null } | { audio: null; reason: string }> {
+async function loadAudioCall(): Promise<{ audio: AudioPipeline; reason: null } | { audio: null; reason: string }> {
   try {
-    return { audio: await import('../engine/audioCall.ts'), reason: null };
+    return { audio: await import('../audio/pipeline.ts'), reason: null };
   } catch (err) {
     return { audio: null, reason: `recorded calls cannot run here: ${brokenInstallMessage(err) ?? (err as Error).message.split('\n')[0]}` };
   }

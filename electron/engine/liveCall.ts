@@ -7,7 +7,7 @@ import type { AudioSource } from '../audio/mic.ts';
 import { AgentVoice } from '../world/caller.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { SessionStore } from '../store/sessions.ts';
-import { fliteDurationMs } from './audioCall.ts';
+import { fliteDurationMs } from '../voices/flite.ts';
 import { LiveAudioCaller } from './liveAudio.ts';
 import { deliverRecognition } from '../world/recognition.ts';
 import type { CallRunner, CallSetup, RunOptions } from './runner.ts';

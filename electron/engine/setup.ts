@@ -66,17 +66,17 @@ export async function setupFor(source: CallerSource, o: SetupOverrides = {}): Pr
       const { scenario } = source;
       if (!scenario.caller.voice || scenario.caller.voice === 'text' || o.heard) return scenarioSetup(scenario, o);
       // a synthesized caller goes through the real detection and recognition path
-      const { hearScenarioLines, fliteDurationMs } = await import('./audioCall.ts');
+      const { hearScenarioLines, fliteDurationMs } = await import('../voices/flite.ts');
       const endOfTurnSilenceMs = resolvePolicy(scenario.policy, o.policy).endOfTurnSilenceMs;
       return scenarioSetup(scenario, { ...o, heard: await hearScenarioLines(scenario, endOfTurnSilenceMs), agentVoiceMs: fliteDurationMs });
     }
     case 'recording': {
-      const [{ analyzeRecording }, { recordingSetup }] = await Promise.all([import('../audio/pipeline.ts'), import('./audioCall.ts')]);
+      const [{ analyzeRecording }, { recordingSetup }] = await Promise.all([import('../audio/pipeline.ts'), import('../callers/recorded.ts')]);
       const heard = await analyzeRecording(source.file, { channel: source.channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber: source.transcriber });
       return recordingSetup(source.file, heard, { ...o, channel: source.channel });
     }
     case 'live': {
-      const [{ SpeakerVoice }, { fliteDurationMs }] = await Promise.all([import('./liveCall.ts'), import('./audioCall.ts')]);
+      const [{ SpeakerVoice }, { fliteDurationMs }] = await Promise.all([import('./liveCall.ts'), import('../voices/flite.ts')]);
       const seed = o.seed ?? defaultSeed;
       return {
         source: source.session,

@@ -1,39 +1,16 @@
-import { agentSide } from '../world/simulated.ts';
+// The flite voice: how long the agent takes to say a line when it speaks with flite, and how a
+// scenario's caller with a flite voice is heard, through the same detection and recognition as
+// a recorded call.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolvePolicy } from '../../shared/policy.ts';
-import { type Scenario } from '../../shared/scenario.ts';
-import { hear, type AnalyzedRecording } from '../audio/pipeline.ts';
+import type { Scenario } from '../../shared/scenario.ts';
+import { hear } from '../audio/pipeline.ts';
 import { synthesize } from '../audio/tts.ts';
-import { readWavFile, type ChannelChoice } from '../audio/wav.ts';
-import { type HeardLine } from '../world/caller.ts';
-import { playHeardSegments } from '../world/recognition.ts';
+import { readWavFile } from '../audio/wav.ts';
+import type { HeardLine } from '../world/caller.ts';
 import { agentSpeechMs } from '../world/speech.ts';
-import type { WorldContext, WorldPart } from '../world/world.ts';
-import type { CallSetup } from './runner.ts';
-import type { SetupOverrides } from './setup.ts';
-import { appVersion } from './version.ts';
-
-/** A recorded call as the audio pipeline heard it (audio/pipeline.ts's analyzeRecording). */
-export type HeardRecording = AnalyzedRecording;
-
-/** The caller of a recorded call: what was heard, at the times it was said; hangs up when the recording ends. */
-class RecordedCaller implements WorldPart {
-  private done = false;
-  constructor(
-    private readonly ctx: WorldContext,
-    private readonly heard: HeardRecording,
-  ) {}
-  start(): void {
-    playHeardSegments(this.ctx, 0, this.heard.segments, () => !this.done);
-    this.ctx.scheduler.at(this.heard.durationMs, () => !this.done && this.ctx.deliver({ type: 'caller.hungup' }));
-  }
-  onCommand(c: { type: string }): void {
-    if (c.type === 'call.end') this.done = true;
-  }
-}
 
 const ttsCache = new Map<string, number>();
 /**
@@ -54,21 +31,6 @@ export function fliteDurationMs(text: string): number {
   }
   ttsCache.set(text, ms);
   return ms;
-}
-
-/** A recorded call against the simulated agent and tools, with the agent's real TTS durations. */
-export function recordingSetup(file: string, heard: HeardRecording, o: SetupOverrides & { channel?: ChannelChoice } = {}): CallSetup {
-  const seed = o.seed ?? 1;
-  const strict = o.strict ?? false;
-  return {
-    source: { kind: 'recording', file: path.basename(file), channel: o.channel },
-    policy: resolvePolicy(o.policy),
-    faults: o.faults ?? [],
-    seed,
-    strict,
-    appVersion,
-    world: (ctx) => [new RecordedCaller(ctx, heard), ...agentSide(ctx, { seed, brain: o.brain, backends: o.backends, voiceMs: fliteDurationMs })],
-  };
 }
 
 /**
