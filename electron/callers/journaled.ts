@@ -2,7 +2,7 @@ import { agentSide } from '../world/simulated.ts';
 import type { CallEvent, JournalEntry } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
 import { resolvePolicy } from '../../shared/policy.ts';
-import { agentSpeechMs } from '../world/speech.ts';
+import { agentSpeechMs } from '../voices/text.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { CallSetup } from '../engine/runner.ts';
 import { appVersion } from '../engine/version.ts';

@@ -4,7 +4,7 @@ import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
 import { SimulatedAgent, type AgentBrain } from '../world/agent.ts';
 import { ScriptedCaller, type HeardLine } from '../world/caller.ts';
-import { agentSpeechMs } from '../world/speech.ts';
+import { agentSpeechMs } from '../voices/text.ts';
 import type { ToolBackend } from '../world/tools.ts';
 import { modelBrainFor } from '../world/model.ts';
 import { httpBackendsFor } from '../world/httpTools.ts';

@@ -10,7 +10,7 @@ import { hear } from '../audio/pipeline.ts';
 import { synthesize } from '../audio/tts.ts';
 import { readWavFile } from '../audio/wav.ts';
 import type { HeardLine } from '../world/caller.ts';
-import { agentSpeechMs } from '../world/speech.ts';
+import { agentSpeechMs } from '../voices/text.ts';
 
 const ttsCache = new Map<string, number>();
 /**

@@ -3,7 +3,7 @@ import type { CallCommand, CallEvent } from '../../shared/events.ts';
 import type { FaultFailure } from '../../shared/faults.ts';
 import { deliverRecognition, playHeardSegments, type HeardSegment } from './recognition.ts';
 import type { CallerTurn } from '../../shared/scenario.ts';
-import { callerSpeechMs } from './speech.ts';
+import { callerSpeechMs } from '../voices/text.ts';
 import type { WorldContext, WorldPart } from './world.ts';
 
 /** How long a caller waits after the agent stops before answering, when a turn says nothing. */

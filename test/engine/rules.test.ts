@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conversationStates, enteredAt, run } from '../helpers.ts';
-import { agentSpeechMs, callerSpeechMs } from '../../electron/world/speech.ts';
+import { agentSpeechMs, callerSpeechMs } from '../../electron/voices/text.ts';
 import { scriptLines } from '../../shared/script.ts';
 import type { CallCommand } from '../../shared/events.ts';
 import type { SessionRun } from '../../electron/engine/session.ts';

@@ -1,3 +1,4 @@
+// The text voice: no audio, a line takes as long as its words at a speaking rate.
 import { wordCount } from '../../shared/intent.ts';
 
 /** Speaking-time model for text voices: about 170 words a minute plus onset. */
