@@ -1,8 +1,11 @@
 import type { InspectionEvent } from 'xstate';
 import type { StatelyInspectionEvent } from '../../shared/ipc.ts';
 
-/** The @statelyai/inspect protocol version these events follow. */
-export const statelyProtocolVersion = '0.4.0';
+/**
+ * The @statelyai/inspect release whose event shape these follow (its `_version`): 0.7.2, checked
+ * against its published dist (the same base fields and per-type fields as below).
+ */
+export const statelyProtocolVersion = '0.7.2';
 
 /** The serializable part of an XState snapshot (no machine, no methods). Pure. */
 export function plainSnapshot(s: unknown): { status: string; value?: unknown; context?: unknown; output?: unknown; error?: unknown } {

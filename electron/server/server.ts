@@ -4,13 +4,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { wsRequestSchema, type StatelyInspectionEvent, type WsMessage } from '../../shared/ipc.ts';
+import { wsRequestSchema, type WsMessage } from '../../shared/ipc.ts';
 import { InputError } from '../../shared/validate.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { CallsimApi } from '../api/api.ts';
 import type { LiveCalls } from '../api/live.ts';
 import { checkRequest, repeatedHeader, requestTarget, requestToken, securityHeaders, tokenCookie, type Verdict } from './security.ts';
 import { contentType, defaultRendererDir, repoRoot, resolveStatic } from './static.ts';
+import { forwardInspection } from './inspect.ts';
 
 export interface ServeOptions {
   /** 0 (the default) picks a free port. */
@@ -23,9 +24,11 @@ export interface ServeOptions {
   /**
    * A WebSocket server (ws:// or wss://) to send every inspection event of every call to, one
    * JSON message each, as @statelyai/inspect's createWebSocketInspector sends them: e.g. the
-   * Stately Inspector bridge of `createInspectorServer` on ws://localhost:8080.
+   * Stately Inspector bridge of `createInspectorServer` on ws://localhost:8080. One that is not
+   * there yet or goes away is tried again every `retryMs` (5 s), its events held meanwhile;
+   * `onError` hears of each outage and each return.
    */
-  inspect?: { url: string; onError?: (message: string) => void };
+  inspect?: { url: string; onError?: (message: string) => void; retryMs?: number };
   /** Where a connection's error goes, one line each; stderr unless given. */
   log?: (line: string) => void;
 }
@@ -164,7 +167,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as { port: number }).port;
-  const forwarding = o.inspect ? forwardInspection(o.inspect.url, api.live, o.inspect.onError ?? ((m) => process.stderr.write(`callsim serve: ${m}\n`))) : null;
+  const forwarding = o.inspect ? forwardInspection(o.inspect.url, api.live, o.inspect.onError ?? ((m) => process.stderr.write(`callsim serve: ${m}\n`)), { retryMs: o.inspect.retryMs }) : null;
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
@@ -227,48 +230,6 @@ function serveInspector(ws: WebSocket, live: LiveCalls, only: string | null): vo
     only === null ? {} : { sessionId: only },
   );
   ws.on('close', () => detach());
-}
-
-/**
- * Sends every inspection event of every call to the user's WebSocket server, in order, one JSON
- * message each (held until the connection opens). A server that cannot be reached or goes away
- * is reported once through `onError`; calls go on. Effects: connects to `url`.
- */
-function forwardInspection(url: string, live: LiveCalls, onError: (message: string) => void): { close: () => void } {
-  const ws = new WebSocket(url);
-  const held: string[] = [];
-  let failed = false;
-  let detach = () => {};
-  const fail = (why: string) => {
-    if (failed) return;
-    failed = true;
-    detach();
-    held.length = 0;
-    onError(`the inspector at ${url} ${why}; inspection events are no longer sent there`);
-  };
-  detach = live.inspect({
-    event: (_id, ev: StatelyInspectionEvent) => {
-      const m = JSON.stringify(ev);
-      if (ws.readyState === ws.OPEN) ws.send(m);
-      else if (ws.readyState === ws.CONNECTING) held.push(m);
-      if (ws.bufferedAmount > maxInspectorBacklogBytes) {
-        fail('fell behind');
-        ws.terminate();
-      }
-    },
-  });
-  ws.on('open', () => {
-    for (const m of held.splice(0)) ws.send(m);
-  });
-  ws.on('error', (err) => fail(`cannot be reached (${err.message})`));
-  ws.on('close', () => fail('closed the connection'));
-  return {
-    close: () => {
-      failed = true;
-      detach();
-      ws.close();
-    },
-  };
 }
 
 /** One UI connection: requests in, answers and pushes out, each a JSON message. */
