@@ -1,4 +1,4 @@
-import type { Policy, PolicyOverride } from './policy.ts';
+import type { JournaledPolicy, PolicyOverride } from './policy.ts';
 import type { Fault } from './faults.ts';
 
 // Each vocabulary is one list: the type comes from it here, and the schemas of scenario files
@@ -56,8 +56,12 @@ export type CallEvent =
    * bargeInMinSpeechMs.
    */
   | { type: 'caller.speech.started'; speechAtMs?: number; spokenMs?: number }
-  /** `speechAtMs`: where the speech really stopped (the end-of-turn silence confirms it later). */
-  | { type: 'caller.speech.ended'; speechAtMs?: number }
+  /**
+   * `speechAtMs`: where the speech really stopped (the end-of-turn silence confirms it later).
+   * `backchannel`: the stretch, begun while the agent spoke, was an acknowledgement ("mhm",
+   * "okay"): not a turn and no recognition to wait for; a paused agent resumes.
+   */
+  | { type: 'caller.speech.ended'; speechAtMs?: number; backchannel?: true }
   | { type: 'asr.result'; text: string; confidence: number }
   | { type: 'asr.failed'; error: string }
   | { type: 'caller.hungup' }
@@ -69,7 +73,7 @@ export type CallEvent =
 
 /** Inputs that are journaled but steer the world, not the machine. */
 export type WorldEvent =
-  | { type: 'session.started'; policy: Policy; faults: Fault[]; seed: number; appVersion: string; source: SessionSource; strict: boolean }
+  | { type: 'session.started'; policy: JournaledPolicy; faults: Fault[]; seed: number; appVersion: string; source: SessionSource; strict: boolean }
   | { type: 'timer.fired'; timerId: number }
   | { type: 'control.fault.set'; fault: Fault }
   | { type: 'control.fault.cleared'; target: string }
@@ -92,6 +96,13 @@ export type SessionSource =
 export type CallCommand =
   | { type: 'agent.speak'; text: string; scripted: boolean; purpose: SpeechPurpose }
   | { type: 'agent.speech.stop'; reason: 'barge_in' | 'handoff' | 'hangup' }
+  /**
+   * Caller speech over the agent has lasted bargeInMinSpeechMs: the agent's audio holds where it
+   * is, until the speech turns out a backchannel (resume) or not (stop, a barge-in).
+   */
+  | { type: 'agent.speech.pause'; reason: 'caller_speech' }
+  /** The speech that paused the agent was a backchannel: its line goes on from where it held. */
+  | { type: 'agent.speech.resume'; reason: 'backchannel' }
   | { type: 'filler.play'; text: string }
   | { type: 'agent.think'; input: AgentInput }
   | { type: 'agent.cancel'; reason: 'latency_timeout' | 'handoff' | 'caller_spoke' }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { handoffPriorities, handoffReasons, outcomes, toolOutcomes, type CallCommand, type JournalEntry, type JournalInput, type SessionSource } from './events.ts';
 import { faultPlanSchema, faultSchema } from './faults.ts';
-import { policyOverrideSchema } from './policy.ts';
+import { keysAddedSince, policyOverrideSchema } from './policy.ts';
 import { scenarioSchema } from './scenario.ts';
 
 // The journal's shape as a schema: what a session export must hold to be stored (sessions
@@ -33,11 +33,13 @@ const sessionSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.enum(['fork', 'whatif']), parentId: text, atMs: ms.optional(), scenario: scenarioSchema.optional() }).strict(),
 ]);
 
-const policy = policyOverrideSchema.required();
+// every key, but for those added since a session could be journaled without them (their
+// absence is how the machine replays such a session by the rules it was made under)
+const policy = policyOverrideSchema.required().partial(Object.fromEntries(keysAddedSince.map((k) => [k, true])) as { [K in (typeof keysAddedSince)[number]]: true });
 
 const journalInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('caller.speech.started'), speechAtMs: ms.optional(), spokenMs: ms.optional() }).strict(),
-  z.object({ type: z.literal('caller.speech.ended'), speechAtMs: ms.optional() }).strict(),
+  z.object({ type: z.literal('caller.speech.ended'), speechAtMs: ms.optional(), backchannel: z.literal(true).optional() }).strict(),
   z.object({ type: z.literal('asr.result'), text, confidence: z.number().min(0).max(1) }).strict(),
   z.object({ type: z.literal('asr.failed'), error: text }).strict(),
   z.object({ type: z.literal('caller.hungup') }).strict(),
@@ -69,6 +71,8 @@ const journalInput = z.discriminatedUnion('type', [
 const callCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('agent.speak'), text, scripted: z.boolean(), purpose: z.enum(['greeting', 'answer', 'clarify', 'reprompt', 'fallback', 'handoff', 'goodbye']) }).strict(),
   z.object({ type: z.literal('agent.speech.stop'), reason: z.enum(['barge_in', 'handoff', 'hangup']) }).strict(),
+  z.object({ type: z.literal('agent.speech.pause'), reason: z.literal('caller_speech') }).strict(),
+  z.object({ type: z.literal('agent.speech.resume'), reason: z.literal('backchannel') }).strict(),
   z.object({ type: z.literal('filler.play'), text }).strict(),
   z.object({ type: z.literal('agent.think'), input: agentInput }).strict(),
   z.object({ type: z.literal('agent.cancel'), reason: z.enum(['latency_timeout', 'handoff', 'caller_spoke']) }).strict(),

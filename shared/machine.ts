@@ -120,6 +120,7 @@ export const callMachine = setup({
     thinkingBudgetMs: ({ context }) => context.policy.thinkingBudgetMs,
     deadAirMs: ({ context }) => context.policy.deadAirMs,
     endOfTurnSilenceMs: ({ context }) => context.policy.endOfTurnSilenceMs,
+    falseInterruptionTimeoutMs: ({ context }) => context.policy.falseInterruptionTimeoutMs,
     /** What is left of bargeInMinSpeechMs once the speech that started the overlap has lasted (spokenMs). */
     bargeInMinSpeechMs: ({ context, event }) =>
       Math.max(0, context.policy.bargeInMinSpeechMs - (event.type === 'caller.speech.started' ? (event.spokenMs ?? 0) : 0)),
@@ -175,6 +176,10 @@ export const callMachine = setup({
     /** Nothing usable was recognised for the whole turn. */
     asrFailed: ({ context }) => context.pendingTranscripts === 0 && context.asrFailed && !heardWords(context),
     callerIsSpeaking: ({ context }) => context.callerSpeaking,
+    /** A session journaled before the agent paused over caller speech: its policy lacks the pause's timeout. */
+    stopsWithoutPause: ({ context }) => (context.policy as Partial<Policy>).falseInterruptionTimeoutMs === undefined,
+    /** The caller's speech that just ended was a backchannel (told by the world: words and sound). */
+    backchannelEnded: ({ event }) => event.type === 'caller.speech.ended' && event.backchannel === true,
     saidGoodbye: ({ context }) => context.speech?.purpose === 'goodbye',
     agentCircuitOpen: ({ context }) => (context.consecutiveFailures['agent'] ?? 0) + 1 >= context.policy.circuitBreakerFailures,
   },
@@ -300,18 +305,47 @@ export const callMachine = setup({
                   always: { guard: 'callerIsSpeaking', target: 'callerOverlap' },
                   on: { 'caller.speech.started': 'callerOverlap' },
                 },
-                /** The caller talks over the agent: a barge-in once it lasts bargeInMinSpeechMs; shorter is a backchannel. */
+                /** The caller talks over the agent: once that lasts bargeInMinSpeechMs the agent pauses; shorter goes unheeded. */
                 callerOverlap: {
                   after: {
-                    bargeInMinSpeechMs: {
-                      target: '#call.active.conversation.callerSpeaking',
-                      actions: [
-                        emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
-                        assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
-                      ],
-                    },
+                    bargeInMinSpeechMs: [
+                      {
+                        // Sessions recorded before pauses existed (their policy has no
+                        // falseInterruptionTimeoutMs) replay with the rule they were made under: a stop.
+                        guard: 'stopsWithoutPause',
+                        target: '#call.active.conversation.callerSpeaking',
+                        actions: [
+                          emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
+                          assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
+                        ],
+                      },
+                      { target: 'paused', actions: emit({ type: 'agent.speech.pause', reason: 'caller_speech' } as CallCommand) },
+                    ],
                   },
                   on: { 'caller.speech.ended': 'speaking' },
+                },
+                /**
+                 * The agent's audio holds while it is told whether the caller's speech is a
+                 * backchannel (it resumes where it held) or a turn: the speech ends as no
+                 * backchannel, or outlasts falseInterruptionTimeoutMs, and the agent stops (a barge-in).
+                 */
+                paused: {
+                  after: {
+                    // a barge-in: the agent's line stops there
+                    falseInterruptionTimeoutMs: { target: '#call.active.conversation.callerSpeaking', actions: [
+                      emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
+                      assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
+                    ] },
+                  },
+                  on: {
+                    'caller.speech.ended': [
+                      { guard: 'backchannelEnded', target: 'speaking', actions: emit({ type: 'agent.speech.resume', reason: 'backchannel' } as CallCommand) },
+                      { target: '#call.active.conversation.callerPaused', actions: [
+                      emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
+                      assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
+                    ] },
+                    ],
+                  },
                 },
               },
               on: {
@@ -354,7 +388,13 @@ export const callMachine = setup({
               on: { 'caller.speech.started': 'callerSpeaking' },
             },
             callerSpeaking: {
-              on: { 'caller.speech.ended': 'callerPaused' },
+              on: {
+                'caller.speech.ended': [
+                  // speech begun over the agent, who finished meanwhile, that was only an acknowledgement
+                  { guard: 'backchannelEnded', target: 'listening' },
+                  { target: 'callerPaused' },
+                ],
+              },
             },
             callerPaused: {
               after: {
@@ -511,7 +551,8 @@ export const callMachine = setup({
             // Bookkeeping every region relies on. It lives in this region, not on `active`: XState
             // takes a parallel parent's transition only when no region handles the event.
             'caller.speech.started': { actions: assign({ callerSpeaking: true, reprompts: 0 }) },
-            'caller.speech.ended': { actions: assign({ callerSpeaking: false, pendingTranscripts: ({ context }) => context.pendingTranscripts + 1 }) },
+            // a backchannel owes no recognition answer
+            'caller.speech.ended': { actions: assign({ callerSpeaking: false, pendingTranscripts: ({ context, event }) => context.pendingTranscripts + (event.backchannel ? 0 : 1) }) },
             'asr.result': [
               { guard: 'callerAsksForHuman', target: '#call.handoff', actions: ['assessCaller', handoff('caller_request')] },
               { guard: 'frustrationThreshold', target: '#call.handoff', actions: ['assessCaller', handoff('caller_frustration')] },

@@ -21,11 +21,26 @@ const policyTable = {
   tokenBudget: { default: 20000, schema: z.number().int().min(1) },
   frustrationThreshold: { default: 0.7, schema: z.number().min(0).max(1) },
   bargeInMinSpeechMs: { default: 250, schema: ms },
+  /**
+   * How long the agent stays paused over caller speech (from the pause) before it stops for good:
+   * a backchannel has ended and been told one by then.
+   */
+  falseInterruptionTimeoutMs: { default: 1500, schema: ms.min(1) },
   endOfTurnSilenceMs: { default: 600, schema: ms.min(1) },
 } satisfies Record<string, { default: number; schema: z.ZodNumber }>;
 
 export type PolicyKey = keyof typeof policyTable;
 export type Policy = { [K in PolicyKey]: number };
+/** Keys added after sessions were first journaled: a session from before lacks them (see the machine's stopsWithoutPause). */
+export const keysAddedSince = ['falseInterruptionTimeoutMs'] as const;
+/** A policy as a session journaled it: every key but those added since it was made. */
+export type JournaledPolicy = Omit<Policy, (typeof keysAddedSince)[number]> & Partial<Pick<Policy, (typeof keysAddedSince)[number]>>;
+/**
+ * A journaled policy as the machine takes it. A key added since the session was made stays
+ * missing rather than defaulted: replay, what-if and fork then play the session by the rules it
+ * was made under (the machine checks for the missing key). Pure.
+ */
+export const asPolicy = (p: JournaledPolicy): Policy => p as Policy;
 
 /** The keys in the table's order (the order files, editors and reports show them in). */
 export const policyKeys: readonly PolicyKey[] = Object.keys(policyTable) as PolicyKey[];

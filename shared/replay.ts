@@ -2,7 +2,7 @@ import type { CallCommand, JournalEntry } from './events.ts';
 import { CallCore, type TransitionRecord } from './core.ts';
 import type { MachineClock } from './scheduler.ts';
 import type { CallMachine } from './machine.ts';
-import type { Policy } from './policy.ts';
+import { asPolicy, type Policy } from './policy.ts';
 import type { InspectionEvent } from 'xstate';
 
 /** Where a replay first differs from the recorded session. */
@@ -64,7 +64,7 @@ export function replayJournal(
 ): ReplayResult {
   const start = entries.find((e) => e.kind === 'input' && e.event.type === 'session.started');
   if (!start || start.kind !== 'input' || start.event.type !== 'session.started') throw new Error('journal has no session.started event');
-  const policy: Policy = start.event.policy;
+  const policy: Policy = asPolicy(start.event.policy);
   const recorded = entries.filter((e): e is Extract<JournalEntry, { kind: 'transition' }> => e.kind === 'transition');
   const transitions: TransitionRecord[] = [];
   const commands: { atMs: number; command: CallCommand }[] = [];

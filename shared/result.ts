@@ -52,6 +52,8 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
   let bargeIns = 0;
   let fillerPlays = 0;
   let ended = false;
+  /** Where the agent's line paused over the caller, until it resumes or stops. */
+  let pausedAt: number | null = null;
 
   const closeAgent = (atMs: number, interrupted: boolean) => {
     if (!openAgent) return;
@@ -73,6 +75,10 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
         const at = ev.speechAtMs ?? e.atMs;
         openCaller = { speaker: 'caller', startMs: at, endMs: at, text: null, interrupted: false };
         turns.push(openCaller);
+      } else if (ev.type === 'caller.speech.ended' && ev.backchannel) {
+        // an acknowledgement over the agent: not a turn, and no words are owed for it
+        if (openCaller) turns.splice(turns.indexOf(openCaller), 1);
+        openCaller = null;
       } else if (ev.type === 'caller.speech.ended') {
         if (openCaller) {
           openCaller.endMs = ev.speechAtMs ?? e.atMs;
@@ -109,7 +115,9 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
           break;
         case 'agent.speech.stop':
           if (c.reason === 'barge_in') bargeIns++;
-          closeAgent(e.atMs, c.reason === 'barge_in');
+          // a paused line was last heard where it paused
+          closeAgent(pausedAt ?? e.atMs, c.reason === 'barge_in');
+          pausedAt = null;
           break;
         case 'filler.play':
           fillerPlays++;
@@ -143,6 +151,11 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
         case 'agent.think':
         case 'agent.cancel':
         case 'agent.kill':
+        case 'agent.speech.pause':
+          pausedAt = e.atMs;
+          break;
+        case 'agent.speech.resume':
+          pausedAt = null;
           break;
         default:
           assertNever(c);

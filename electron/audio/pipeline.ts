@@ -50,38 +50,9 @@ export interface AnalyzeOptions extends HearOptions {
   channel?: ChannelChoice;
 }
 
-/** Acknowledgements, as the recognizers spell them (see SHORT_RESPONSES). */
-const BACKCHANNELS = new Set([
-  'mhm', 'hmm', 'mm', 'uh-huh', 'uh', 'um', 'oh', 'okay', 'yeah', 'yep', 'right', 'alright', 'sure', 'i see', 'got it',
-]);
-/** Longer than this, speech is a turn whatever its words. */
-export const BACKCHANNEL_MAX_MS = 1000;
-/** An open-vocabulary word this sure and not an acknowledgement makes the speech a turn. */
-const CONFIDENT_WORD = 0.5;
-
-/**
- * Whether a stretch of speech is a backchannel ("okay", "yeah", "uh-huh") rather than a turn.
- * Pure. Duration alone cannot tell: "yeah" and "no" last as long, and "no" is an answer. So:
- * speech over BACKCHANNEL_MAX_MS is a turn, and so is speech in which the open-vocabulary
- * recognizer heard more than two words; if all it heard is an acknowledgement, it is a
- * backchannel; if it is confident of any other word, a turn; otherwise (it is unsure) the
- * closed-list choice (recognizeShortResponses) decides. Without the other side of the call,
- * "yeah" after a question counts as a backchannel too; the engine knows whether the agent was
- * speaking and may decide otherwise.
- */
-export function isBackchannel(
-  durationMs: number,
-  open: Pick<RecognizedUtterance, 'words' | 'wordConfidences'>,
-  shortResponse: string | null,
-): boolean {
-  if (durationMs > BACKCHANNEL_MAX_MS || open.words.length > 2) return false;
-  const acknowledgement = (words: string[]): boolean =>
-    words.length > 0 && (BACKCHANNELS.has(words.join(' ')) || words.every((w) => BACKCHANNELS.has(w)));
-  if (acknowledgement(open.words)) return true;
-  const confidentContent = open.words.some((w, i) => open.wordConfidences[i] >= CONFIDENT_WORD && !BACKCHANNELS.has(w));
-  if (confidentContent) return false;
-  return shortResponse !== null && BACKCHANNELS.has(shortResponse);
-}
+// The backchannel rule is shared: the text voice, recordings and live calls all use it.
+export { BACKCHANNEL_MAX_MS, isBackchannel } from '../../shared/backchannel.ts';
+import { BACKCHANNEL_MAX_MS, isBackchannel } from '../../shared/backchannel.ts';
 
 /**
  * Analyzes a recorded call: where the caller speaks, and what is said — the one path from a WAV

@@ -1,6 +1,6 @@
 import type { JournalEntry, SessionSource } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
-import type { PolicyOverride, Policy } from '../../shared/policy.ts';
+import { asPolicy, type PolicyOverride, type Policy } from '../../shared/policy.ts';
 import { replayJournal, type Divergence } from '../../shared/replay.ts';
 import { scenarioSchema } from '../../shared/scenario.ts';
 import type { RunResult } from '../../shared/result.ts';
@@ -107,12 +107,12 @@ export async function whatIf(store: SessionStore, idOrPrefix: string, override: 
   const s = store.resolve(idOrPrefix);
   const entries = store.journal(s.sessionId);
   const start = sessionStart(entries, s.sessionId);
-  const policy = { ...start.policy, ...override };
+  const policy = { ...asPolicy(start.policy), ...override };
   const setup = await rebuildSetup(store, s.sessionId, entries, { policy, faults: start.faults, relation: 'whatif' });
   setup.controls = journaledControls(entries);
   const run = await runSession(setup, { store, parentId: s.sessionId, relation: 'whatif' }, { pacing: 'virtual' });
   const parent = store.result(s.sessionId);
-  return { parent, child: run.result, diff: diffRuns(parent, run.result, start.policy, policy), run };
+  return { parent, child: run.result, diff: diffRuns(parent, run.result, asPolicy(start.policy), policy), run };
 }
 
 export interface ForkReport {
@@ -144,7 +144,7 @@ export async function fork(store: SessionStore, idOrPrefix: string, atMs: number
   const start = sessionStart(entries, s.sessionId);
   const parent = store.result(s.sessionId);
   if (atMs > parent.durationMs) throw new InputError('callsim fork', '--at', `${atMs} ms is after the end of session ${s.sessionId} (${parent.durationMs} ms)`);
-  const setup = await rebuildSetup(store, s.sessionId, entries, { policy: start.policy, faults: start.faults, relation: 'fork', atMs });
+  const setup = await rebuildSetup(store, s.sessionId, entries, { policy: asPolicy(start.policy), faults: start.faults, relation: 'fork', atMs });
   const controls = journaledControls(entries, atMs - 1);
   if (o.faults) {
     const active = new Set([...start.faults.map((f) => f.target), ...controls.flatMap((c) => (c.action.type === 'fault.set' ? [c.action.fault.target] : []))]);

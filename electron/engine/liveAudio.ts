@@ -16,10 +16,6 @@ export interface LiveCallInput {
   recognized(text: string, confidence: number): void;
   /** Whether the agent's voice is playing now (from its agent.speak to its end or stop). */
   agentSpeaking(): boolean;
-  /** The policy's bargeInMinSpeechMs now (it may be changed during the call). */
-  bargeInMinSpeechMs(): number;
-  /** Resolves once `ms` have passed on the call's clock, after the machine's own timers due then. */
-  later(ms: number): Promise<void>;
   /**
    * Moves the call's clock to `callMs` (never back) and runs the machine up to it: the caller's
    * audio is the call's clock while it streams.
@@ -70,11 +66,11 @@ interface OpenStretch {
  * A caller on a live audio stream (the microphone, or a WAV file paced in real time): Silero
  * VAD on each 512-sample frame, the speech segmenter on top, recognition of each finished
  * stretch by a recognizer kept running for the call. Backchannels are classified as the
- * offline path does (isBackchannel): caller speech that starts while the agent is speaking is
- * held back from the machine until it lasts longer than any backchannel (BACKCHANNEL_MAX_MS)
- * or has ended and been recognised; a backchannel is journaled and dropped, neither stopping
- * the agent nor becoming a turn; anything else is delivered, with its true start and end, as
- * the offline path would have (a barge-in if it lasted bargeInMinSpeechMs). Speech is ended
+ * offline path does (isBackchannel), and follow the same rule: caller speech is delivered as it
+ * starts, over the agent too, so the machine pauses the agent once it has lasted
+ * bargeInMinSpeechMs; the end of a stretch begun over the agent waits for its recognition and
+ * is delivered as a backchannel's (journaled with its words, the agent resumes, no turn) or a
+ * turn's (the agent stops: a barge-in), stamped where the speech stopped. Speech is ended
  * LIVE_PAUSE_MS into the silence, stamped where it stopped, so endOfTurnSilenceMs is the
  * machine's wait alone. Every result is journaled as it happens, so the call replays without
  * the audio pipeline.
@@ -176,10 +172,9 @@ export class LiveAudioCaller {
       this.padded();
       const open = this.open;
       if (open?.held && this.segmenter.inSpeech && this.frames * VAD_FRAME_MS - open.startMs > BACKCHANNEL_MAX_MS) {
-        // longer than any backchannel: a turn, whatever its words, that has already lasted
-        // longer than bargeInMinSpeechMs (the machine counts what it was held for)
+        // longer than any backchannel: a turn, whatever its words (the paused agent stops
+        // when it ends, or at falseInterruptionTimeoutMs)
         open.held = false;
-        this.announce(open.startMs, this.frames * VAD_FRAME_MS - open.startMs);
       }
     }
   }
@@ -187,8 +182,10 @@ export class LiveAudioCaller {
   private onSpeech(type: 'speech.started' | 'speech.ended', atMs: number): void {
     if (type === 'speech.started') {
       for (const waiting of this.awaitingPadding.splice(0)) waiting.go(atMs);
+      // heard at once, over the agent too: the machine pauses the agent once it has lasted
+      // bargeInMinSpeechMs, and hears at its end whether it was a backchannel
       this.open = { startMs: atMs, held: this.input.agentSpeaking() };
-      if (!this.open.held) this.announce(atMs);
+      this.announce(atMs);
       return;
     }
     const stretch = this.open ?? { startMs: atMs, held: false };
@@ -214,29 +211,31 @@ export class LiveAudioCaller {
   }
 
   /**
-   * A held stretch that ended within BACKCHANNEL_MAX_MS, now recognised: a backchannel is
-   * journaled and goes no further; anything else is the start and end of a turn, delivered as
-   * the offline path delivers them (the end bargeInMinSpeechMs after the start when the speech
-   * lasted that long, so that over the agent it is a barge-in). Resolves false for a backchannel.
+   * A stretch begun over the agent that ended within BACKCHANNEL_MAX_MS, now recognised: its
+   * end is delivered as a backchannel's (journaled with its words; the agent resumes, no turn)
+   * or as a turn's, stamped where the speech stopped. Resolves false for a backchannel.
    */
   private async decideHeld(segment: { startMs: number; endMs: number }, heard: Promise<AnalyzedSegment>): Promise<boolean> {
     const h = await heard;
     if (this.ended) return false;
     if (h.backchannel) {
       this.input.record({ type: 'caller.backchannel', startMs: this.callMs(segment.startMs), endMs: this.callMs(segment.endMs), text: h.text });
+      this.input.inject({ type: 'caller.speech.ended', speechAtMs: this.callMs(segment.endMs), backchannel: true });
       return false;
     }
-    this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(segment.startMs) });
-    const bargeInMs = this.input.bargeInMinSpeechMs();
-    if (segment.endMs - segment.startMs >= bargeInMs && this.input.agentSpeaking()) await this.input.later(bargeInMs);
     this.speechEnded(segment.endMs);
     return true;
   }
 
-  /** The machine hears that speech started at `atMs` (after anything held before it), `spokenMs` ago. */
-  private announce(atMs: number, spokenMs?: number): void {
+  /**
+   * The machine hears that speech started at `atMs` (after anything held before it), with how
+   * long it has lasted by then (detection confirms a start some frames late): over the agent,
+   * bargeInMinSpeechMs counts from where the speech began, as offline.
+   */
+  private announce(atMs: number): void {
     void this.after(async () => {
-      if (!this.ended) this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(atMs), ...(spokenMs ? { spokenMs: Math.round(spokenMs) } : {}) });
+      const spokenMs = Math.round(this.clockMs - atMs);
+      if (!this.ended) this.input.inject({ type: 'caller.speech.started', speechAtMs: this.callMs(atMs), ...(spokenMs > 0 ? { spokenMs } : {}) });
     });
   }
 
@@ -306,8 +305,7 @@ export class LiveAudioCaller {
       this.onEnd();
       hungUp = true;
     });
-    // silence after the end, frame by frame, until all of that has been delivered (a held
-    // stretch may wait bargeInMinSpeechMs on the call's clock before it is a turn)
+    // silence after the end, frame by frame, until all of that has been delivered
     let atMs = this.clockMs;
     while (!hungUp && !this.ended) {
       atMs += VAD_FRAME_MS;

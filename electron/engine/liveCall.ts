@@ -35,6 +35,11 @@ export class SpeakerVoice implements WorldPart {
         this.player = spawn('play', ['-q', file], { stdio: 'ignore' });
         this.player.on('error', () => (this.player = null));
       }
+    } else if (c.type === 'agent.speech.pause') {
+      // the player holds where it is (sox's play stops and goes on with its process)
+      this.player?.kill('SIGSTOP');
+    } else if (c.type === 'agent.speech.resume') {
+      this.player?.kill('SIGCONT');
     } else if (c.type === 'agent.speech.stop' || c.type === 'handoff.start' || c.type === 'call.end') {
       this.cut();
       if (c.type === 'call.end') fs.rmSync(this.dir, { recursive: true, force: true });
@@ -105,9 +110,7 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
             track: (p) => runner.track(p),
             recognized: (text, confidence) => runner.injectInWorld((ctx) => deliverRecognition(ctx, text, confidence)),
             agentSpeaking: () => agentSpeaking,
-            bargeInMinSpeechMs: () => runner.machineSnapshot.context.policy.bargeInMinSpeechMs,
             // a job on the call's scheduler, queued after the machine's timers for the same time
-            later: (ms) => new Promise<void>((resolve) => runner.injectInWorld((ctx) => ctx.scheduler.after(ms, resolve))),
             advanceTo: (callMs) => {
               if (released || callMs <= audioMs) return;
               audioMs = callMs;

@@ -67,6 +67,7 @@ export class CallRunner {
   private readonly world: WorldContext;
   private seq = 0;
   private stopped = false;
+  private agentSpeaking = false;
   error: Error | null = null;
 
   constructor(
@@ -81,6 +82,7 @@ export class CallRunner {
       record: (event) => this.journalInput(event),
       rng: (label) => rootRng.fork(label),
       faultFor: faultsFor(() => this.faults, () => this.scheduler.now, rootRng),
+      agentSpeaking: () => this.agentSpeaking,
       track: (work) => {
         const p = work.then(
           () => undefined,
@@ -256,11 +258,14 @@ export class CallRunner {
     // a strict session keeps no PII: caller words are masked before anything sees them
     const e = event.type === 'asr.result' && this.setup.strict ? { ...event, text: maskPii(event.text) } : event;
     this.journalInput(e);
+    if (e.type === 'agent.speech.ended') this.agentSpeaking = false;
     this.core.send(e);
     for (const p of this.parts) p.onEvent?.(e);
   }
 
   private dispatchCommand(command: CallCommand): void {
+    if (command.type === 'agent.speak') this.agentSpeaking = true;
+    else if (command.type === 'agent.speech.stop' || command.type === 'handoff.start' || command.type === 'call.end') this.agentSpeaking = false;
     for (const p of this.parts) p.onCommand?.(command);
   }
 }

@@ -1,6 +1,6 @@
 import type { JournalEntry } from '../../shared/events.ts';
 import type { Fault } from '../../shared/faults.ts';
-import { policyDefaults, policyKeys, type PolicyOverride } from '../../shared/policy.ts';
+import { asPolicy, policyDefaults, policyKeys, type PolicyOverride } from '../../shared/policy.ts';
 import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 import { maxSameToolRun, type RunResult } from '../../shared/result.ts';
 import { scenarioSchema, type CallerTurn, type Scenario } from '../../shared/scenario.ts';
@@ -125,7 +125,7 @@ export interface Reproduction {
 export async function checkReproduction(scenario: Scenario, entries: readonly JournalEntry[], result: RunResult): Promise<Reproduction> {
   const again = await runScenario(scenario, null);
   const start = sessionStart(entries, result.sessionId);
-  const { firstDifference } = diffRuns(result, again.result, start.policy, start.policy);
+  const { firstDifference } = diffRuns(result, again.result, asPolicy(start.policy), asPolicy(start.policy));
   const limits: string[] = [];
   const policyChanges = entries.filter((e) => e.kind === 'input' && e.event.type === 'control.policy.set').map((e) => e.atMs);
   if (policyChanges.length) limits.push(`live policy changes (at ${policyChanges.join(', ')} ms) have no place in a scenario file`);

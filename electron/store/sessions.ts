@@ -405,6 +405,8 @@ function maskCommand(c: CallCommand): CallCommand {
       return { ...c, args: maskDeep(c.args) };
     case 'filler.play':
     case 'agent.speech.stop':
+    case 'agent.speech.pause':
+    case 'agent.speech.resume':
     case 'agent.cancel':
     case 'agent.kill':
     case 'tool.abandon':

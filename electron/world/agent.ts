@@ -136,6 +136,8 @@ export class AgentPart implements WorldPart {
         break;
       case 'agent.speak':
       case 'agent.speech.stop':
+      case 'agent.speech.pause':
+      case 'agent.speech.resume':
       case 'filler.play':
       case 'tool.call':
       case 'tool.abandon':

@@ -4,6 +4,7 @@ import type { FaultFailure } from '../../shared/faults.ts';
 import { deliverRecognition, playHeardSegments, type HeardSegment } from './recognition.ts';
 import type { CallerTurn } from '../../shared/scenario.ts';
 import { callerSpeechMs } from '../voices/text.ts';
+import { isBackchannel, lineWords } from '../../shared/backchannel.ts';
 import type { WorldContext, WorldPart } from './world.ts';
 
 /** How long a caller waits after the agent stops before answering, when a turn says nothing. */
@@ -109,11 +110,21 @@ export class ScriptedCaller implements WorldPart {
       });
       return;
     }
+    const startMs = ctx.scheduler.now;
+    const overAgent = ctx.agentSpeaking();
     ctx.deliver({ type: 'caller.speech.started' });
-    ctx.scheduler.after(callerSpeechMs(text), () => {
+    const spokenMs = callerSpeechMs(text);
+    ctx.scheduler.after(spokenMs, () => {
       if (this.done) return;
-      ctx.deliver({ type: 'caller.speech.ended' });
-      this.recognize(text);
+      // The same rule as for audio: an acknowledgement begun over the agent is no turn (its
+      // words are known here, each certain), and a paused agent resumes.
+      if (overAgent && isBackchannel(spokenMs, { words: lineWords(text), wordConfidences: lineWords(text).map(() => 1) }, null)) {
+        ctx.record({ type: 'caller.backchannel', startMs, endMs: ctx.scheduler.now, text });
+        ctx.deliver({ type: 'caller.speech.ended', backchannel: true });
+      } else {
+        ctx.deliver({ type: 'caller.speech.ended' });
+        this.recognize(text);
+      }
       this.agentAnswered = false;
       this.next();
     });
@@ -151,6 +162,10 @@ function speechFailure(failure: FaultFailure | null): void {
  */
 export class AgentVoice implements WorldPart {
   private pending: number | null = null;
+  /** When the line being said ends, on the call's clock. */
+  private endsAt = 0;
+  /** What is left of a paused line. */
+  private heldMs: number | null = null;
   constructor(
     private readonly ctx: WorldContext,
     private readonly durationMs: (text: string) => number,
@@ -161,17 +176,32 @@ export class AgentVoice implements WorldPart {
       this.cut();
       const { addedLatencyMs, failure } = this.ctx.faultFor('tts');
       speechFailure(failure);
-      this.pending = this.ctx.scheduler.after(this.durationMs(command.text) + addedLatencyMs, () => {
-        this.pending = null;
-        this.ctx.deliver({ type: 'agent.speech.ended' });
-      });
+      this.play(this.durationMs(command.text) + addedLatencyMs);
+    } else if (command.type === 'agent.speech.pause') {
+      // the line holds where it is: what is left of it plays on a resume
+      if (this.pending === null) return;
+      this.ctx.scheduler.cancel(this.pending);
+      this.pending = null;
+      this.heldMs = Math.max(0, this.endsAt - this.ctx.scheduler.now);
+    } else if (command.type === 'agent.speech.resume') {
+      if (this.heldMs !== null) this.play(this.heldMs);
+      this.heldMs = null;
     } else if (command.type === 'agent.speech.stop' || command.type === 'handoff.start' || command.type === 'call.end') {
       this.cut();
     }
   }
 
+  private play(ms: number): void {
+    this.endsAt = this.ctx.scheduler.now + ms;
+    this.pending = this.ctx.scheduler.after(ms, () => {
+      this.pending = null;
+      this.ctx.deliver({ type: 'agent.speech.ended' });
+    });
+  }
+
   private cut(): void {
     if (this.pending !== null) this.ctx.scheduler.cancel(this.pending);
     this.pending = null;
+    this.heldMs = null;
   }
 }

@@ -3,6 +3,7 @@ import type { CallEvent } from '../../shared/events.ts';
 import type { FaultFailure } from '../../shared/faults.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { WorldContext } from './world.ts';
+import { BACKCHANNEL_DECISION_MS } from '../../shared/backchannel.ts';
 
 const garbleWords = ['uh', 'the', 'bell', 'count', 'cold', 'order', 'walk', 'um', 'fine', 'tree'];
 
@@ -60,14 +61,28 @@ export interface HeardSegment {
  * Effects: schedules events on the world's clock.
  */
 export function playHeardSegments(ctx: WorldContext, originMs: number, segments: readonly HeardSegment[], stillOn: () => boolean): void {
-  for (const seg of segments) {
+  for (const [i, seg] of segments.entries()) {
+    // A backchannel over the agent is heard as speech (the agent pauses once it lasts
+    // bargeInMinSpeechMs) that ends as a backchannel (it resumes); one said into silence is
+    // journaled and goes no further.
+    let overAgent = false;
     ctx.scheduler.at(originMs + seg.startMs, () => {
       if (!stillOn()) return;
       if (seg.pcm16) ctx.record({ type: 'caller.audio', startMs: originMs + seg.startMs, endMs: originMs + seg.endMs, sampleRate: 16000, pcm16: seg.pcm16 });
+      overAgent = seg.backchannel && ctx.agentSpeaking();
       if (seg.backchannel) ctx.record({ type: 'caller.backchannel', startMs: originMs + seg.startMs, endMs: originMs + seg.endMs, text: seg.text });
-      else ctx.deliver({ type: 'caller.speech.started' });
+      if (!seg.backchannel || overAgent) ctx.deliver({ type: 'caller.speech.started' });
     });
-    if (seg.backchannel) continue;
+    if (seg.backchannel) {
+      // told a backchannel as late as a live call can tell (its recognition), and before the
+      // speech after it starts (a live call holds that back until then); stamped where it stopped
+      const next = segments[i + 1];
+      const toldAt = Math.min(seg.endMs + BACKCHANNEL_DECISION_MS, next ? next.startMs : Infinity);
+      ctx.scheduler.at(originMs + toldAt, () => {
+        if (stillOn() && overAgent) ctx.deliver({ type: 'caller.speech.ended', speechAtMs: originMs + seg.endMs, backchannel: true });
+      });
+      continue;
+    }
     ctx.scheduler.at(originMs + seg.endMs, () => {
       if (!stillOn()) return;
       ctx.deliver({ type: 'caller.speech.ended' });

@@ -26,6 +26,12 @@ export interface WorldContext {
    * stands still until it settles. The work schedules its own result; a rejection fails the call.
    */
   track(work: Promise<unknown>): void;
+  /**
+   * Whether the agent has a line going (spoken, or paused over the caller): from its
+   * `agent.speak` to its end, stop, a handoff or the end of the call. What a caller's speech
+   * starting now would talk over.
+   */
+  agentSpeaking(): boolean;
 }
 
 /** One part of the world: reacts to the machine's commands and to the events it delivered. */

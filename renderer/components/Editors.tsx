@@ -14,7 +14,8 @@ const policyHelp: Record<keyof Policy, string> = {
   noProgressTurns: 'turns the agent cannot act on (0: off)',
   tokenBudget: 'tokens before cost_limit',
   frustrationThreshold: 'score (0..1) for caller_frustration',
-  bargeInMinSpeechMs: 'caller speech that stops the agent',
+  bargeInMinSpeechMs: 'caller speech over the agent that pauses it',
+  falseInterruptionTimeoutMs: 'paused that long, the agent stops for good',
   endOfTurnSilenceMs: 'silence that ends a caller turn',
 };
 

@@ -33,8 +33,10 @@ export interface StatechartLayout {
   height: number;
 }
 
-/** Width of a character of a state's label, at the chart's font size. */
-const charWidth = 6.6;
+/** Width of a character of a state's label, at the chart's font size (12 px). */
+const charWidth = 7.2;
+/** Space between two arrows' ends on one side of a state: an arrowhead is about 8 px wide. */
+const portSpacing = 14;
 
 /** The short name of a state: the last part of its path. */
 export const stateLabel = (path: string) => path.slice(path.lastIndexOf('.') + 1);
@@ -72,26 +74,38 @@ export async function layoutStatechart(graph: MachineGraph): Promise<StatechartL
     list.push(s);
     children.set(s.parent, list);
   }
+  const grouped = groupEdges(graph);
+  // Each arrow leaves and enters its states through a port of its own, kept portSpacing apart,
+  // so that arrows ending on one state do not end in one point (their heads drawn as one).
+  const ports = new Map<string, { id: string; width: number; height: number }[]>();
+  const port = (state: string, id: string) => {
+    const list = ports.get(state) ?? [];
+    list.push({ id, width: 1, height: 1 });
+    ports.set(state, list);
+    return id;
+  };
+  // Edge labels stay out of the layout (they would triple its width); the chart shows the
+  // label of the step just taken, and every label on hover.
+  const edges: ElkExtendedEdge[] = grouped.map((e) =>
+    e.source === e.target ? { id: e.id, sources: [e.source], targets: [e.target] } : { id: e.id, sources: [port(e.source, `${e.id}:out`)], targets: [port(e.target, `${e.id}:in`)] },
+  );
   const toElk = (s: GraphState): ElkNode => {
     const kids = children.get(s.path) ?? [];
     const label = stateLabel(s.path);
-    const node: ElkNode = { id: s.path, labels: [{ text: label }] };
+    const node: ElkNode = { id: s.path, labels: [{ text: label }], ports: ports.get(s.path) ?? [], layoutOptions: { 'elk.spacing.portPort': String(portSpacing) } };
     if (kids.length) {
       node.children = kids.map(toElk);
       node.layoutOptions = {
-        'elk.padding': '[top=24,left=8,bottom=8,right=8]',
+        ...node.layoutOptions,
+        'elk.padding': '[top=28,left=10,bottom=10,right=10]',
         'elk.direction': 'DOWN',
       };
     } else {
-      node.width = Math.max(70, Math.round(label.length * charWidth + 20));
-      node.height = 28;
+      node.width = Math.max(80, Math.round(label.length * charWidth + 24));
+      node.height = 30;
     }
     return node;
   };
-  const grouped = groupEdges(graph);
-  // Edge labels stay out of the layout (they would triple its width); the chart shows the
-  // label of the step just taken, and every label on hover.
-  const edges: ElkExtendedEdge[] = grouped.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] }));
   const root: ElkNode = {
     id: 'root',
     layoutOptions: {
@@ -229,7 +243,8 @@ export function placeEdgeLabel(
           covered += overlap(c.box, o);
           crowded += overlap(c.box, { x: o.x - labelMargin, y: o.y - labelMargin, width: o.width + 2 * labelMargin, height: o.height + 2 * labelMargin });
         }
-        if (bounds) covered += c.box.width * c.box.height - overlap(c.box, bounds);
+        // leaving the chart is worse than covering a state: a label cut off is not read at all
+        if (bounds) covered += 10 * (c.box.width * c.box.height - overlap(c.box, bounds));
         let crossed = 0;
         for (const [j, sb] of ownSegments.entries()) if (j !== i) crossed += 5 * overlap(c.box, sb);
         for (const sb of otherSegments) crossed += overlap(c.box, sb);

@@ -1,7 +1,7 @@
 import { assertNever } from '../../shared/assertNever.ts';
 import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from '../../shared/events.ts';
 import { faultParam, type Fault } from '../../shared/faults.ts';
-import type { Policy } from '../../shared/policy.ts';
+import { asPolicy, type Policy } from '../../shared/policy.ts';
 import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 
 /** One thing on the timeline, at the time it began. */
@@ -41,9 +41,14 @@ export class TimelineFold {
   private nextId = 0;
   private openAgent: Extract<TimelineItem, { kind: 'turn' }> | null = null;
   private openCaller: Extract<TimelineItem, { kind: 'turn' }> | null = null;
+  private lastCaller: Extract<TimelineItem, { kind: 'turn' }> | null = null;
   private readonly openTools = new Map<number, Extract<TimelineItem, { kind: 'tool' }>>();
   /** Caller turns that ended and wait for their words. */
   private readonly recognition = new RecognitionQueue<Extract<TimelineItem, { kind: 'turn' }>>();
+  /** The words of the last backchannel journaled: its stretch's turn shows them. */
+  private backchannelText: string | null = null;
+  /** Where the agent's line paused over the caller, until it resumes or stops. */
+  private pausedAt: number | null = null;
 
   /** Folds entries in; returns how many were new. */
   apply(entries: readonly JournalEntry[]): number {
@@ -111,8 +116,11 @@ export class TimelineFold {
           this.openAgent = this.push({ kind: 'turn', startMs: at, endMs: null, speaker: 'agent', text: c.text, interrupted: false, bargeIn: false, purpose: c.purpose });
           break;
         case 'agent.speech.stop':
-          if (c.reason === 'barge_in' && this.openCaller) this.openCaller.bargeIn = true;
-          this.closeAgent(at, c.reason === 'barge_in');
+          // the speech that barged in: still going, or (a paused agent stops at its end) just ended
+          if (c.reason === 'barge_in' && this.lastCaller) this.lastCaller.bargeIn = true;
+          // a paused line was last heard where it paused
+          this.closeAgent(this.pausedAt ?? at, c.reason === 'barge_in');
+          this.pausedAt = null;
           break;
         case 'filler.play':
           this.push({ kind: 'filler', startMs: at, text: c.text });
@@ -150,6 +158,14 @@ export class TimelineFold {
           this.outcome = c.outcome;
           this.push({ kind: 'end', startMs: at, outcome: c.outcome });
           break;
+        case 'agent.speech.pause':
+          this.pausedAt = at;
+          this.push({ kind: 'note', startMs: at, text: 'agent paused: the caller speaks over it' });
+          break;
+        case 'agent.speech.resume':
+          this.pausedAt = null;
+          this.push({ kind: 'note', startMs: at, text: 'agent resumed: it was a backchannel' });
+          break;
         case 'agent.think':
           break;
         default:
@@ -160,12 +176,18 @@ export class TimelineFold {
     const ev = e.event;
     switch (ev.type) {
       case 'session.started':
-        this.plans.push({ atMs: at, faults: [...ev.faults], policy: { ...ev.policy } });
+        this.plans.push({ atMs: at, faults: [...ev.faults], policy: asPolicy({ ...ev.policy }) });
         break;
       case 'caller.speech.started':
-        this.openCaller = this.push({ kind: 'turn', startMs: ev.speechAtMs ?? at, endMs: null, speaker: 'caller', text: null, interrupted: false, bargeIn: false, purpose: null });
+        this.openCaller = this.lastCaller = this.push({ kind: 'turn', startMs: ev.speechAtMs ?? at, endMs: null, speaker: 'caller', text: null, interrupted: false, bargeIn: false, purpose: null });
         break;
       case 'caller.speech.ended':
+        if (ev.backchannel && this.openCaller) {
+          // an acknowledgement over the agent: shown where it was said, as no turn
+          Object.assign(this.openCaller, { endMs: ev.speechAtMs ?? at, text: this.backchannelText ?? '…', purpose: 'backchannel' });
+          this.openCaller = null;
+          break;
+        }
         if (this.openCaller) {
           this.openCaller.endMs = ev.speechAtMs ?? at;
           this.recognition.ended(this.openCaller);
@@ -178,6 +200,7 @@ export class TimelineFold {
         break;
       }
       case 'caller.backchannel':
+        this.backchannelText = ev.text;
         this.push({ kind: 'note', startMs: ev.startMs, text: `caller backchannel “${ev.text}” (not a turn)` });
         break;
       case 'asr.failed':

@@ -12,6 +12,8 @@ import { runLiveCall } from '../../electron/engine/liveCall.ts';
 import { setupFor } from '../../electron/engine/setup.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
 import type { JournalEntry } from '../../shared/events.ts';
+import { BACKCHANNEL_DECISION_MS } from '../../shared/backchannel.ts';
+import { DEFAULT_PAD_MS } from '../../electron/audio/asr.ts';
 
 // `callsim mic --input x.wav` plays the file as the microphone, on the wall clock: what a live
 // call hears, with the live path's VAD, backchannel hold and recognizer.
@@ -89,6 +91,10 @@ describe('a live turn ends endOfTurnSilenceMs after the caller stops, once', () 
 });
 
 describe('a live call hears backchannels as the offline path does', () => {
+  it('a recorded call tells a backchannel as late as a live call can: its padding and the recognizer\'s allowance', () => {
+    expect(BACKCHANNEL_DECISION_MS).toBe(DEFAULT_PAD_MS + LIVE_RECOGNITION_MS);
+  });
+
   it('backchannel-call.wav: the same barge-in, the same caller turns, the same backchannels; each turn ends endOfTurnSilenceMs after the speech, not twice that', () => {
     const dir = tempDir();
     const db = path.join(dir, 'calls.db');
@@ -100,10 +106,16 @@ describe('a live call hears backchannels as the offline path does', () => {
     const off: Result = JSON.parse(offline.stdout);
     const on: Result = JSON.parse(live.stdout);
 
-    // "okay" over the agent neither stops it nor is answered; "Representative"-style speech is
-    // not in this call, but the caller's second sentence, over the agent, is a barge-in
-    expect(off.metrics.bargeIns).toBe(1);
+    // "okay", "uh" and "right" over the agent pause it and it resumes: no turn, no barge-in; the
+    // caller's second sentence, over the agent, is a barge-in, and so is the third, which starts
+    // while the answer before it is still being said (the three pauses made it that much longer)
+    expect(off.metrics.bargeIns).toBe(2);
     expect(on.metrics.bargeIns).toBe(off.metrics.bargeIns);
+    for (const r of [off, on]) {
+      const j = journalOf(r.sessionId, db);
+      expect(inputs(j, 'caller.backchannel')).toHaveLength(3);
+      expect(j.filter((e) => e.kind === 'command' && e.command.type === 'agent.speech.resume')).toHaveLength(3);
+    }
     const callerTurns = (r: Result) => r.turns.filter((t) => t.speaker === 'caller');
     expect(callerTurns(off)).toHaveLength(3);
     // The stream is the live call's clock, its first sample the call's time 0: the same turns at
@@ -122,7 +134,8 @@ describe('a live call hears backchannels as the offline path does', () => {
 
     // End of turn: speech.ended reaches the machine LIVE_PAUSE_MS (and a frame, and the
     // pacing's slack) after the speech stopped; the machine's endOfTurnSilenceMs is the only wait.
-    const ended = inputs(onJournal, 'caller.speech.ended');
+    // (the backchannels' own ends, which resume the paused agent, are no turn's)
+    const ended = inputs(onJournal, 'caller.speech.ended').filter((e) => !e.event.backchannel);
     expect(ended).toHaveLength(3);
     const turnEnds = onJournal.filter((e) => e.kind === 'transition' && e.cause === 'after endOfTurnSilenceMs');
     expect(turnEnds).toHaveLength(3);
@@ -161,15 +174,20 @@ describe('a live call hears backchannels as the offline path does', () => {
     expect(answer.interrupted).toBe(true);
     expect(answer.endMs).toBeGreaterThan(said[1].startMs);
 
-    // the stop came once the caller had spoken bargeInMinSpeechMs, counting what the speech was
-    // held for before the machine heard it (spokenMs: held past any backchannel's length, it
-    // stops the agent at once)
+    // The speech is heard as it starts, and the agent's audio pauses once it has lasted
+    // bargeInMinSpeechMs on the call's (the audio's) clock, as offline; it stops for good when
+    // the speech has ended and been recognised as no backchannel. The answer was last heard at the pause.
     const journal = journalOf(result.sessionId, db);
     const started = inputs(journal, 'caller.speech.started')[1];
+    const pause = journal.find((e) => e.kind === 'command' && e.command.type === 'agent.speech.pause')!;
     const stop = journal.find((e) => e.kind === 'command' && e.command.type === 'agent.speech.stop')!;
-    const spokenMs = (started.event.spokenMs as number | undefined) ?? 0;
-    expect(stop.atMs - started.atMs).toBe(Math.max(0, 250 - spokenMs));
     expect(started.event.speechAtMs).toBe(said[1].startMs);
+    // bargeInMinSpeechMs from where the speech began: detection confirmed the start some frames late (spokenMs)
+    expect(started.event.spokenMs).toBe(started.atMs - (started.event.speechAtMs as number));
+    expect(pause.atMs).toBe(Math.max(started.atMs, (started.event.speechAtMs as number) + 250));
+    expect(stop.atMs).toBeGreaterThan(said[1].endMs);
+    expect(journal.some((e) => e.kind === 'command' && e.command.type === 'agent.speech.resume')).toBe(false);
+    expect(answer.endMs).toBe(pause.atMs);
   }, 120_000);
 });
 
@@ -224,8 +242,6 @@ describe('an error in a live or realtime call ends the process with its exit cod
       track: (work: Promise<unknown>) => void work.catch(() => undefined),
       recognized: () => undefined,
       agentSpeaking: () => false,
-      bargeInMinSpeechMs: () => 250,
-      later: () => Promise.resolve(),
       advanceTo: () => undefined,
       release: () => undefined,
     };

@@ -278,17 +278,55 @@ describe('endOfTurnSilenceMs', () => {
 });
 
 describe('bargeInMinSpeechMs', () => {
-  it('caller speech of 250 ms over the agent stops it; the turn ends where its audio stopped', async () => {
-    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 1200, say: 'Wait, actually, one more thing about it' }] } });
+  it('caller speech of 250 ms over the agent pauses it; a turn, it stops it for good, and the agent turn ends where its audio paused', async () => {
+    const line = 'Wait, actually, one more thing about it';
+    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 1200, say: line }] } });
     const interrupted = r.result.turns.find((t) => t.speaker === 'agent' && t.interrupted)!;
-    // the answer starts at 3866 (seeded tool latency 246) + 400 = 4266; the caller cuts in 1200 ms later
+    // the answer starts at 3866 (seeded tool latency 246) + 400 = 4266; the caller cuts in 1200 ms
+    // later and the agent's audio pauses bargeInMinSpeechMs after that
     expect([interrupted.startMs, interrupted.endMs]).toEqual([4266, 4266 + 1200 + 250]);
     const barge = r.result.turns.find((t) => t.speaker === 'caller' && t.startMs === interrupted.startMs + 1200)!;
-    expect([barge.startMs, barge.endMs]).toEqual([5466, 5466 + callerSpeechMs('Wait, actually, one more thing about it')]);
-    expect(commandTimes(r, 'agent.speech.stop')).toEqual([5716]);
+    expect([barge.startMs, barge.endMs]).toEqual([5466, 5466 + callerSpeechMs(line)]);
+    expect(commandTimes(r, 'agent.speech.pause')).toEqual([5716]);
+    // the line is longer than falseInterruptionTimeoutMs: the pause becomes a stop 1500 ms on
+    expect(callerSpeechMs(line)).toBeGreaterThan(250 + 1500);
+    expect(commandTimes(r, 'agent.speech.stop')).toEqual([5716 + 1500]);
+    expect(commandTimes(r, 'agent.speech.resume')).toEqual([]);
     expect(enteredAt(r, 'agentSpeaking.callerOverlap')).toEqual([5466]);
+    expect(enteredAt(r, 'agentSpeaking.paused')).toEqual([5716]);
     expect(r.result.metrics.bargeIns).toBe(1);
     expect(conversationStates(r).slice(0, 11)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'thinking', 'agentSpeaking', 'callerSpeaking', 'callerPaused', 'thinking']);
+  });
+
+  it('"okay" over the agent, longer than bargeInMinSpeechMs: the agent pauses, resumes where it held, and its line ends as much later; no turn, no barge-in', async () => {
+    const base = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }] } });
+    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 800, say: 'Okay.' }] } });
+    const speechMs = callerSpeechMs('Okay.');
+    expect(speechMs).toBeGreaterThan(250);
+    const [pause] = commandTimes(r, 'agent.speech.pause');
+    const [resume] = commandTimes(r, 'agent.speech.resume');
+    const answer = r.result.turns.filter((t) => t.speaker === 'agent')[1];
+    expect(pause).toBe(answer.startMs + 800 + 250);
+    expect(resume).toBe(answer.startMs + 800 + speechMs);
+    // the answer's audio held for the pause: it ends that much later than without the "okay"
+    const baseAnswer = base.result.turns.filter((t) => t.speaker === 'agent')[1];
+    expect(answer.startMs).toBe(baseAnswer.startMs);
+    expect(answer.endMs - answer.startMs).toBe(baseAnswer.endMs - baseAnswer.startMs + (resume - pause));
+    expect(answer.interrupted).toBe(false);
+    expect(r.result.metrics.bargeIns).toBe(0);
+    expect(r.result.turns.filter((t) => t.speaker === 'caller').map((t) => t.text)).toEqual(['Where is my package?']);
+    expect(r.entries.some((e) => e.kind === 'input' && e.event.type === 'caller.backchannel' && e.event.text === 'Okay.')).toBe(true);
+  });
+
+  it('"No" over the agent is no backchannel: the agent pauses, then stops at its end, and "No" is the caller\'s turn', async () => {
+    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 800, say: 'No.' }] } });
+    const answer = r.result.turns.filter((t) => t.speaker === 'agent')[1];
+    const [pause] = commandTimes(r, 'agent.speech.pause');
+    expect(pause).toBe(answer.startMs + 800 + 250);
+    expect(commandTimes(r, 'agent.speech.stop')[0]).toBe(answer.startMs + 800 + callerSpeechMs('No.'));
+    expect(answer).toMatchObject({ interrupted: true, endMs: pause });
+    expect(r.result.metrics.bargeIns).toBe(1);
+    expect(r.result.turns.filter((t) => t.speaker === 'caller').map((t) => t.text)).toEqual(['Where is my package?', 'No.']);
   });
 
   it('a backchannel shorter than bargeInMinSpeechMs does not stop the agent', async () => {
