@@ -1,5 +1,5 @@
-import { memo, createContext, useCallback, useContext, useLayoutEffect, useMemo, useState, useSyncExternalStore, type ReactElement } from 'react';
-import { BaseEdge, Handle, MarkerType, Panel, Position, ReactFlow, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
+import { memo, createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactElement } from 'react';
+import { BaseEdge, Handle, MarkerType, Position, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type Edge, type EdgeProps, type Node, type NodeProps } from '@xyflow/react';
 import type { MachineGraph } from '../../shared/graph.ts';
 import { labelObstacles, placeEdgeLabel, type Box, type StatechartLayout } from '../model/layout.ts';
 import { LitChart, type StateLook } from '../model/lit.ts';
@@ -86,34 +86,149 @@ function flowElements(layout: StatechartLayout): { nodes: Node<StateData>[]; edg
     target: e.target,
     type: 'elk',
     data: { points: e.points, labels: e.labels, obstacles, bounds, routes },
-    markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14 },
+    // In the chart's own units, not the line's: a lit (thicker) arrow's head is no larger, and
+    // the heads ending on one state stay apart (their ends are 14 px apart, see layout.ts).
+    markerEnd: { type: MarkerType.ArrowClosed, width: 20, height: 20, markerUnits: 'userSpaceOnUse' },
     zIndex: 1,
   }));
   return { nodes, edges };
 }
 
-/** The last step, in the chart's corner. */
-function StepPanelText() {
+/** The last step, in the bar above the chart (never over a state). */
+function StepCaption() {
   const step = useLit(LitChart.stepKey, (lit) => lit.stepNote());
-  return step ? (
-    <>
-      <span className="muted">at {fmtMs(step.atMs)}</span> <b>{shortState(step.entered)}</b> <span className="muted">on</span> <code>{step.cause}</code>
-    </>
-  ) : (
-    <span className="muted">no call: the machine as defined in shared/machine.ts</span>
+  return (
+    <span className="step-caption" data-testid="step-caption">
+      {step ? (
+        <>
+          <span className="muted">at {fmtMs(step.atMs)}</span> <b>{shortState(step.entered)}</b> <span className="muted">on</span> <code>{step.cause}</code>
+        </>
+      ) : (
+        <span className="muted">no call: the machine as defined in shared/machine.ts</span>
+      )}
+    </span>
   );
 }
 
-const fitViewOptions = { padding: 0.02 };
+/**
+ * The zoom at which every state's name reads at its CSS size (12 px, 11.5 px for a compound
+ * state's header): the chart opens at it, or larger where the whole chart fits.
+ */
+export const readableZoom = 1;
+/** Room kept between the followed states and the chart's edge, in screen pixels. */
+const followMargin = 16;
+
+/** Every state's box in chart coordinates (the layout's are relative to the parent). Pure. */
+function chartBoxes(layout: StatechartLayout): Map<string, Box> {
+  const out = new Map<string, Box>();
+  for (const s of layout.states) {
+    const p = s.parent ? out.get(s.parent) : undefined;
+    out.set(s.path, { x: (p?.x ?? 0) + s.x, y: (p?.y ?? 0) + s.y, width: s.width, height: s.height });
+  }
+  return out;
+}
+
+const union = (boxes: Box[]): Box => {
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  return { x, y, width: Math.max(...boxes.map((b) => b.x + b.width)) - x, height: Math.max(...boxes.map((b) => b.y + b.height)) - y };
+};
+
+/**
+ * What the view keeps in sight: all active leaves where they fit at this zoom, else the first of
+ * them in the machine's order (the conversation's, before the caller monitor's). Pure.
+ */
+function focusBox(boxes: Map<string, Box>, leaves: readonly string[], order: readonly string[], zoom: number, width: number, height: number): Box | null {
+  const active = order.filter((p) => leaves.includes(p)).map((p) => boxes.get(p)!).filter(Boolean);
+  if (!active.length) return null;
+  const all = union(active);
+  const room = (b: Box) => b.width * zoom <= width - 2 * followMargin && b.height * zoom <= height - 2 * followMargin;
+  return room(all) ? all : active[0];
+}
+
+/**
+ * The chart's camera: opens at a readable zoom (the whole chart where it fits at that zoom or
+ * more), pans to the active states whenever a step leaves them out of sight (zoom unchanged),
+ * and the bar's buttons zoom, fit the whole chart, or go back to the readable view. Effects:
+ * moves the flow's viewport.
+ */
+function Camera({ layout, leaves, order }: { layout: StatechartLayout; leaves: readonly string[]; order: readonly string[] }) {
+  const flow = useReactFlow();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  const boxes = useMemo(() => chartBoxes(layout), [layout]);
+  const leavesKey = leaves.join(' ');
+  const opened = useRef<StatechartLayout | null>(null);
+
+  /** Centres a box at `zoom`, but shows no empty space past the chart's edges where it is larger than the view. */
+  const centerOn = useCallback(
+    (f: Box, zoom: number) => {
+      const axis = (view: number, chart: number, at: number) => {
+        const want = view / 2 - at * zoom;
+        return chart * zoom + 2 * followMargin <= view ? want : Math.min(followMargin, Math.max(view - chart * zoom - followMargin, want));
+      };
+      void flow.setViewport({ x: axis(width, layout.width, f.x + f.width / 2), y: axis(height, layout.height, f.y + f.height / 2), zoom });
+    },
+    [flow, width, height, layout],
+  );
+
+  const readableView = useCallback(() => {
+    const fit = Math.min(width / (layout.width + 2 * followMargin), height / (layout.height + 2 * followMargin));
+    if (fit >= readableZoom) {
+      const zoom = Math.min(fit, 1.5);
+      return void flow.setViewport({ x: (width - layout.width * zoom) / 2, y: (height - layout.height * zoom) / 2, zoom });
+    }
+    centerOn(focusBox(boxes, leaves, order, readableZoom, width, height) ?? { x: layout.width / 2, y: 0, width: 0, height: 0 }, readableZoom);
+  }, [flow, width, height, layout, boxes, order, leavesKey, centerOn]);
+
+  // Open readable, once the flow knows its size; again for another layout.
+  useEffect(() => {
+    if (!width || !height || opened.current === layout) return;
+    opened.current = layout;
+    readableView();
+  }, [width, height, layout, readableView]);
+
+  // Follow: a step whose states are out of sight pans to them.
+  useEffect(() => {
+    if (!width || !height || opened.current !== layout) return;
+    const { x, y, zoom } = flow.getViewport();
+    const f = focusBox(boxes, leaves, order, zoom, width, height);
+    if (!f) return;
+    const left = f.x * zoom + x;
+    const top = f.y * zoom + y;
+    const inSight = left >= followMargin / 2 && top >= followMargin / 2 && left + f.width * zoom <= width - followMargin / 2 && top + f.height * zoom <= height - followMargin / 2;
+    if (!inSight) centerOn(f, zoom);
+  }, [flow, leavesKey, width, height, layout, boxes, order, centerOn]);
+
+  return (
+    <span className="chart-controls">
+      <button className="small" title="zoom out" aria-label="zoom out" onClick={() => void flow.zoomOut({ duration: 0 })}>
+        −
+      </button>
+      <button className="small" title="zoom in" aria-label="zoom in" onClick={() => void flow.zoomIn({ duration: 0 })}>
+        +
+      </button>
+      <button className="small" title="the whole machine" data-testid="chart-fit" onClick={() => void flow.fitView({ padding: 0.03, duration: 0 })}>
+        fit
+      </button>
+      <button className="small" title="readable, the active states in sight" data-testid="chart-readable" onClick={readableView}>
+        1:1
+      </button>
+    </span>
+  );
+}
+
 const proOptions = { hideAttribution: true };
 
 /**
- * The live statechart: the machine's own states and transitions (laid out by ELK), the active
- * states lit, the step into the current state drawn with its event. A new frame re-renders only
- * the states and arrows whose look it changes (the flow itself is built once per layout).
+ * The live statechart: the machine's own states and transitions (laid out by ELK when the UI is
+ * built), the active states lit and kept in sight, the step into the current state drawn with
+ * its event and told in the bar above. A new frame re-renders only the states and arrows whose
+ * look it changes (the flow itself is built once per layout).
  */
 export const Statechart = memo(function Statechart({ graph, layout, frame, atMs }: { graph: MachineGraph; layout: StatechartLayout; frame: StateFrame | null; atMs: number }) {
   const [lit] = useState(() => new LitChart());
+  const order = useMemo(() => graph.states.map((s) => s.path), [graph]);
   const flow = useMemo(() => {
     const { nodes, edges } = flowElements(layout);
     return (
@@ -122,8 +237,6 @@ export const Statechart = memo(function Statechart({ graph, layout, frame, atMs 
         edges={edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
-        fitView
-        fitViewOptions={fitViewOptions}
         minZoom={0.2}
         maxZoom={2.5}
         nodesDraggable={false}
@@ -131,11 +244,7 @@ export const Statechart = memo(function Statechart({ graph, layout, frame, atMs 
         elementsSelectable={false}
         proOptions={proOptions}
         colorMode="dark"
-      >
-        <Panel position="bottom-left" className="step-panel">
-          <StepPanelText />
-        </Panel>
-      </ReactFlow>
+      />
     );
   }, [layout]);
   // Before the browser paints: the nodes that changed re-render in this same commit.
@@ -143,7 +252,16 @@ export const Statechart = memo(function Statechart({ graph, layout, frame, atMs 
   const leaves = frame?.leaves ?? [];
   return (
     <div className="statechart" data-at-ms={Math.round(atMs)} data-active-states={leaves.join(' ')}>
-      <LitContext.Provider value={lit}>{flow}</LitContext.Provider>
+      <ReactFlowProvider>
+        <LitContext.Provider value={lit}>
+          <div className="chart-bar">
+            <StepCaption />
+            <span className="spacer" />
+            <Camera layout={layout} leaves={leaves} order={order} />
+          </div>
+          <div className="chart-flow">{flow}</div>
+        </LitContext.Provider>
+      </ReactFlowProvider>
     </div>
   );
 });
