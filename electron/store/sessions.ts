@@ -310,10 +310,12 @@ function entryPayload(e: JournalEntry): unknown {
   return e.kind === 'input' ? e.event : e.kind === 'command' ? e.command : { state: e.state, cause: e.cause };
 }
 
-function entryFromRow(seq: number, atMs: number, kind: string, payload: any): JournalEntry {
-  if (kind === 'input') return { seq, atMs, kind, event: payload };
-  if (kind === 'command') return { seq, atMs, kind, command: payload };
-  return { seq, atMs, kind: 'transition', state: payload.state, cause: payload.cause };
+/** A journal entry from its row. The payload is what entryPayload wrote, so it is taken as that. Pure. */
+function entryFromRow(seq: number, atMs: number, kind: string, payload: unknown): JournalEntry {
+  if (kind === 'input') return { seq, atMs, kind, event: payload as JournalInput };
+  if (kind === 'command') return { seq, atMs, kind, command: payload as CallCommand };
+  const { state, cause } = payload as { state: string; cause: string };
+  return { seq, atMs, kind: 'transition', state, cause };
 }
 
 /**
