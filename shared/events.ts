@@ -81,7 +81,14 @@ export type WorldEvent =
   | { type: 'control.stop' }
   | { type: 'caller.audio'; startMs: number; endMs: number; sampleRate: number; pcm16: string /* base64 */ }
   | { type: 'caller.backchannel'; startMs: number; endMs: number; text: string }
-  | { type: 'vad.probability'; atMs: number; p: number };
+  | { type: 'vad.probability'; atMs: number; p: number }
+  /**
+   * The summarizer model's answer for the handoff packet (SPEC §5), asked once the call has
+   * ended: `content` is its message verbatim (checked against the journal whenever the packet is
+   * built, so replay, what-if and export need no server); `error` says why there is none
+   * (timeout, HTTP status, no message).
+   */
+  | { type: 'summarizer.result'; model: string; latencyMs: number; tokens: number; content?: string; error?: string };
 
 export type JournalInput = CallEvent | WorldEvent;
 

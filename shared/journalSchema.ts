@@ -66,6 +66,7 @@ const journalInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('caller.audio'), startMs: ms, endMs: ms, sampleRate: z.number().int().min(1), pcm16: z.base64() }).strict(),
   z.object({ type: z.literal('caller.backchannel'), startMs: ms, endMs: ms, text }).strict(),
   z.object({ type: z.literal('vad.probability'), atMs: ms, p: z.number().min(0).max(1) }).strict(),
+  z.object({ type: z.literal('summarizer.result'), model: text, latencyMs: ms, tokens: count, content: text.optional(), error: text.optional() }).strict(),
 ]);
 
 const callCommand = z.discriminatedUnion('type', [

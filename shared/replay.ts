@@ -129,7 +129,7 @@ export function replayJournal(
   return { identical: divergence === null, events, transitions, commands, divergence };
 }
 
-const worldOnly = new Set(['session.started', 'timer.fired', 'control.fault.set', 'control.fault.cleared', 'control.stop', 'caller.audio', 'caller.backchannel', 'vad.probability']);
+const worldOnly = new Set(['session.started', 'timer.fired', 'control.fault.set', 'control.fault.cleared', 'control.stop', 'caller.audio', 'caller.backchannel', 'vad.probability', 'summarizer.result']);
 
 /** True for journaled inputs that go to the machine (the rest steer the world). */
 export function isMachineEvent(ev: { type: string }): ev is import('./events.ts').CallEvent {

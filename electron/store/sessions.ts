@@ -353,6 +353,8 @@ function maskInput(ev: JournalInput): JournalInput {
       return { ...ev, response: maskResponse(ev.response) };
     case 'tool.result':
       return ev.data === undefined ? ev : { ...ev, data: maskDeep(ev.data) };
+    case 'summarizer.result':
+      return { ...ev, ...(ev.content === undefined ? {} : { content: maskPii(ev.content) }), ...(ev.error === undefined ? {} : { error: maskPii(ev.error) }) };
     case 'caller.speech.started':
     case 'caller.speech.ended':
     case 'caller.hungup':

@@ -237,6 +237,9 @@ export class TimelineFold {
       case 'control.stop':
         this.push({ kind: 'control', startMs: at, text: 'stopped by the user' });
         break;
+      case 'summarizer.result':
+        this.push({ kind: 'note', startMs: at, text: `summarizer ${ev.model} · ${ev.error ? `failed: ${ev.error}` : `answered in ${ev.latencyMs} ms`}` });
+        break;
       case 'agent.response':
       case 'timer.fired':
       case 'caller.audio':
