@@ -1,5 +1,5 @@
 import type { MachineGraph } from '../shared/graph.ts';
-import type { AppInfo, CallsimBridge, IpcResult, LibraryRecording, LibraryScenario, PushBatch, Request, SessionRow, WhatIfView, ReplayReportView } from '../shared/ipc.ts';
+import type { AppInfo, CallsimBridge, IpcResult, LibraryRecording, LibraryScenario, PushBatch, Request, SessionRow, StartProgress, WhatIfView, ReplayReportView } from '../shared/ipc.ts';
 import { connectBridge, type ConnectionState } from './bridge.ts';
 import { createStore } from './store.ts';
 import { CallModel } from './model/call.ts';
@@ -26,6 +26,8 @@ export interface AppState {
   replay: ReplayReportView | null;
   whatif: WhatIfView | null;
   busy: string | null;
+  /** While a recorded call starts: how far hearing its audio has got (asked every 250 ms). */
+  preparing: StartProgress | null;
   toast: { kind: 'error' | 'info'; text: string } | null;
   /** Bumped once per animation frame in which any call changed. */
   tick: number;
@@ -46,6 +48,7 @@ export const app = createStore<AppState>({
   replay: null,
   whatif: null,
   busy: null,
+  preparing: null,
   toast: null,
   tick: 0,
 });
@@ -203,11 +206,21 @@ export const actions = {
 
   async startCall(req: Request<'call.start'>) {
     app.set({ busy: 'starting call' });
+    // a recorded call's audio is heard before it starts (seconds): show how far that has got
+    const recorded = req.source.kind === 'library' && req.source.file.endsWith('.wav');
+    const poll = recorded
+      ? setInterval(() => {
+          void bridge.callPreparing({}).then((r) => {
+            if (r.ok && app.get().busy === 'starting call') app.set({ preparing: r.value });
+          });
+        }, 250)
+      : null;
     try {
       const { sessionId } = await call(bridge.startCall(req));
       app.set({ liveId: sessionId, tab: 'live' });
     } finally {
-      app.set({ busy: null });
+      if (poll) clearInterval(poll);
+      app.set({ busy: null, preparing: null });
     }
   },
   async control(req: Request<'call.control'>) {

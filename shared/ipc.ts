@@ -182,6 +182,15 @@ export type StatelyInspectionEvent = {
   parentId?: string | undefined;
 };
 
+/** How far a recorded call's start has got: its audio is heard (VAD, then recognition) before the call begins. */
+export interface StartProgress {
+  file: string;
+  stage: 'reading' | 'detecting speech' | 'recognizing';
+  /** Of `total`: audio frames for detection, speech stretches for recognition. */
+  done: number;
+  total: number;
+}
+
 /** What the Node side pushes about one live call, at most once per ~16 ms. */
 export interface PushBatch {
   sessionId: string;
@@ -229,6 +238,8 @@ export const ipcContract = {
     response: out<{ sessionId: string }>(),
   },
   'call.control': { method: 'controlCall', request: z.object({ sessionId, action: controlActionSchema }).strict(), response: out<{ applied: true }>() },
+  /** The recorded call being prepared by a `call.start` now, if any (the UI asks while it waits). */
+  'call.preparing': { method: 'callPreparing', request: empty, response: out<StartProgress | null>() },
   'call.stop': { method: 'stopCall', request: z.object({ sessionId }).strict(), response: out<{ stopped: boolean }>() },
   'calls.live': { method: 'liveCalls', request: empty, response: out<LiveCall[]>() },
   'sessions.list': { method: 'listSessions', request: empty, response: out<SessionRow[]>() },

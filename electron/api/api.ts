@@ -13,6 +13,7 @@ import {
   type PushBatch,
   type Request,
   type Response,
+  type StartProgress,
 } from '../../shared/ipc.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { appVersion } from '../engine/version.ts';
@@ -70,6 +71,8 @@ async function loadAudioCall(): Promise<{ audio: AudioPipeline; reason: null } |
  */
 export class CallsimApi {
   readonly live: LiveCalls;
+  /** The recorded call a call.start is preparing now (its audio being heard), if any. */
+  private preparing: StartProgress | null = null;
   private readonly listeners = new Set<(b: PushBatch[]) => void>();
   private graph: MachineGraph | null = null;
   private readonly checkpointCache = new Map<string, { events: number; checkpoints: Checkpoint[] }>();
@@ -125,13 +128,19 @@ export class CallsimApi {
         const file = libraryPath(this.o.recordingsDir, r.source.file);
         const loaded = await loadAudioCall();
         if (!loaded.audio) throw new UnavailableError(loaded.reason);
+        // while its audio is heard (seconds: VAD over the whole file, then recognition), the UI
+        // asks how far it has got (call.preparing)
+        this.preparing = { file: r.source.file, stage: 'reading', done: 0, total: 1 };
+        const preparing = this.preparing;
         try {
-          setup = await setupFor({ kind: 'recording', file }, overrides);
+          setup = await setupFor({ kind: 'recording', file }, { ...overrides, onProgress: (p) => Object.assign(preparing, p) });
         } catch (err) {
           if (err instanceof InputError || brokenInstallMessage(err)) throw err;
           if ((err as Error).name === 'AudioInputError') throw new InputError(r.source.file, '', (err as Error).message);
           // Missing speech models and the like: the recording cannot be heard on this machine.
           throw new UnavailableError(`${r.source.file}: ${(err as Error).message}`);
+        } finally {
+          if (this.preparing === preparing) this.preparing = null;
         }
       } else if (r.source.kind === 'library') {
         setup = await setupFor({ kind: 'scenario', scenario: sendsNoSecrets(readScenario(libraryPath(this.o.recordingsDir, r.source.file)), r.source.file) }, overrides);
@@ -142,6 +151,7 @@ export class CallsimApi {
       const { sessionId } = await this.live.start(setup, { pacing: r.pacing });
       return { sessionId };
     },
+    'call.preparing': () => (this.preparing ? { ...this.preparing } : null),
     'call.control': (r) => {
       if (!this.live.control(r.sessionId, r.action)) throw notRunning(r.sessionId);
       return { applied: true as const };

@@ -38,9 +38,14 @@ export interface AnalyzedRecording {
   segments: HeardAudioSegment[];
 }
 
+/** How far hearing a recording has got (the app shows it while a recorded call starts). */
+export type HearProgress = { stage: 'detecting speech' | 'recognizing'; done: number; total: number };
+
 export interface HearOptions {
   /** Silence that ends a turn (policy endOfTurnSilenceMs); default 600. */
   endOfTurnSilenceMs?: number;
+  /** Told as detection goes (every few hundred frames) and when recognition starts and ends. */
+  onProgress?: (p: HearProgress) => void;
   /** Your own recognizer (audio/transcriber.ts) instead of pocketsphinx. */
   transcriber?: HttpTranscriber;
 }
@@ -73,8 +78,11 @@ export async function analyzeRecording(path: string, opts: AnalyzeOptions = {}):
  * model, runs the recognizer (or your own: `transcriber`).
  */
 export async function hear(samples: Float32Array, o: HearOptions = {}): Promise<HeardAudioSegment[]> {
-  const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs: o.endOfTurnSilenceMs });
+  const progress = o.onProgress;
+  const speech = await detectSpeechSegments(samples, { endOfTurnSilenceMs: o.endOfTurnSilenceMs, onFrames: progress && ((done, total) => progress({ stage: 'detecting speech', done, total })) });
+  progress?.({ stage: 'recognizing', done: 0, total: speech.length });
   const heard = await hearSegments(samples, speech, o.transcriber);
+  progress?.({ stage: 'recognizing', done: speech.length, total: speech.length });
   // whole milliseconds: the journal's clock has no finer grain
   return heard.map((h) => {
     const startMs = Math.round(h.startMs);

@@ -325,6 +325,8 @@ export class SpeechSegmenter {
 export interface DetectSpeechOptions extends SegmenterOptions {
   /** Same as endSilenceMs; the name the policy uses. */
   endOfTurnSilenceMs?: number;
+  /** Told every 256 frames (about 8 s of audio) and at the end: frames done of the total. */
+  onFrames?: (done: number, total: number) => void;
 }
 
 /**
@@ -349,7 +351,10 @@ export async function detectSpeechSegments(
     }
   };
   const frame = new Float32Array(VAD_FRAME_SAMPLES);
+  const frames = Math.ceil(samples16k.length / VAD_FRAME_SAMPLES);
   for (let at = 0; at < samples16k.length; at += VAD_FRAME_SAMPLES) {
+    const n = at / VAD_FRAME_SAMPLES;
+    if (n % 256 === 0) opts.onFrames?.(n, frames);
     const chunk = samples16k.subarray(at, at + VAD_FRAME_SAMPLES);
     if (chunk.length < VAD_FRAME_SAMPLES) {
       frame.fill(0);
@@ -359,6 +364,7 @@ export async function detectSpeechSegments(
     take(segmenter.push(await vad.process(input), frameEnergyDb(input)));
   }
   take(segmenter.flush());
+  opts.onFrames?.(frames, frames);
   const durationMs = samples16k.length / 16;
   return segments.map((s) => ({ startMs: s.startMs, endMs: Math.min(s.endMs, durationMs) }));
 }

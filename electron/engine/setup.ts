@@ -15,6 +15,7 @@ import { assertNever } from '../../shared/assertNever.ts';
 import type { JournalEntry, SessionSource } from '../../shared/events.ts';
 import type { ChannelChoice } from '../audio/wav.ts';
 import type { HttpTranscriber } from '../audio/transcriber.ts';
+import type { HearProgress } from '../audio/pipeline.ts';
 import { journaledCallerSetup } from '../callers/journaled.ts';
 
 export interface SetupOverrides {
@@ -31,6 +32,8 @@ export interface SetupOverrides {
   heard?: ReadonlyMap<string, HeardLine>;
   /** How long the agent takes to say a line (real TTS for audio runs; a word-rate estimate otherwise). */
   agentVoiceMs?: (text: string) => number;
+  /** A recording: told how hearing its audio goes, before the call starts. */
+  onProgress?: (p: HearProgress) => void;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function setupFor(source: CallerSource, o: SetupOverrides = {}): Pr
     }
     case 'recording': {
       const [{ analyzeRecording }, { recordingSetup }] = await Promise.all([import('../audio/pipeline.ts'), import('../callers/recorded.ts')]);
-      const heard = await analyzeRecording(source.file, { channel: source.channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber: source.transcriber });
+      const heard = await analyzeRecording(source.file, { channel: source.channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber: source.transcriber, onProgress: o.onProgress });
       return recordingSetup(source.file, heard, { ...o, channel: source.channel });
     }
     case 'live': {

@@ -38,6 +38,7 @@ function MicIcon() {
  */
 export const StartCall = memo(function StartCall({ info, library }: { info: AppInfo; library: { scenarios: LibraryScenario[]; recordings: LibraryRecording[] } }) {
   const busy = useStore(app, (s) => s.busy);
+  const preparing = useStore(app, (s) => s.preparing);
   const [picked, setPicked] = useState<Picked | null>(() => (library.scenarios[0] ? { kind: 'scenario', s: library.scenarios.find((x) => x.name === 'happy-path') ?? library.scenarios[0] } : null));
   const [pacing, setPacing] = useState<'realtime' | 'virtual'>('realtime');
   const [policy, setPolicy] = useState<PolicyOverride>({});
@@ -242,6 +243,20 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
       >
         {busy === 'starting call' ? 'starting…' : mic ? (micInput.kind === 'device' ? '▶ start mic call' : '▶ play it as the microphone') : pacing === 'realtime' ? '▶ start live call' : '▶ run instantly'}
       </button>
+      {busy === 'starting call' && preparing && (
+        <div className="start-progress small" data-testid="start-progress">
+          <span>
+            {preparing.file}: {preparing.stage}
+            {preparing.stage === 'recognizing'
+              ? ` ${preparing.total} stretch${preparing.total === 1 ? '' : 'es'}${preparing.done === preparing.total ? ' · done' : '…'}`
+              : preparing.stage === 'detecting speech'
+                ? ` ${Math.round((100 * preparing.done) / Math.max(1, preparing.total))} %`
+                : '…'}
+          </span>
+          {/* detection counts its frames; recognition runs its stretches at once: no count to show */}
+          {preparing.stage === 'detecting speech' ? <progress max={preparing.total} value={preparing.done} /> : <progress />}
+        </div>
+      )}
       {running && (
         <div className="muted small" data-testid="start-blocked">
           a call is running ({running}): stop it, or wait for its end, to start another
