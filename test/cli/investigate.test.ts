@@ -134,7 +134,7 @@ describe('callsim redteam', () => {
     expect(report.passed).toBe(n);
     expect(r.stderr.trim().split('\n').at(-1)).toBe(`redteam: ${n} passed, 0 failed`);
     // the library takes every path of the machine; the guarded ones are each reported on their own
-    expect(report.coverage.states).toEqual({ total: 24, entered: 24, never: [] });
+    expect(report.coverage.states).toEqual({ total: 25, entered: 25, never: [] });
     expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length);
     expect(report.coverage.transitions.never).toEqual([]);
     expect(report.coverage.transitions.taken).toBe(report.coverage.transitions.total);
