@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CallCommand } from '../../shared/events.ts';
 import type { AudioSource } from '../audio/mic.ts';
-import { AgentVoice } from '../world/caller.ts';
+import { AgentVoice } from '../voices/text.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { fliteDurationMs } from '../voices/flite.ts';

@@ -3,7 +3,7 @@ import { agentDefaults, type Scenario } from '../../shared/scenario.ts';
 import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
 import type { Fault } from '../../shared/faults.ts';
 import { SimulatedAgent, type AgentBrain } from '../world/agent.ts';
-import { ScriptedCaller, type HeardLine } from '../world/caller.ts';
+import { ScriptedCaller, type HeardLine } from '../callers/scripted.ts';
 import { agentSpeechMs } from '../voices/text.ts';
 import type { ToolBackend } from '../world/tools.ts';
 import { modelBrainFor } from '../world/model.ts';

@@ -9,7 +9,7 @@ import type { Scenario } from '../../shared/scenario.ts';
 import { hear } from '../audio/pipeline.ts';
 import { synthesize } from '../audio/tts.ts';
 import { readWavFile } from '../audio/wav.ts';
-import type { HeardLine } from '../world/caller.ts';
+import type { HeardLine } from '../callers/scripted.ts';
 import { agentSpeechMs } from '../voices/text.ts';
 
 const ttsCache = new Map<string, number>();

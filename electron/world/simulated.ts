@@ -1,7 +1,7 @@
 import { createRng } from '../../shared/rng.ts';
 import { agentDefaults } from '../../shared/scenario.ts';
 import { AgentPart, SimulatedAgent, type AgentBrain } from './agent.ts';
-import { AgentVoice } from './caller.ts';
+import { AgentVoice } from '../voices/text.ts';
 import { SimulatedBackend, ToolsPart, type ToolBackend } from './tools.ts';
 import type { WorldContext, WorldPart } from './world.ts';
 

@@ -1,11 +1,9 @@
-import { assertNever } from '../../shared/assertNever.ts';
 import type { CallCommand, CallEvent } from '../../shared/events.ts';
-import type { FaultFailure } from '../../shared/faults.ts';
-import { deliverRecognition, playHeardSegments, type HeardSegment } from './recognition.ts';
+import { deliverRecognition, playHeardSegments, type HeardSegment } from '../world/recognition.ts';
 import type { CallerTurn } from '../../shared/scenario.ts';
 import { callerSpeechMs } from '../voices/text.ts';
 import { isBackchannel, lineWords } from '../../shared/backchannel.ts';
-import type { WorldContext, WorldPart } from './world.ts';
+import type { WorldContext, WorldPart } from '../world/world.ts';
 
 /** How long a caller waits after the agent stops before answering, when a turn says nothing. */
 export const callerReactionMs = 500;
@@ -133,75 +131,5 @@ export class ScriptedCaller implements WorldPart {
   /** Text voice: the words are known; `asr` faults may delay, fail or garble them. */
   private recognize(text: string): void {
     deliverRecognition(this.ctx, text, 1);
-  }
-}
-
-/**
- * What a `tts` failure does to the agent's voice: nothing yet. The voice here is a duration,
- * not a synthesizer that could fail, so only latency faults reach it; a new failure mode is
- * decided here too.
- */
-function speechFailure(failure: FaultFailure | null): void {
-  if (!failure) return;
-  switch (failure.mode) {
-    case 'error':
-    case 'timeout':
-    case 'empty':
-    case 'malformed':
-    case 'garble':
-      return;
-    default:
-      assertNever(failure);
-  }
-}
-
-/**
- * The agent's voice for text runs: `agent.speak` lasts as long as the words take to say
- * (plus `tts` latency faults), then `agent.speech.ended`. A stop, a handoff or the end of
- * the call cuts it.
- */
-export class AgentVoice implements WorldPart {
-  private pending: number | null = null;
-  /** When the line being said ends, on the call's clock. */
-  private endsAt = 0;
-  /** What is left of a paused line. */
-  private heldMs: number | null = null;
-  constructor(
-    private readonly ctx: WorldContext,
-    private readonly durationMs: (text: string) => number,
-  ) {}
-
-  onCommand(command: CallCommand): void {
-    if (command.type === 'agent.speak') {
-      this.cut();
-      const { addedLatencyMs, failure } = this.ctx.faultFor('tts');
-      speechFailure(failure);
-      this.play(this.durationMs(command.text) + addedLatencyMs);
-    } else if (command.type === 'agent.speech.pause') {
-      // the line holds where it is: what is left of it plays on a resume
-      if (this.pending === null) return;
-      this.ctx.scheduler.cancel(this.pending);
-      this.pending = null;
-      this.heldMs = Math.max(0, this.endsAt - this.ctx.scheduler.now);
-    } else if (command.type === 'agent.speech.resume') {
-      if (this.heldMs !== null) this.play(this.heldMs);
-      this.heldMs = null;
-    } else if (command.type === 'agent.speech.stop' || command.type === 'handoff.start' || command.type === 'call.end') {
-      this.cut();
-    }
-  }
-
-  private play(ms: number): void {
-    this.endsAt = this.ctx.scheduler.now + ms;
-    this.pending = this.ctx.scheduler.after(ms, () => {
-      this.pending = null;
-      this.ctx.deliver({ type: 'agent.speech.ended' });
-    });
-  }
-
-  private cut(): void {
-    if (this.pending !== null) this.ctx.scheduler.cancel(this.pending);
-    this.pending = null;
-    this.heldMs = null;
   }
 }
