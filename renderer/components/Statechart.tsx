@@ -115,6 +115,8 @@ function StepCaption() {
  * state's header): the chart opens at it, or larger where the whole chart fits.
  */
 export const readableZoom = 1;
+/** The shortest time between two pans that follow the active states. */
+const panIntervalMs = 400;
 /** Room kept between the followed states and the chart's edge, in screen pixels. */
 const followMargin = 16;
 
@@ -188,17 +190,35 @@ function Camera({ layout, leaves, order }: { layout: StatechartLayout; leaves: r
     readableView();
   }, [width, height, layout, readableView]);
 
-  // Follow: a step whose states are out of sight pans to them.
-  useEffect(() => {
+  // Follow: a step whose states are out of sight pans to them. At most one pan per
+  // panIntervalMs: a pan re-rasters the whole chart, and a busy call takes a step every frame
+  // (panning at each halved the frames the UI bench's 1,000-events/s call kept); a step within
+  // that time is looked at again when it ends, with the states active then.
+  const current = useRef({ leaves, check: () => {} });
+  const lastPan = useRef(-Infinity);
+  const pending = useRef<number | null>(null);
+  current.current.leaves = leaves;
+  current.current.check = () => {
     if (!width || !height || opened.current !== layout) return;
     const { x, y, zoom } = flow.getViewport();
-    const f = focusBox(boxes, leaves, order, zoom, width, height);
+    const f = focusBox(boxes, current.current.leaves, order, zoom, width, height);
     if (!f) return;
     const left = f.x * zoom + x;
     const top = f.y * zoom + y;
-    const inSight = left >= followMargin / 2 && top >= followMargin / 2 && left + f.width * zoom <= width - followMargin / 2 && top + f.height * zoom <= height - followMargin / 2;
-    if (!inSight) centerOn(f, zoom);
-  }, [flow, leavesKey, width, height, layout, boxes, order, centerOn]);
+    if (left >= followMargin / 2 && top >= followMargin / 2 && left + f.width * zoom <= width - followMargin / 2 && top + f.height * zoom <= height - followMargin / 2) return;
+    const wait = lastPan.current + panIntervalMs - performance.now();
+    if (wait > 0) {
+      pending.current ??= window.setTimeout(() => {
+        pending.current = null;
+        current.current.check();
+      }, wait);
+      return;
+    }
+    lastPan.current = performance.now();
+    centerOn(f, zoom);
+  };
+  useEffect(() => current.current.check(), [leavesKey, width, height, layout]);
+  useEffect(() => () => void (pending.current !== null && clearTimeout(pending.current)), []);
 
   return (
     <span className="chart-controls">
