@@ -17,6 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { encodeWav16 } from './wav.ts';
+import { processAlive } from '../processes.ts';
 
 const run = promisify(execFile);
 
@@ -377,15 +378,6 @@ const LIVE_DIR_PREFIX = 'callsim-live-asr-';
 /** A directory of the old name (no pid) this long untouched belongs to no running call. */
 const UNOWNED_DIR_STALE_MS = 24 * 3600_000;
 
-/** True while process `pid` exists (EPERM: it does, another user's). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the LiveRecognizer directories in `parent` left by calls that were killed (close()

@@ -10,6 +10,7 @@ import { journalEntrySchema } from '../../shared/journalSchema.ts';
 import { replayJournal } from '../../shared/replay.ts';
 import type { JournalSink } from '../engine/runner.ts';
 import { BUSY_TIMEOUT_MS, LOCKED, openDatabase } from './db.ts';
+import { processAlive } from '../processes.ts';
 
 export type SessionStatus = 'running' | 'complete' | 'interrupted';
 
@@ -43,15 +44,6 @@ export function describeSource(s: SessionSource): string {
   }
 }
 
-/** True while process `pid` exists on this machine. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const exportSchema = z
   .object({
