@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { hasChromium, openUi, scrubTo, useBrowser } from './browser.ts';
-import { repoRoot } from '../helpers.ts';
+import { hasChromium, openUi, scrubTo, shot, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -123,10 +120,8 @@ describe.skipIf(!hasChromium)('the UI in Chromium: a statechart you can read', (
         const ended = await readFollowed(page);
         expect(ended.followed).toBe('transferred');
         expect(readable(ended)).toEqual(clean);
-        if (width === 1280) {
-          fs.mkdirSync(path.join(repoRoot, 'recordings/screenshots'), { recursive: true });
-          await page.screenshot({ path: path.join(repoRoot, 'recordings/screenshots/statechart-1280x720.png') });
-        }
+        // into test-output/screenshots (recordings/screenshots keeps copies that were looked at)
+        if (width === 1280) await shot(page, 'statechart-1280x720');
         // The saved session, at every step it took: the state entered is in view each time.
         await page.goto(new URL(`/session/${sessionId}`, server.url).href);
         await page.waitForSelector('[data-testid=scrubber]');
@@ -145,7 +140,7 @@ describe.skipIf(!hasChromium)('the UI in Chromium: a statechart you can read', (
           const backoff = opened.value.result.transitions.find((t) => t.state === 'active.conversation.toolBackoff')!;
           await scrubTo(page, backoff.atMs);
           await readFollowed(page);
-          await page.screenshot({ path: path.join(repoRoot, 'recordings/screenshots/statechart-session-1280x720.png') });
+          await shot(page, 'statechart-session-1280x720');
         }
         // fit shows the whole machine (smaller, on request); 1:1 is readable again, the active state in view.
         await page.click('[data-testid=chart-fit]');
