@@ -90,7 +90,7 @@ export interface MicCallOptions {
  */
 export async function startMicCall(o: MicCallOptions, r: Request<'call.start'> & { source: { kind: 'mic' } }): Promise<{ sessionId: string }> {
   if (r.pacing !== 'realtime') throw new InputError('call.start', 'pacing', 'a microphone call runs on the wall clock: use "realtime"');
-  const [{ MicrophoneSource, WavFileSource }, { runLiveCall }] = await Promise.all([import('../audio/mic.ts'), import('../engine/liveCall.ts')]);
+  const [{ MicrophoneSource, WavFileSource }, { runLiveCall }] = await Promise.all([import('../audio/mic.ts'), import('../callers/liveCall.ts')]);
   const wav = r.source.wav;
   let tempDir: string | null = null;
   const removeTemp = () => tempDir && fs.rmSync(tempDir, { recursive: true, force: true });

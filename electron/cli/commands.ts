@@ -371,7 +371,7 @@ async function liveCall(
   o: { db?: string; json?: boolean; strict?: boolean; policy?: PolicyOverride; faults?: Fault[]; seed?: number; speak?: boolean; byo: Byo },
   out: Out,
 ): Promise<number> {
-  const { runLiveCall } = await import('../engine/liveCall.ts');
+  const { runLiveCall } = await import('../callers/liveCall.ts');
   const setup = await setupFor({ kind: 'live', session: sessionSource, speak: o.speak }, { policy: o.policy, faults: o.faults, seed: o.seed, strict: o.strict, ...agentParts(o.byo, o.policy) });
   const store = new SessionStore(defaultDbPath(o.db));
   let stop: (() => void) | null = null;

@@ -79,7 +79,7 @@ export async function setupFor(source: CallerSource, o: SetupOverrides = {}): Pr
       return recordingSetup(source.file, heard, { ...o, channel: source.channel });
     }
     case 'live': {
-      const [{ SpeakerVoice }, { fliteDurationMs }] = await Promise.all([import('./liveCall.ts'), import('../voices/flite.ts')]);
+      const [{ SpeakerVoice }, { fliteDurationMs }] = await Promise.all([import('../voices/speaker.ts'), import('../voices/flite.ts')]);
       const seed = o.seed ?? defaultSeed;
       return {
         source: source.session,

@@ -1,55 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { CallCommand } from '../../shared/events.ts';
 import type { AudioSource } from '../audio/mic.ts';
-import { AgentVoice } from '../voices/text.ts';
-import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { SessionStore } from '../store/sessions.ts';
-import { fliteDurationMs } from '../voices/flite.ts';
-import { LiveAudioCaller } from './liveAudio.ts';
+import { LiveAudioCaller } from './live.ts';
 import { deliverRecognition } from '../world/recognition.ts';
-import type { CallRunner, CallSetup, RunOptions } from './runner.ts';
-import { runSession, type SessionRun } from './session.ts';
-
-/**
- * The agent's voice out loud: each line is synthesized with flite and played with sox's
- * `play`; a barge-in or a handoff kills the player at once. Where `play` is missing it
- * falls back to silent timing. Effects: runs flite and play.
- */
-export class SpeakerVoice implements WorldPart {
-  private player: ChildProcess | null = null;
-  private readonly timing: AgentVoice;
-  private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callsim-voice-'));
-  private n = 0;
-  constructor(ctx: WorldContext) {
-    this.timing = new AgentVoice(ctx, fliteDurationMs);
-  }
-  onCommand(c: CallCommand): void {
-    this.timing.onCommand(c);
-    if (c.type === 'agent.speak') {
-      this.cut();
-      const file = path.join(this.dir, `${this.n++}.wav`);
-      if (spawnSync('flite', ['-voice', 'slt', '-t', c.text, '-o', file]).status === 0) {
-        this.player = spawn('play', ['-q', file], { stdio: 'ignore' });
-        this.player.on('error', () => (this.player = null));
-      }
-    } else if (c.type === 'agent.speech.pause') {
-      // the player holds where it is (sox's play stops and goes on with its process)
-      this.player?.kill('SIGSTOP');
-    } else if (c.type === 'agent.speech.resume') {
-      this.player?.kill('SIGCONT');
-    } else if (c.type === 'agent.speech.stop' || c.type === 'handoff.start' || c.type === 'call.end') {
-      this.cut();
-      if (c.type === 'call.end') fs.rmSync(this.dir, { recursive: true, force: true });
-    }
-  }
-  private cut(): void {
-    this.player?.kill('SIGKILL');
-    this.player = null;
-  }
-}
+import type { CallRunner, CallSetup, RunOptions } from '../engine/runner.ts';
+import { runSession, type SessionRun } from '../engine/session.ts';
 
 export interface LiveCallOptions {
   /** The call: setupFor({ kind: 'live', … }), whose world has no caller part (the stream is the caller). */
