@@ -7,7 +7,7 @@ export const BACKCHANNEL_MAX_MS = 1000;
 /**
  * How long after a short stretch ends a live call knows whether it was a backchannel: the
  * padding it is recognised with (audio/asr.ts DEFAULT_PAD_MS, 300) and the recognizer's
- * allowance (engine/liveAudio.ts LIVE_RECOGNITION_MS, 300). A recorded call's backchannels
+ * allowance (callers/live.ts LIVE_RECOGNITION_MS, 300). A recorded call's backchannels
  * over the agent resume it as late, so the agent's lines last as long as in the live call.
  */
 export const BACKCHANNEL_DECISION_MS = 600;

@@ -39,8 +39,11 @@ export interface SetupOverrides {
 /**
  * Where a call's caller comes from: every way into a call. The CLI (`run`, `mic`), the app's API
  * (`call.start`, microphone calls) and what-if/fork all build their call with setupFor from one
- * of these. A new kind of caller (an LLM persona, issue 20) is one more member here and one more
- * case in setupFor, which the compiler asks for (assertNever).
+ * of these. A new kind of caller (an LLM persona, issue 20) lives in callers/ beside the others
+ * and comes in here: one more member of this union and one more case in setupFor, which the
+ * compiler asks for (assertNever) — or, for a scenario whose caller it plays, the caller part
+ * scenarioSetup picks (today always the ScriptedCaller). Nothing else in the product builds a
+ * CallSetup (tests and benches call scenarioSetup directly).
  */
 export type CallerSource =
   /** A scenario's scripted caller: text voice, or a synthesized voice heard through VAD and ASR (SPEC §2). */
