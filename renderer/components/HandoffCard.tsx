@@ -50,6 +50,21 @@ export function HandoffCard({ result, timeline, atMs }: { result: RunResult | nu
               ))}
             </ul>
           </dd>
+          {packet.checks && (
+            <>
+              <dt>checks</dt>
+              <dd>
+                <ul className="summary-checks">
+                  {packet.checks.map((c) => (
+                    <li key={c.field} className={`check-${c.verdict}`} title={c.why}>
+                      {c.verdict === 'verified' ? '✓' : c.verdict === 'replaced' ? '↺' : '✗'} {c.field} · {c.verdict}
+                      {c.verdict !== 'verified' && <span className="muted"> — {c.why}</span>}
+                    </li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          )}
         </dl>
       )}
     </section>
