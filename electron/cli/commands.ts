@@ -13,6 +13,9 @@ import { callEnv, envProblem, envUses, parseAllowEnv, type CallEnv } from '../wo
 import type { AgentBrain } from '../world/agent.ts';
 import type { ToolBackend } from '../world/tools.ts';
 import { SessionStore } from '../store/sessions.ts';
+import { askSummarizer } from '../world/summarizerModel.ts';
+import type { JournalEntry } from '../../shared/events.ts';
+import { buildRunResult, type RunResult } from '../../shared/result.ts';
 import { defaultDbPath } from '../store/db.ts';
 import { runScenario, runSession } from '../engine/session.ts';
 import { setupFor } from '../engine/setup.ts';
@@ -72,6 +75,7 @@ export async function cmdRun(args: string[], out: Out): Promise<number> {
   const store = new SessionStore(defaultDbPath(values.db));
   try {
     const run = await runScenario(scenario, { store }, { policy, faults, seed, env: byo.env, strict: values.strict || undefined, pacing: values.realtime ? 'realtime' : 'virtual' });
+    if (byo.agent?.summarizer && run.result.handoff) run.result = await summarizeWithModel(store, byo.agent.summarizer, run.entries, run.result.sessionId, byo.env);
     if (run.error) out.stderr(`callsim: ${callFailedLine(run.error, `${file}: `)}\n`);
     if (values.json) out.stdout(`${JSON.stringify(run.result)}\n`);
     else out.stdout(`${formatRunSummary(scenario.name, run.result, scenario.expect ? run.failures : null, run.entries)}\n`);
@@ -409,11 +413,13 @@ const agentFileSchema = z
     tools: z.record(z.string(), toolEndpointSchema).optional(),
     /** Your own recognizer for recorded calls (audio/transcriber.ts). */
     asr: asrSchema.optional(),
+    /** A summarizer model for the handoff packet, its fields checked against the journal (world/summarizerModel.ts). */
+    summarizer: modelSchema.optional(),
     /** Variables the scenarios run with this file may send too, as --allow-env (world/secrets.ts). */
     allowEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')).max(100).optional(),
   })
   .strict()
-  .refine((a) => a.model !== undefined || a.tools !== undefined || a.asr !== undefined, { message: 'give "model", "tools", "asr" or more of them' });
+  .refine((a) => a.model !== undefined || a.tools !== undefined || a.asr !== undefined || a.summarizer !== undefined, { message: 'give "model", "tools", "asr", "summarizer" or more of them' });
 type AgentFile = z.infer<typeof agentFileSchema>;
 
 /**
@@ -511,4 +517,22 @@ function writeWhole(file: string, text: string): void {
     const e = err as NodeJS.ErrnoException;
     throw new InputError(file, '', e.code === 'ENOSPC' ? 'the disk is full: nothing was written' : `cannot be written (${e.code ?? e.message})`);
   }
+}
+
+/**
+ * Asks the summarizer model about a handed-off call and journals its answer after the call's
+ * end, so that the packet (checked against the journal) is the same in replay, show and export
+ * without the server; the session's stored result is the new one. Effects: HTTP, the store.
+ */
+async function summarizeWithModel(store: SessionStore, config: NonNullable<AgentFile['summarizer']>, entries: JournalEntry[], sessionId: string, env: CallEnv): Promise<RunResult> {
+  const event = await askSummarizer(config, entries, env);
+  const last = entries[entries.length - 1];
+  const entry: JournalEntry = { seq: last.seq + 1, atMs: last.atMs, kind: 'input', event };
+  const writer = store.journalWriter(sessionId);
+  writer.append(entry);
+  writer.flush();
+  entries.push(entry);
+  const result = buildRunResult(sessionId, entries);
+  store.complete(sessionId, result);
+  return result;
 }

@@ -23,10 +23,11 @@ export interface EnvUse {
 }
 
 /** Every variable a model and tool configuration reads, in file order. Pure. */
-export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string } }): EnvUse[] {
+export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string }; summarizer?: { apiKeyEnv?: string } }): EnvUse[] {
   const uses: EnvUse[] = [];
   if (cfg.model?.apiKeyEnv) uses.push({ name: cfg.model.apiKeyEnv, path: ['model', 'apiKeyEnv'] });
   if (cfg.asr?.apiKeyEnv) uses.push({ name: cfg.asr.apiKeyEnv, path: ['asr', 'apiKeyEnv'] });
+  if (cfg.summarizer?.apiKeyEnv) uses.push({ name: cfg.summarizer.apiKeyEnv, path: ['summarizer', 'apiKeyEnv'] });
   for (const [tool, endpoint] of Object.entries(cfg.tools ?? {}))
     for (const [header, value] of Object.entries(endpoint.headers ?? {}))
       for (const m of value.matchAll(envReference)) uses.push({ name: m[1], path: ['tools', tool, 'headers', header] });
@@ -38,7 +39,7 @@ export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?:
  * JSON path and problem of an InputError; null when every one is allowed and set. Pure.
  */
 export function envProblem(
-  cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string } },
+  cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string }; summarizer?: { apiKeyEnv?: string } },
   allowed: ReadonlySet<string>,
   env: NodeJS.ProcessEnv,
 ): { path: (string | number)[]; problem: string } | null {
