@@ -77,7 +77,7 @@ describe('a bad agent file exits 2 with one line naming the file, the place and 
     ['url.json', '{"model": {"baseUrl": "localhost 11434", "name": "llama3.1"}}', /url\.json: \$\.model\.baseUrl: /],
     ['syntax.json', '{"model": {"baseUrl": "http://127.0.0.1:11434/v1",\n  "name": "llama3.1",}}', /syntax\.json: line 2:\d+: invalid JSON/],
     ['method.json', '{"tools": {"crm.lookupCustomer": {"url": "http://127.0.0.1:4010/x", "method": "DELETE"}}}', /method\.json: \$\.tools\.crm\.lookupCustomer\.method: Invalid option: expected one of "GET"\|"POST"\|"PUT"\|"PATCH"$/],
-    ['empty.json', '{}', /empty\.json: \$: give "model", "tools", "asr" or more of them$/],
+    ['empty.json', '{}', /empty\.json: \$: give "model", "tools", "asr", "summarizer" or more of them$/],
     ['key.json', '{"model": {"baseUrl": "http://127.0.0.1:11434/v1", "name": "m", "apiKeyEnv": "CALLSIM_SURELY_UNSET_KEY"}}', /key\.json: \$\.model\.apiKeyEnv: the environment variable CALLSIM_SURELY_UNSET_KEY is not set$/],
     ['header.json', '{"tools": {"crm.lookupCustomer": {"url": "http://127.0.0.1:4010/x", "headers": {"authorization": "Bearer ${CALLSIM_SURELY_UNSET_TOKEN}"}}}}', /header\.json: \$\.tools\.crm\.lookupCustomer\.headers\.authorization: the environment variable CALLSIM_SURELY_UNSET_TOKEN is not set$/],
     ['clash.json', '{"tools": {"crm.lookup_x": {"url": "http://a.test/"}, "crm_lookup.x": {"url": "http://a.test/"}}}', /clash\.json: \$\.tools\.crm_lookup\.x: "crm_lookup\.x" and "crm\.lookup_x" both become the API tool name "crm_lookup_x"$/],
