@@ -68,7 +68,12 @@ function speechPower(x: Float32Array): number {
   for (const v of x) peak = Math.max(peak, Math.abs(v));
   let sum = 0;
   let n = 0;
-  for (const v of x) if (Math.abs(v) > peak / 100) (sum += v * v), n++;
+  for (const v of x) {
+    if (Math.abs(v) > peak / 100) {
+      sum += v * v;
+      n++;
+    }
+  }
   return n ? sum / n : 0;
 }
 
