@@ -30,9 +30,7 @@ function wall(files, patterns, ignores = []) {
       'no-restricted-imports': ['error', { patterns }],
       'no-restricted-syntax': [
         'error',
-        ...patterns
-          .filter((p) => p.regex)
-          .map((p) => ({ selector: `ImportExpression > Literal.source[value=/${p.regex.replaceAll('/', '\\/')}/]`, message: p.message })),
+        ...patterns.filter((p) => p.regex).map((p) => ({ selector: `ImportExpression > Literal.source[value=/${p.regex.replaceAll('/', '\\/')}/]`, message: p.message })),
       ],
     },
   };
@@ -66,14 +64,7 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  wall(
-    ['shared/**'],
-    [
-      { regex: intoFolders(['electron', 'renderer', 'test', 'recordings']), message: 'shared/ imports only shared/: it runs on both sides.' },
-      nodeBuiltins,
-      electronPackage,
-    ],
-  ),
+  wall(['shared/**'], [{ regex: intoFolders(['electron', 'renderer', 'test', 'recordings']), message: 'shared/ imports only shared/: it runs on both sides.' }, nodeBuiltins, electronPackage]),
   wall(
     ['renderer/**'],
     [

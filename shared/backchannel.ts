@@ -1,7 +1,5 @@
 /** Acknowledgements, as the recognizers spell them (see the closed list of audio/asr.ts). */
-export const BACKCHANNELS: ReadonlySet<string> = new Set([
-  'mhm', 'hmm', 'mm', 'uh-huh', 'uh', 'um', 'oh', 'okay', 'yeah', 'yep', 'right', 'alright', 'sure', 'i see', 'got it',
-]);
+export const BACKCHANNELS: ReadonlySet<string> = new Set(['mhm', 'hmm', 'mm', 'uh-huh', 'uh', 'um', 'oh', 'okay', 'yeah', 'yep', 'right', 'alright', 'sure', 'i see', 'got it']);
 /** Longer than this, speech is a turn whatever its words. */
 export const BACKCHANNEL_MAX_MS = 1000;
 /**
@@ -26,8 +24,7 @@ const CONFIDENT_WORD = 0.5;
  */
 export function isBackchannel(durationMs: number, open: { words: readonly string[]; wordConfidences: readonly number[] }, shortResponse: string | null): boolean {
   if (durationMs > BACKCHANNEL_MAX_MS || open.words.length > 2) return false;
-  const acknowledgement = (words: readonly string[]): boolean =>
-    words.length > 0 && (BACKCHANNELS.has(words.join(' ')) || words.every((w) => BACKCHANNELS.has(w)));
+  const acknowledgement = (words: readonly string[]): boolean => words.length > 0 && (BACKCHANNELS.has(words.join(' ')) || words.every((w) => BACKCHANNELS.has(w)));
   if (acknowledgement(open.words)) return true;
   const confidentContent = open.words.some((w, i) => open.wordConfidences[i] >= CONFIDENT_WORD && !BACKCHANNELS.has(w));
   if (confidentContent) return false;
@@ -36,5 +33,9 @@ export function isBackchannel(durationMs: number, open: { words: readonly string
 
 /** The words of a line as a recognizer would give them: lower case, no punctuation. Pure. */
 export function lineWords(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z' -]+/g, ' ').split(/\s+/).filter(Boolean);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z' -]+/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
 }

@@ -20,7 +20,12 @@ export function diffRuns(a: RunResult, b: RunResult, pa: Policy, pb: Policy): Ru
     const x = a.transitions[i];
     const y = b.transitions[i];
     if (!x || !y || x.state !== y.state || x.atMs !== y.atMs) {
-      firstDifference = { index: i, atMs: Math.min(x?.atMs ?? Infinity, y?.atMs ?? Infinity), before: x ? `${x.state} at ${x.atMs} ms` : 'no transition', after: y ? `${y.state} at ${y.atMs} ms` : 'no transition' };
+      firstDifference = {
+        index: i,
+        atMs: Math.min(x?.atMs ?? Infinity, y?.atMs ?? Infinity),
+        before: x ? `${x.state} at ${x.atMs} ms` : 'no transition',
+        after: y ? `${y.state} at ${y.atMs} ms` : 'no transition',
+      };
       break;
     }
   }
@@ -33,4 +38,3 @@ export function diffRuns(a: RunResult, b: RunResult, pa: Policy, pb: Policy): Ru
     firstDifference,
   };
 }
-

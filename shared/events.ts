@@ -5,17 +5,7 @@ import type { Fault } from './faults.ts';
 // and the handoff packet take it with z.enum, so a new member is added in one place.
 
 /** Why the call went to a human (SPEC §1). */
-export const handoffReasons = [
-  'caller_request',
-  'caller_frustration',
-  'backend_failure',
-  'tool_loop',
-  'latency_timeout',
-  'dead_air',
-  'cost_limit',
-  'no_progress',
-  'agent_request',
-] as const;
+export const handoffReasons = ['caller_request', 'caller_frustration', 'backend_failure', 'tool_loop', 'latency_timeout', 'dead_air', 'cost_limit', 'no_progress', 'agent_request'] as const;
 export type HandoffReason = (typeof handoffReasons)[number];
 export const handoffPriorities = ['high', 'normal'] as const;
 export type HandoffPriority = (typeof handoffPriorities)[number];
@@ -39,10 +29,7 @@ export type AgentResponse =
   | { kind: 'end'; text: string };
 
 /** What the agent is asked to think about. */
-export type AgentInput =
-  | { kind: 'caller'; text: string }
-  | { kind: 'tool'; callId: number; tool: string; outcome: ToolOutcome; status?: number; data?: unknown }
-  | { kind: 'retry'; reason: string };
+export type AgentInput = { kind: 'caller'; text: string } | { kind: 'tool'; callId: number; tool: string; outcome: ToolOutcome; status?: number; data?: unknown } | { kind: 'retry'; reason: string };
 
 /**
  * Every event that enters the call machine, each journaled before it is sent (SPEC §6).

@@ -3,12 +3,7 @@ import { assertNever } from './assertNever.ts';
 import type { Rng } from './rng.ts';
 
 /** The simulated backends of SPEC §4; any other dotted name is a user's own tool. */
-export const knownTools = [
-  'crm.lookupCustomer',
-  'crm.getAccountBalance',
-  'orders.getShippingStatus',
-  'orders.requestRefund',
-] as const;
+export const knownTools = ['crm.lookupCustomer', 'crm.getAccountBalance', 'orders.getShippingStatus', 'orders.requestRefund'] as const;
 
 /** The targets that are not tools: the agent's model, recognition and synthesis. */
 export const serviceTargets = ['agent', 'asr', 'tts'] as const;
@@ -40,10 +35,7 @@ export function faultApplies(mode: FaultMode, target: string): boolean {
 
 const target = z
   .string()
-  .regex(
-    new RegExp(`^(${serviceTargets.join('|')}|[A-Za-z_][\\w-]*(\\.[A-Za-z_][\\w-]*)+)$`),
-    `a tool name like "crm.getAccountBalance", or ${serviceTargets.map((t) => `"${t}"`).join(', ')}`,
-  );
+  .regex(new RegExp(`^(${serviceTargets.join('|')}|[A-Za-z_][\\w-]*(\\.[A-Za-z_][\\w-]*)+)$`), `a tool name like "crm.getAccountBalance", or ${serviceTargets.map((t) => `"${t}"`).join(', ')}`);
 
 /** One fault of a fault plan (SPEC §4). Strict: unknown keys are errors. */
 export const faultSchema = z
@@ -59,12 +51,9 @@ export const faultSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
-    if (faultParam[f.mode] === 'ms' && f.ms === undefined)
-      ctx.addIssue({ code: 'custom', path: ['ms'], message: `a ${f.mode} fault needs "ms"` });
-    if (!faultApplies(f.mode, f.target))
-      ctx.addIssue({ code: 'custom', path: ['mode'], message: `"${f.mode}" applies to the "${onlyTarget[f.mode]}" target only` });
-    if (f.fromMs !== undefined && f.toMs !== undefined && f.toMs <= f.fromMs)
-      ctx.addIssue({ code: 'custom', path: ['toMs'], message: '"toMs" must be after "fromMs"' });
+    if (faultParam[f.mode] === 'ms' && f.ms === undefined) ctx.addIssue({ code: 'custom', path: ['ms'], message: `a ${f.mode} fault needs "ms"` });
+    if (!faultApplies(f.mode, f.target)) ctx.addIssue({ code: 'custom', path: ['mode'], message: `"${f.mode}" applies to the "${onlyTarget[f.mode]}" target only` });
+    if (f.fromMs !== undefined && f.toMs !== undefined && f.toMs <= f.fromMs) ctx.addIssue({ code: 'custom', path: ['toMs'], message: '"toMs" must be after "fromMs"' });
   });
 
 export type Fault = z.infer<typeof faultSchema>;

@@ -74,11 +74,7 @@ export const initialFrustration: FrustrationState = Object.freeze({
  * the same thing again and again, and an exported (masked) session scores as the original did,
  * so it replays. Pure: `prev` is not modified.
  */
-export function updateFrustration(
-  prev: FrustrationState,
-  text: string,
-  ctx: FrustrationContext,
-): FrustrationState {
+export function updateFrustration(prev: FrustrationState, text: string, ctx: FrustrationContext): FrustrationState {
   const last = assessUtterance(maskPii(text), ctx);
   const score = round2(combine(prev.score, last));
   return { score, trajectory: [...prev.trajectory, score], last };
@@ -144,7 +140,10 @@ function add(category: Category, weight: number, phrases: string): void {
   }
 }
 
-add('negative', 0.5, `ridiculous, unacceptable, outrageous, absurd, insane, pathetic, useless,
+add(
+  'negative',
+  0.5,
+  `ridiculous, unacceptable, outrageous, absurd, insane, pathetic, useless,
   worthless, terrible, horrible, awful, worst, disgusting, disgrace, disgraceful, appalling,
   atrocious, incompetent, this is a joke, what a joke, its a joke, such a joke, absolute joke,
   complete joke, total joke, joke of a, unbelievable, waste of time, waste of my time,
@@ -153,31 +152,51 @@ add('negative', 0.5, `ridiculous, unacceptable, outrageous, absurd, insane, path
   clowns, beyond a joke, ludicrous, laughable, shameful, a nightmare, nightmare, disaster,
   a disaster, catastrophe, farce, a farce, circus, clown show, embarrassing, chaos, sick to death of,
   sick to death, how hard can it be, its not rocket science, cant believe this, i cant believe,
-  unbelievable, what a waste`);
-add('negative', 0.3, `annoying, irritating, frustrating, bad, poor, so slow, too slow, disappointing,
+  unbelievable, what a waste`,
+);
+add(
+  'negative',
+  0.3,
+  `annoying, irritating, frustrating, bad, poor, so slow, too slow, disappointing,
   messed up, screwed up, a mess, unhelpful, no help, no use, confusing, sucks, this sucks, hate,
   give me a break, for gods sake, for crying out loud, and now this, what is going on,
   whats going on, not okay, not ok, not good enough, not acceptable, come on, excuses, your excuses,
   hassle, a pain, headache, taking forever, takes forever, taking so long, takes so long, too long, this long,
   why is this so hard, why is this so difficult, why is it so hard, why is this so complicated,
   how hard is it, its not that hard, its a simple, so hard, so difficult, a straight answer,
-  straight answer`);
+  straight answer`,
+);
 add('negative', 0.2, `charged me twice, charged me three times, you charged me`);
 add('negative', 0.15, `ugh, argh, oh my god, omg, jeez, geez, seriously`);
-add('emotion', 0.6, `furious, livid, outraged, fuming, beyond angry, seething, at my wits end,
-  had it up to here, beside myself`);
-add('emotion', 0.45, `losing it, losing my mind, losing my patience, running out of patience, out of patience, lost my patience,
-  patience is wearing thin`);
+add(
+  'emotion',
+  0.6,
+  `furious, livid, outraged, fuming, beyond angry, seething, at my wits end,
+  had it up to here, beside myself`,
+);
+add(
+  'emotion',
+  0.45,
+  `losing it, losing my mind, losing my patience, running out of patience, out of patience, lost my patience,
+  patience is wearing thin`,
+);
 add('emotion', 0.5, `angry, pissed, pissed off`);
 add('emotion', 0.4, `frustrated, mad`);
 add('emotion', 0.35, `upset`);
 add('emotion', 0.3, `annoyed, irritated, disappointed`);
-add('profanity', 0.5, `fuck, fucking, fucked, the fuck, what the fuck, wtf, shit, shitty, bullshit,
-  piece of shit, asshole, bastard, god damn, goddamn, screw you`);
+add(
+  'profanity',
+  0.5,
+  `fuck, fucking, fucked, the fuck, what the fuck, wtf, shit, shitty, bullshit,
+  piece of shit, asshole, bastard, god damn, goddamn, screw you`,
+);
 add('profanity', 0.45, `what the hell, the hell`);
 add('profanity', 0.35, `damn it, dammit, crappy, screw this`);
 add('profanity', 0.3, `damn, hell, crap, bloody hell`);
-add('threat', 0.6, `im cancelling, im canceling, ill cancel, going to cancel, gonna cancel,
+add(
+  'threat',
+  0.6,
+  `im cancelling, im canceling, ill cancel, going to cancel, gonna cancel,
   cancel everything, close my account, closing my account, taking my business elsewhere,
   take my business elsewhere, switching to, switch providers, going to a competitor,
   never using you again, never ordering again, never again, lawyer, my attorney, sue, suing,
@@ -188,55 +207,99 @@ add('threat', 0.6, `im cancelling, im canceling, ill cancel, going to cancel, go
   switching carriers, going elsewhere, go elsewhere, find another company, report this to,
   report you to, consumer protection, ombudsman,
   trading standards, social media, post online, competitor, your competitor, closing everything,
-  close everything`);
-add('cancel', 0.25, `cancel my account, cancel my subscription, cancel my service, cancel my membership,
-  cancel my contract, cancel my plan`);
-add('waiting', 0.3, `been waiting, still waiting, keep waiting, waiting forever, been on hold,
+  close everything`,
+);
+add(
+  'cancel',
+  0.25,
+  `cancel my account, cancel my subscription, cancel my service, cancel my membership,
+  cancel my contract, cancel my plan`,
+);
+add(
+  'waiting',
+  0.3,
+  `been waiting, still waiting, keep waiting, waiting forever, been on hold,
   on hold for, on hold forever, kept me on hold, left on hold, on hold again, wait some more,
   waiting and waiting, told to wait, ive waited, i waited, waited for, waiting for ages,
   still havent received, how much longer, on the phone for, on this call for,
-  been on the phone`);
-add('repetition', 0.3, `how many times, how many more times, already told you, already said,
+  been on the phone`,
+);
+add(
+  'repetition',
+  0.3,
+  `how many times, how many more times, already told you, already said,
   i already gave, already gave you, like i said, as i said, i told you, i just told you,
   said that already, for the third time, for the second time, second time, third time,
   fourth time, again and again, over and over, yet again, not again, called twice,
   called three times, called four times, called five times, called so many times,
   called multiple times, called several times, keep asking, keep telling, every time,
-  every single time, each time, twice already, already called`);
-add('persistence', 0.3, `still no, still not, still hasnt, still havent, still doesnt, still dont,
+  every single time, each time, twice already, already called`,
+);
+add(
+  'persistence',
+  0.3,
+  `still no, still not, still hasnt, still havent, still doesnt, still dont,
   still isnt, keeps happening, keep happening, keeps breaking, keeps failing, keeps crashing,
   keeps dropping, never works, never work, nothing ever works, nothing works, doesnt ever work,
   always broken, always something, no one can, nobody can, nobody knows, no one knows,
   nobody ever, no one ever, nobody is helping, no one is helping, nobody helps, why does nothing,
   been down for, been broken for, been out for, been off for, not been working, hasnt worked,
-  hasnt been working, been without, nobody will, no one will`);
-add('directed', 0.45, `are you kidding me, you kidding me, whats wrong with you, what is wrong with you,
+  hasnt been working, been without, nobody will, no one will`,
+);
+add(
+  'directed',
+  0.45,
+  `are you kidding me, you kidding me, whats wrong with you, what is wrong with you,
   arent you listening, are you even listening, you dont listen, you never listen, do your job,
   you dont care, you people dont, stop telling me, stop saying, stop asking me, stop apologizing,
   stop apologising, stop transferring me, dont give me that, youre not listening,
   you are not listening, you keep saying, you keep telling me, useless bot, stupid bot,
-  stupid machine, dumb bot, sorry doesnt`);
+  stupid machine, dumb bot, sorry doesnt`,
+);
 add('directed', 0.35, `are you serious, are you joking`);
-add('directed', 0.3, `whats wrong with, what is wrong with, is wrong with your, are you listening,
-  listen to me, is anyone actually, anyone actually, anybody actually`);
+add(
+  'directed',
+  0.3,
+  `whats wrong with, what is wrong with, is wrong with your, are you listening,
+  listen to me, is anyone actually, anyone actually, anybody actually`,
+);
 add('directed', 0.2, `or what, help me or not, is anyone there, anyone there, anybody there`);
-add('demand', 0.3, `i demand, i want answers, i want it fixed, want it fixed, i want this sorted,
-  want this fixed, want this sorted`);
+add(
+  'demand',
+  0.3,
+  `i demand, i want answers, i want it fixed, want it fixed, i want this sorted,
+  want this fixed, want this sorted`,
+);
 add('demand', 0.25, `fix it, fix this, i want my money back, give me my money back, sort it out`);
 add('demand', 0.15, `right now, immediately`);
 add('resignation', 0.35, `i give up, pointless, why do i bother, im done, done with, no point`);
 add('resignation', 0.3, `forget it, why bother`);
 add('resignation', 0.25, `whatever`);
 add('resignation', 0.2, `never mind, nevermind`);
-add('emphasis', 0.3, `if this isnt fixed, if this isnt sorted, if you dont fix, if you cant fix,
+add(
+  'emphasis',
+  0.3,
+  `if this isnt fixed, if this isnt sorted, if you dont fix, if you cant fix,
   this is the last time, or im, or ill, or else, or i will, if its not fixed, if it isnt fixed,
-  if its not sorted, if this is not fixed, unless this is fixed`);
-add('emphasis', 0.25, `ive ever, i have ever, ever had, ever seen, ever dealt with, in my life,
-  of all time`);
+  if its not sorted, if this is not fixed, unless this is fixed`,
+);
+add(
+  'emphasis',
+  0.25,
+  `ive ever, i have ever, ever had, ever seen, ever dealt with, in my life,
+  of all time`,
+);
 add('emphasis', 0.2, `at all, i swear, already, what kind of, what sort of`);
-add('target', 0.15, `you people, you guys, your company, this company, your system, your service,
-  your app, this service, this place`);
-add('sarcasm', 0.55, `thanks for nothing, thank you for nothing, thanks a lot for nothing, yeah right,
+add(
+  'target',
+  0.15,
+  `you people, you guys, your company, this company, your system, your service,
+  your app, this service, this place`,
+);
+add(
+  'sarcasm',
+  0.55,
+  `thanks for nothing, thank you for nothing, thanks a lot for nothing, yeah right,
   what a surprise, big surprise, surprise surprise, what a shock, what a shocker, shocker,
   color me shocked, colour me shocked, slow clap, love that for me, oh joy, its not like i have,
   not like i have anywhere, like thats ever gonna happen, like thats going to happen,
@@ -246,8 +309,12 @@ add('sarcasm', 0.55, `thanks for nothing, thank you for nothing, thanks a lot fo
   ill just sit here, i guess ill just, sit here and wait, what are the odds, what were the odds,
   living the dream, best day ever, couldnt be happier, just peachy, fine and dandy,
   love this for me, yeah because, because that worked, what a treat, works like a charm,
-  working like a charm, like a charm, thats helpful not, helpful not`);
-add('sarcasmContext', 0.55, `thanks a lot, thanks a bunch, great job, good job, nice job, well done,
+  working like a charm, like a charm, thats helpful not, helpful not`,
+);
+add(
+  'sarcasmContext',
+  0.55,
+  `thanks a lot, thanks a bunch, great job, good job, nice job, well done,
   way to go, nice going, nice one, bravo, genius, oh great, oh perfect, oh wonderful, oh brilliant,
   oh lovely, oh fantastic, oh awesome, oh good, just great, just perfect, just wonderful,
   just fantastic, just brilliant, just lovely, thats just great, how wonderful, how lovely,
@@ -262,26 +329,50 @@ add('sarcasmContext', 0.55, `thanks a lot, thanks a bunch, great job, good job, 
   top work, im thrilled, thrilled, delighted, peachy, went great, went well, went perfectly,
   went smoothly, worked great, worked perfectly, worked so well, went so well, work there,
   job there, that was useful, that was helpful, so useful, super useful, really useful,
-  very useful, oh super, just super, well super`);
-add('praise', 0, `great, perfect, wonderful, awesome, amazing, fantastic, brilliant, excellent, lovely,
+  very useful, oh super, just super, well super`,
+);
+add(
+  'praise',
+  0,
+  `great, perfect, wonderful, awesome, amazing, fantastic, brilliant, excellent, lovely,
   incredible, superb, outstanding, stellar, marvelous, marvellous, terrific, fabulous, splendid,
-  phenomenal, spectacular`);
-add('mildPraise', 0, `good, nice, helpful, happy, glad, pleased, cool, relief, neat, sweet, useful,
-  impressive, impressed, kind of you, very kind, so kind, youre kind, thats kind, how kind`);
-add('gratitude', 0, `thanks, thank you, thank you so much, thanks so much, thank you very much,
+  phenomenal, spectacular`,
+);
+add(
+  'mildPraise',
+  0,
+  `good, nice, helpful, happy, glad, pleased, cool, relief, neat, sweet, useful,
+  impressive, impressed, kind of you, very kind, so kind, youre kind, thats kind, how kind`,
+);
+add(
+  'gratitude',
+  0,
+  `thanks, thank you, thank you so much, thanks so much, thank you very much,
   thanks very much, many thanks, appreciate it, appreciate that, i appreciate, appreciate your help,
-  much appreciated, cheers, appreciate`);
-add('courtesy', 0, `please, no worries, no problem, no rush, no hurry, take your time,
+  much appreciated, cheers, appreciate`,
+);
+add(
+  'courtesy',
+  0,
+  `please, no worries, no problem, no rush, no hurry, take your time,
   have a good day, have a nice day, have a good one, have a nice evening, have a great day,
   have a good evening, sorry to bother you, sorry to bother, dear, sir, maam, thats okay,
   thats ok, thats fine, its fine, its okay, its ok, all good, its all good, i understand,
   these things happen, that would be great, sounds good, that sorts it, that works, thats alright,
-  its alright, kindly, bye now, you made my day`);
-add('anchor', 0, `for trying, for checking, for looking, for looking into, for letting me know,
+  its alright, kindly, bye now, you made my day`,
+);
+add(
+  'anchor',
+  0,
+  `for trying, for checking, for looking, for looking into, for letting me know,
   for your patience, for explaining, for sorting, appreciate you trying, appreciate you looking,
   i know youre trying, thanks for trying anyway, things happen, it happens, i can hold, i can wait,
-  happy to hold, happy to wait, for having another look, for having a look`);
-add('vent', 0, `just venting, im venting, venting, rant, ranting, rant over, long day, rough day,
+  happy to hold, happy to wait, for having another look, for having a look`,
+);
+add(
+  'vent',
+  0,
+  `just venting, im venting, venting, rant, ranting, rant over, long day, rough day,
   bad day, rough week, long week, hard day, crazy day, one of those days, been a day, been a week,
   mess of a day, the worst morning, worst morning, rough morning, long morning, not your fault,
   not you, not with you, not mad at you, not angry at you, not upset with you, not blaming you,
@@ -298,15 +389,28 @@ add('vent', 0, `just venting, im venting, venting, rant, ranting, rant over, lon
   not angry with you, not mad with you, not annoyed with you, not annoyed at you,
   not frustrated with you, not frustrated at you, not cross with you, dont take it personally,
   nothing against you, juggling, long shift, doing your best, rough couple of days,
-  all frazzled, head is all over the place, stressed about`);
-add('apology', 0, `sorry, so sorry, im sorry, apologies, my apologies, my bad, forgive me, pardon me,
-  pardon the, excuse the, sorry for the`);
-add('moveOn', 0, `anyway, anyways, anyhow, so anyway, but anyway, moving on, what was i saying,
-  oh right, but yeah, so yeah, carry on, back to, where was i`);
-add('situational', 0, `error, errors, broken, down, crashed, crashes, crash, crashing, failed,
+  all frazzled, head is all over the place, stressed about`,
+);
+add(
+  'apology',
+  0,
+  `sorry, so sorry, im sorry, apologies, my apologies, my bad, forgive me, pardon me,
+  pardon the, excuse the, sorry for the`,
+);
+add(
+  'moveOn',
+  0,
+  `anyway, anyways, anyhow, so anyway, but anyway, moving on, what was i saying,
+  oh right, but yeah, so yeah, carry on, back to, where was i`,
+);
+add(
+  'situational',
+  0,
+  `error, errors, broken, down, crashed, crashes, crash, crashing, failed,
   failing, fails, failure, nothing, again, another, lost, hold, wait, waiting, wrong, cant find,
   couldnt find, doesnt work, didnt work, isnt working, not working, wont work, either, still,
-  nobody, no one, call back, gone, missing, glitch, bug, stuck, dropped, charged twice, wasting`);
+  nobody, no one, call back, gone, missing, glitch, bug, stuck, dropped, charged twice, wasting`,
+);
 
 /** Phrases by first word, longest first, so that matching is one pass. */
 const BY_FIRST_WORD = new Map<string, LexiconEntry[]>();
@@ -318,49 +422,182 @@ for (const entry of LEXICON) {
 for (const list of BY_FIRST_WORD.values()) list.sort((a, b) => b.words.length - a.words.length);
 
 const NEGATORS = new Set([
-  'not', 'no', 'never', 'dont', 'doesnt', 'didnt', 'isnt', 'wasnt', 'arent', 'werent', 'cant',
-  'cannot', 'couldnt', 'wont', 'wouldnt', 'hardly', 'barely', 'aint', 'havent', 'hasnt', 'neither',
-  'nor', 'without',
+  'not',
+  'no',
+  'never',
+  'dont',
+  'doesnt',
+  'didnt',
+  'isnt',
+  'wasnt',
+  'arent',
+  'werent',
+  'cant',
+  'cannot',
+  'couldnt',
+  'wont',
+  'wouldnt',
+  'hardly',
+  'barely',
+  'aint',
+  'havent',
+  'hasnt',
+  'neither',
+  'nor',
+  'without',
 ]);
 
 const INTENSIFIERS = new Set([
-  'so', 'very', 'really', 'extremely', 'absolutely', 'completely', 'totally', 'utterly',
-  'incredibly', 'super', 'such', 'freaking', 'fricking', 'frigging', 'beyond', 'truly',
-  'seriously', 'too', 'most', 'bloody', 'highly', 'insanely', 'ridiculously', 'terribly', 'awfully',
-  'complete', 'total', 'absolute', 'utter', 'pure',
+  'so',
+  'very',
+  'really',
+  'extremely',
+  'absolutely',
+  'completely',
+  'totally',
+  'utterly',
+  'incredibly',
+  'super',
+  'such',
+  'freaking',
+  'fricking',
+  'frigging',
+  'beyond',
+  'truly',
+  'seriously',
+  'too',
+  'most',
+  'bloody',
+  'highly',
+  'insanely',
+  'ridiculously',
+  'terribly',
+  'awfully',
+  'complete',
+  'total',
+  'absolute',
+  'utter',
+  'pure',
 ]);
 
 /** Words that, just before praise, mark it as ironic when something has gone wrong. */
-const SARCASM_MARKERS = new Set([
-  'wow', 'oh', 'gee', 'yeah', 'sure', 'just', 'real', 'well', 'ooh', 'ah', 'truly', 'how', 'so',
-  'really', 'super', 'very',
-]);
+const SARCASM_MARKERS = new Set(['wow', 'oh', 'gee', 'yeah', 'sure', 'just', 'real', 'well', 'ooh', 'ah', 'truly', 'how', 'so', 'really', 'super', 'very']);
 
 /** Things a caller insults directly: "garbage system", "useless company". */
 const INSULTED_THINGS = new Set([
-  'system', 'systems', 'company', 'service', 'app', 'website', 'site', 'place', 'bot', 'robot',
-  'machine', 'business', 'outfit', 'people', 'computer', 'phone', 'line', 'menu',
+  'system',
+  'systems',
+  'company',
+  'service',
+  'app',
+  'website',
+  'site',
+  'place',
+  'bot',
+  'robot',
+  'machine',
+  'business',
+  'outfit',
+  'people',
+  'computer',
+  'phone',
+  'line',
+  'menu',
 ]);
 
 /** Capitalised words that are names, not shouting. */
 const ACRONYMS = new Set([
-  'ATM', 'PIN', 'USA', 'UPS', 'USPS', 'DHL', 'SMS', 'CEO', 'FAQ', 'IRS', 'DMV', 'ETA', 'ACH',
-  'IBAN', 'VPN', 'USB', 'GPS', 'LLC', 'SSN', 'APR', 'FEDEX', 'VIP', 'CVV', 'DOB', 'TV', 'PDF',
+  'ATM',
+  'PIN',
+  'USA',
+  'UPS',
+  'USPS',
+  'DHL',
+  'SMS',
+  'CEO',
+  'FAQ',
+  'IRS',
+  'DMV',
+  'ETA',
+  'ACH',
+  'IBAN',
+  'VPN',
+  'USB',
+  'GPS',
+  'LLC',
+  'SSN',
+  'APR',
+  'FEDEX',
+  'VIP',
+  'CVV',
+  'DOB',
+  'TV',
+  'PDF',
 ]);
 
 const NUMBER_WORDS = new Set([
-  'a', 'an', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
-  'eleven', 'twelve', 'fifteen', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'ninety',
-  'several', 'few', 'couple', 'half',
+  'a',
+  'an',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'fifteen',
+  'twenty',
+  'thirty',
+  'forty',
+  'fifty',
+  'sixty',
+  'ninety',
+  'several',
+  'few',
+  'couple',
+  'half',
 ]);
 const TIME_UNITS = new Set(['minutes', 'minute', 'mins', 'hours', 'hour', 'hrs', 'days', 'day', 'weeks', 'week', 'months', 'month']);
 
 /** Where a task or question begins: what venting moves on to. */
 const TASK_OPENERS = [
-  'where', 'wheres', 'what', 'whats', 'when', 'how', 'can you', 'could you', 'can we', 'could we',
-  'would you', 'will you', 'i need', 'i want to', 'i wanted to', 'id like', 'im calling',
-  'calling about', 'calling to', 'check', 'is my', 'is the', 'did my', 'does my', 'has my',
-  'what are', 'look up', 'look at', 'tell me', 'update my', 'change my', 'repeat',
+  'where',
+  'wheres',
+  'what',
+  'whats',
+  'when',
+  'how',
+  'can you',
+  'could you',
+  'can we',
+  'could we',
+  'would you',
+  'will you',
+  'i need',
+  'i want to',
+  'i wanted to',
+  'id like',
+  'im calling',
+  'calling about',
+  'calling to',
+  'check',
+  'is my',
+  'is the',
+  'did my',
+  'does my',
+  'has my',
+  'what are',
+  'look up',
+  'look at',
+  'tell me',
+  'update my',
+  'change my',
+  'repeat',
 ].map((p) => p.split(' '));
 
 // ---------------------------------------------------------------------------------------------
@@ -531,9 +768,7 @@ function readPraise(tokens: Token[], matches: Match[], negative: number, failure
   }
   if (cues.length === 0 && praiseIsSuspect && failures > 0) {
     reasons.push(
-      anchors.length > 0
-        ? `praise after a failed tool, but anchored in ${anchors.join(', ')}: read as sincere`
-        : 'praise after a failed tool, but no sarcasm marker or bad news: read as sincere',
+      anchors.length > 0 ? `praise after a failed tool, but anchored in ${anchors.join(', ')}: read as sincere` : 'praise after a failed tool, but no sarcasm marker or bad news: read as sincere',
     );
   }
   return { cues, explicit: explicitSarcasm.length, praiseMatches, anchors, contextSarcasm };
@@ -569,10 +804,7 @@ function amplify(text: string, negative: number, sarcasm: boolean, failures: num
 /** A sarcastic turn: 0.55, more for further cues and failed tools, plus half its negative points. */
 function sarcasticTurn(praise: PraiseReading, failures: number, amplified: number, reasons: string[]): UtteranceAssessment {
   const cues = praise.cues;
-  const headline =
-    praise.explicit > 0 || failures > 0
-      ? `sarcastic ${failures > 0 ? 'praise after a failed tool' : 'phrase'}: ${cues[0]}`
-      : `sarcastic praise next to bad news: ${cues[0]}`;
+  const headline = praise.explicit > 0 || failures > 0 ? `sarcastic ${failures > 0 ? 'praise after a failed tool' : 'phrase'}: ${cues[0]}` : `sarcastic praise next to bad news: ${cues[0]}`;
   const extra = cues.slice(1);
   const extraPoints = 0.1 * Math.min(2, extra.length);
   const failureBoost = failures === 0 ? 0 : failures === 1 ? 0.2 : 0.25;
@@ -585,15 +817,7 @@ function sarcasticTurn(praise: PraiseReading, failures: number, amplified: numbe
 }
 
 /** A turn that is not sarcastic: venting, anger, polite or neutral. */
-function unsarcasticTurn(
-  tokens: Token[],
-  matches: Match[],
-  conditional: Match[],
-  negative: number,
-  amplified: number,
-  praise: PraiseReading,
-  reasons: string[],
-): UtteranceAssessment {
+function unsarcasticTurn(tokens: Token[], matches: Match[], conditional: Match[], negative: number, amplified: number, praise: PraiseReading, reasons: string[]): UtteranceAssessment {
   const vents = quoted(matches, 'vent');
   const apologyMatches = matches.filter((m) => m.entry.category === 'apology' && tokens[m.end]?.word !== 'but');
   const threat = has(matches, 'threat');
@@ -603,9 +827,7 @@ function unsarcasticTurn(
   const moveOn = quoted(matches, 'moveOn');
   const task = Number.isFinite(firstVentAt) ? taskAfter(tokens, firstVentAt, matches) : null;
   const movesOn = moveOn.length > 0 || task !== null;
-  const ventingShape =
-    (vents.length > 0 && (movesOn || apologyMatches.length > 0 || vents.length >= 2)) ||
-    (apologyMatches.length > 0 && movesOn && negative > 0 && !directed);
+  const ventingShape = (vents.length > 0 && (movesOn || apologyMatches.length > 0 || vents.length >= 2)) || (apologyMatches.length > 0 && movesOn && negative > 0 && !directed);
   if (ventingShape && !threat) {
     const score = Math.min(0.45, 0.05 + 0.3 * amplified);
     const parts = [
@@ -638,27 +860,48 @@ function finish(kind: UtteranceKind, score: number, reasons: string[]): Utteranc
 
 function isNegativeCategory(c: Category): boolean {
   return (
-    c === 'negative' || c === 'emotion' || c === 'profanity' || c === 'threat' || c === 'cancel' ||
-    c === 'waiting' || c === 'repetition' || c === 'persistence' || c === 'directed' ||
-    c === 'demand' || c === 'resignation'
+    c === 'negative' ||
+    c === 'emotion' ||
+    c === 'profanity' ||
+    c === 'threat' ||
+    c === 'cancel' ||
+    c === 'waiting' ||
+    c === 'repetition' ||
+    c === 'persistence' ||
+    c === 'directed' ||
+    c === 'demand' ||
+    c === 'resignation'
   );
 }
 
 function describe(c: Category): string {
   switch (c) {
-    case 'negative': return 'negative';
-    case 'emotion': return 'says they feel';
-    case 'profanity': return 'profanity';
-    case 'threat': return 'threat';
-    case 'cancel': return 'wants to cancel';
-    case 'waiting': return 'complains of waiting';
-    case 'repetition': return 'has to repeat';
-    case 'persistence': return 'problem persists';
-    case 'directed': return 'aimed at the agent';
-    case 'demand': return 'demand';
-    case 'resignation': return 'gives up';
-    case 'emphasis': return 'emphasis';
-    case 'target': return 'blames';
+    case 'negative':
+      return 'negative';
+    case 'emotion':
+      return 'says they feel';
+    case 'profanity':
+      return 'profanity';
+    case 'threat':
+      return 'threat';
+    case 'cancel':
+      return 'wants to cancel';
+    case 'waiting':
+      return 'complains of waiting';
+    case 'repetition':
+      return 'has to repeat';
+    case 'persistence':
+      return 'problem persists';
+    case 'directed':
+      return 'aimed at the agent';
+    case 'demand':
+      return 'demand';
+    case 'resignation':
+      return 'gives up';
+    case 'emphasis':
+      return 'emphasis';
+    case 'target':
+      return 'blames';
     case 'sarcasm':
     case 'sarcasmContext':
     case 'praise':
@@ -669,8 +912,10 @@ function describe(c: Category): string {
     case 'vent':
     case 'apology':
     case 'moveOn':
-    case 'situational': return c;
-    default: return assertNever(c);
+    case 'situational':
+      return c;
+    default:
+      return assertNever(c);
   }
 }
 
@@ -678,7 +923,10 @@ function describe(c: Category): string {
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let clause = 0;
-  for (const m of text.toLowerCase().replace(/['’`]/g, '').matchAll(/[a-z0-9]+|[.,;:!?]+/g)) {
+  for (const m of text
+    .toLowerCase()
+    .replace(/['’`]/g, '')
+    .matchAll(/[a-z0-9]+|[.,;:!?]+/g)) {
     if (/^[a-z0-9]/.test(m[0])) tokens.push({ word: m[0], clause });
     else clause++;
   }
@@ -748,14 +996,34 @@ function markerText(tokens: Token[], m: Match): string {
 /** The negator before a negated phrase, with the words between: "not happy", "not at all". */
 function negatorText(tokens: Token[], at: number): string {
   for (let k = at - 1; k >= 0 && k >= at - 3; k--) {
-    if (NEGATORS.has(tokens[k].word)) return tokens.slice(k, at).map((t) => t.word).join(' ');
+    if (NEGATORS.has(tokens[k].word))
+      return tokens
+        .slice(k, at)
+        .map((t) => t.word)
+        .join(' ');
   }
   return '';
 }
 
 const REPEAT_VERBS = new Set([
-  'explained', 'said', 'told', 'asked', 'called', 'repeated', 'gave', 'given', 'spelled', 'spelt',
-  'rung', 'rang', 'emailed', 'written', 'wrote', 'provided', 'confirmed', 'answered',
+  'explained',
+  'said',
+  'told',
+  'asked',
+  'called',
+  'repeated',
+  'gave',
+  'given',
+  'spelled',
+  'spelt',
+  'rung',
+  'rang',
+  'emailed',
+  'written',
+  'wrote',
+  'provided',
+  'confirmed',
+  'answered',
 ]);
 const TIMES_COUNTS = new Set(['twice', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'several', 'many', 'multiple', 'dozen', 'hundred']);
 
@@ -767,7 +1035,13 @@ function timesRepeated(tokens: Token[], matches: Match[]): string[] {
     for (let k = i + 1; k < tokens.length && k <= i + 5 && tokens[k].clause === tokens[i].clause; k++) {
       const w = tokens[k].word;
       const counted = w === 'twice' || (TIMES_COUNTS.has(w) && tokens[k + 1]?.word === 'times') || (/^\d+$/.test(w) && tokens[k + 1]?.word === 'times');
-      if (counted && !used(k)) return [tokens.slice(i, w === 'twice' ? k + 1 : k + 2).map((t) => t.word).join(' ')];
+      if (counted && !used(k))
+        return [
+          tokens
+            .slice(i, w === 'twice' ? k + 1 : k + 2)
+            .map((t) => t.word)
+            .join(' '),
+        ];
     }
   }
   return [];
@@ -781,7 +1055,13 @@ function thanksForNothing(tokens: Token[], matches: Match[]): string[] {
     let sawFor = false;
     for (let k = m.end; k < tokens.length && k < m.end + 6 && tokens[k].clause === clause; k++) {
       if (tokens[k].word === 'for') sawFor = true;
-      if (tokens[k].word === 'nothing' && sawFor) return [`'${tokens.slice(m.at, k + 1).map((t) => t.word).join(' ')}'`];
+      if (tokens[k].word === 'nothing' && sawFor)
+        return [
+          `'${tokens
+            .slice(m.at, k + 1)
+            .map((t) => t.word)
+            .join(' ')}'`,
+        ];
     }
   }
   return [];
@@ -789,7 +1069,10 @@ function thanksForNothing(tokens: Token[], matches: Match[]): string[] {
 
 /** A question tag at the end ("didn't it", "huh") turns praise into a remark about what happened. */
 function tagQuestion(tokens: Token[]): string | null {
-  const last2 = tokens.slice(-2).map((t) => t.word).join(' ');
+  const last2 = tokens
+    .slice(-2)
+    .map((t) => t.word)
+    .join(' ');
   if (/^(?:didnt|isnt|wasnt|doesnt|hasnt) (?:it|that|this|they|you)$/.test(last2)) return last2;
   const last = tokens[tokens.length - 1]?.word;
   return last === 'huh' || last === 'eh' ? last : null;
@@ -836,7 +1119,10 @@ function taskAfter(tokens: Token[], from: number, matches: Match[]): string | nu
 /** A clause said twice or more ("hello? hello?"), or one word three times running ("no no no"). */
 function repeatedClauses(text: string): string[] {
   const clauses: string[] = [];
-  for (const part of text.toLowerCase().replace(/['’`]/g, '').split(/[.,;:!?]+/)) {
+  for (const part of text
+    .toLowerCase()
+    .replace(/['’`]/g, '')
+    .split(/[.,;:!?]+/)) {
     const c = part.trim().replace(/\s+/g, ' ');
     if (c) clauses.push(c);
   }

@@ -110,8 +110,7 @@ export interface RunTrace {
  * Source, event and targets alone would merge a guarded path with every other one to the same
  * target. Pure.
  */
-export const transitionKey = (t: Pick<GraphTransition, 'source' | 'event' | 'index' | 'guard' | 'targets'>) =>
-  `${t.source}|${t.event}|#${t.index}|${t.guard ?? ''}|${t.targets.join(',')}`;
+export const transitionKey = (t: Pick<GraphTransition, 'source' | 'event' | 'index' | 'guard' | 'targets'>) => `${t.source}|${t.event}|#${t.index}|${t.guard ?? ''}|${t.targets.join(',')}`;
 
 /**
  * Collects a run's trace from XState's inspection events (`@xstate.microstep` carries the exact
@@ -144,7 +143,17 @@ export function traceCollector(): { trace: RunTrace; observe: (e: { type: string
     };
     walk(value, '');
   };
-  return { trace: { get entered() { return [...entered]; }, get taken() { return [...taken]; } } as RunTrace, observe };
+  return {
+    trace: {
+      get entered() {
+        return [...entered];
+      },
+      get taken() {
+        return [...taken];
+      },
+    } as RunTrace,
+    observe,
+  };
 }
 
 /** Which states and transitions a set of runs never entered or took. Pure. */

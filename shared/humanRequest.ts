@@ -35,8 +35,22 @@ export function asksForHuman(text: string): boolean {
 }
 
 const HUMAN_NOUNS = new Set([
-  'representative', 'representatives', 'rep', 'agent', 'operator', 'human', 'humans', 'person',
-  'people', 'manager', 'supervisor', 'someone', 'somebody', 'anyone', 'anybody', 'being',
+  'representative',
+  'representatives',
+  'rep',
+  'agent',
+  'operator',
+  'human',
+  'humans',
+  'person',
+  'people',
+  'manager',
+  'supervisor',
+  'someone',
+  'somebody',
+  'anyone',
+  'anybody',
+  'being',
 ]);
 
 /** Nouns that are requests on their own only when qualified ("a real person", not "person"). */
@@ -44,22 +58,99 @@ const NOUNS_NEEDING_QUALIFIER = new Set(['people', 'someone', 'somebody', 'anyon
 
 /** Words allowed around a human noun in a clause that is nothing but the request. */
 const STANDALONE_FILLER = new Set([
-  'a', 'an', 'real', 'live', 'actual', 'human', 'please', 'now', 'right', 'yes', 'yeah', 'ok',
-  'okay', 'uh', 'um', 'hey', 'hi', 'hello', 'just', 'i', 'said', 'customer', 'service', 'oh',
-  'come', 'on', 'again', 'immediately', 'asap', 'thanks', 'thank', 'you', 'straight', 'away',
+  'a',
+  'an',
+  'real',
+  'live',
+  'actual',
+  'human',
+  'please',
+  'now',
+  'right',
+  'yes',
+  'yeah',
+  'ok',
+  'okay',
+  'uh',
+  'um',
+  'hey',
+  'hi',
+  'hello',
+  'just',
+  'i',
+  'said',
+  'customer',
+  'service',
+  'oh',
+  'come',
+  'on',
+  'again',
+  'immediately',
+  'asap',
+  'thanks',
+  'thank',
+  'you',
+  'straight',
+  'away',
 ]);
 
 /** A noun followed by one of these is a modifier or the subject of a report, not the person asked for. */
 const NOT_A_REQUEST_AFTER_NOUN = new Set([
-  'id', 'name', 'names', 'number', 'code', 'error', 'errors', 'resources', 'rights', 'said', 'says',
-  'told', 'was', 'is', 'has', 'had', 'did', 'does', 'hung', 'gave', 'made',
+  'id',
+  'name',
+  'names',
+  'number',
+  'code',
+  'error',
+  'errors',
+  'resources',
+  'rights',
+  'said',
+  'says',
+  'told',
+  'was',
+  'is',
+  'has',
+  'had',
+  'did',
+  'does',
+  'hung',
+  'gave',
+  'made',
 ]);
 
 /** Words that may sit between a request verb phrase and the human noun. */
 const NOUN_PREFIX = new Set([
-  'a', 'an', 'the', 'your', 'some', 'another', 'real', 'live', 'actual', 'human', 'customer',
-  'service', 'care', 'other', 'different', 'proper', 'flesh', 'and', 'blood', 'living', 'breathing',
-  'person', 'supervisor', 'manager', 'senior', 'on', 'duty', 'in', 'charge', 'of',
+  'a',
+  'an',
+  'the',
+  'your',
+  'some',
+  'another',
+  'real',
+  'live',
+  'actual',
+  'human',
+  'customer',
+  'service',
+  'care',
+  'other',
+  'different',
+  'proper',
+  'flesh',
+  'and',
+  'blood',
+  'living',
+  'breathing',
+  'person',
+  'supervisor',
+  'manager',
+  'senior',
+  'on',
+  'duty',
+  'in',
+  'charge',
+  'of',
 ]);
 
 const AVAILABILITY_WORDS = new Set(['can', 'could', 'talk', 'speak', 'available', 'help']);
@@ -71,12 +162,44 @@ const NEGATORS = new Set(['not', 'dont', 'doesnt', 'didnt', 'never', 'no', 'with
  * human noun. Longer phrases are listed where a shorter one would mis-anchor the negation check.
  */
 const REQUEST_PHRASES: string[][] = [
-  'talk to', 'talk with', 'speak to', 'speak with', 'chat with', 'chat to', 'get me', 'give me',
-  'get', 'transfer me to', 'transfer me over to', 'connect me to', 'connect me with',
-  'put me through to', 'put me on with', 'put me over to', 'send me to', 'pass me to',
-  'want', 'need', 'would like', 'id like', 'can i have', 'could i have', 'may i have',
-  'can i get', 'could i get', 'asking for', 'ask for', 'looking for', 'demand', 'is there',
-  'are there', 'put', 'bring', 'fetch', 'find me', 'let me have',
+  'talk to',
+  'talk with',
+  'speak to',
+  'speak with',
+  'chat with',
+  'chat to',
+  'get me',
+  'give me',
+  'get',
+  'transfer me to',
+  'transfer me over to',
+  'connect me to',
+  'connect me with',
+  'put me through to',
+  'put me on with',
+  'put me over to',
+  'send me to',
+  'pass me to',
+  'want',
+  'need',
+  'would like',
+  'id like',
+  'can i have',
+  'could i have',
+  'may i have',
+  'can i get',
+  'could i get',
+  'asking for',
+  'ask for',
+  'looking for',
+  'demand',
+  'is there',
+  'are there',
+  'put',
+  'bring',
+  'fetch',
+  'find me',
+  'let me have',
 ].map((p) => p.split(' '));
 
 function clauseAsksForHuman(tokens: string[]): boolean {
@@ -102,8 +225,7 @@ function clauseAsksForHuman(tokens: string[]): boolean {
 /** "are you a real person", "is this a human", "am i talking to a person": about the bot. */
 function isIdentityQuestion(tokens: string[]): boolean {
   const head = tokens.slice(0, 4).join(' ');
-  return /^(?:are you|r u|is this|is that|am i (?:talking|speaking)|are we|is it)\b/.test(head) &&
-    !tokens.some((t, i) => (t === 'want' || t === 'need') && i > 2);
+  return /^(?:are you|r u|is this|is that|am i (?:talking|speaking)|are we|is it)\b/.test(head) && !tokens.some((t, i) => (t === 'want' || t === 'need') && i > 2);
 }
 
 function isStandaloneRequest(tokens: string[]): boolean {
@@ -171,7 +293,10 @@ function startsWith(tokens: string[], at: number, phrase: string[]): boolean {
  */
 function splitClauses(text: string): string[][] {
   const clauses: string[][] = [];
-  for (const chunk of text.toLowerCase().replace(/['’`]/g, '').split(/[.,;:!?()\n]+/)) {
+  for (const chunk of text
+    .toLowerCase()
+    .replace(/['’`]/g, '')
+    .split(/[.,;:!?()\n]+/)) {
     let current: string[] = [];
     for (const token of chunk.split(/[^a-z0-9]+/).filter(Boolean)) {
       if (token === 'just' || token === 'but') {

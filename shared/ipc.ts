@@ -252,9 +252,7 @@ export const ipcContract = {
   'sessions.whatif': { method: 'whatIf', request: z.object({ sessionId, policy: policyOverrideSchema }).strict(), response: out<WhatIfView>() },
   'sessions.fork': {
     method: 'forkSession',
-    request: z
-      .object({ sessionId, atMs: z.number().int().min(0), faults: faultPlanSchema.optional(), policy: policyOverrideSchema.optional() })
-      .strict(),
+    request: z.object({ sessionId, atMs: z.number().int().min(0), faults: faultPlanSchema.optional(), policy: policyOverrideSchema.optional() }).strict(),
     response: out<{ sessionId: string; checkedTransitions: number }>(),
   },
 } as const;

@@ -58,7 +58,9 @@ const journalInput = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('control.policy.set'), patch: policyOverrideSchema }).strict(),
-  z.object({ type: z.literal('session.started'), policy, faults: faultPlanSchema, seed: z.number().int().min(0).max(0xffffffff), appVersion: text, source: sessionSource, strict: z.boolean() }).strict(),
+  z
+    .object({ type: z.literal('session.started'), policy, faults: faultPlanSchema, seed: z.number().int().min(0).max(0xffffffff), appVersion: text, source: sessionSource, strict: z.boolean() })
+    .strict(),
   z.object({ type: z.literal('timer.fired'), timerId: count }).strict(),
   z.object({ type: z.literal('control.fault.set'), fault: faultSchema }).strict(),
   z.object({ type: z.literal('control.fault.cleared'), target: text }).strict(),

@@ -122,29 +122,19 @@ export const callMachine = setup({
     endOfTurnSilenceMs: ({ context }) => context.policy.endOfTurnSilenceMs,
     falseInterruptionTimeoutMs: ({ context }) => context.policy.falseInterruptionTimeoutMs,
     /** What is left of bargeInMinSpeechMs once the speech that started the overlap has lasted (spokenMs). */
-    bargeInMinSpeechMs: ({ context, event }) =>
-      Math.max(0, context.policy.bargeInMinSpeechMs - (event.type === 'caller.speech.started' ? (event.spokenMs ?? 0) : 0)),
+    bargeInMinSpeechMs: ({ context, event }) => Math.max(0, context.policy.bargeInMinSpeechMs - (event.type === 'caller.speech.started' ? (event.spokenMs ?? 0) : 0)),
     /** Backoff before the orchestration layer's own retry of a failed tool call. */
     toolRetryBackoffMs: ({ context }) => 100 * (context.currentTool?.attempt ?? 1),
   },
   guards: {
     /** SPEC §3 circuitBreakerFailures: consecutive failures of the current tool's backend. */
-    circuitBreakerFailures: ({ context }) =>
-      !!context.currentTool &&
-      (context.consecutiveFailures[backendOf(context.currentTool.tool)] ?? 0) >= context.policy.circuitBreakerFailures,
+    circuitBreakerFailures: ({ context }) => !!context.currentTool && (context.consecutiveFailures[backendOf(context.currentTool.tool)] ?? 0) >= context.policy.circuitBreakerFailures,
     /** SPEC §3 toolRetries, without ever exceeding sameToolMaxConsecutive. */
-    toolRetries: ({ context }) =>
-      !!context.currentTool &&
-      context.currentTool.attempt <= context.policy.toolRetries &&
-      context.sameTool.count < context.policy.sameToolMaxConsecutive,
+    toolRetries: ({ context }) => !!context.currentTool && context.currentTool.attempt <= context.policy.toolRetries && context.sameTool.count < context.policy.sameToolMaxConsecutive,
     /** SPEC §3 sameToolMaxConsecutive: the requested tool has already been called that many times in a row. */
     sameToolMaxConsecutive: ({ context, event }) => {
       const e = event as Ev<'agent.response'>;
-      return (
-        e.response.kind === 'tool' &&
-        context.sameTool.tool === e.response.tool &&
-        context.sameTool.count >= context.policy.sameToolMaxConsecutive
-      );
+      return e.response.kind === 'tool' && context.sameTool.tool === e.response.tool && context.sameTool.count >= context.policy.sameToolMaxConsecutive;
     },
     /** SPEC §3 tokenBudget: this response takes the call past its budget. */
     tokenBudget: ({ context, event }) => context.tokens + (event as Ev<'agent.response'>).tokens > context.policy.tokenBudget,
@@ -159,8 +149,7 @@ export const callMachine = setup({
     callerAsksForHuman: ({ event }) => asksForHuman((event as Ev<'asr.result'>).text),
     /** SPEC §3 frustrationThreshold: this utterance takes the caller's frustration score to the threshold. */
     frustrationThreshold: ({ context, event }) =>
-      updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.recentToolFailures }).score >=
-      context.policy.frustrationThreshold,
+      updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.recentToolFailures }).score >= context.policy.frustrationThreshold,
     isToolRequest: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'tool',
     isAgentHandoff: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'handoff',
     isGoodbye: ({ event }) => (event as Ev<'agent.response'>).response.kind === 'end',
@@ -272,8 +261,7 @@ export const callMachine = setup({
       };
     }),
     assessCaller: assign({
-      frustration: ({ context, event }) =>
-        updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.recentToolFailures }),
+      frustration: ({ context, event }) => updateFrustration(context.frustration, (event as Ev<'asr.result'>).text, { recentToolFailures: context.recentToolFailures }),
     }),
   },
 }).createMachine({
@@ -314,10 +302,7 @@ export const callMachine = setup({
                         // falseInterruptionTimeoutMs) replay with the rule they were made under: a stop.
                         guard: 'stopsWithoutPause',
                         target: '#call.active.conversation.callerSpeaking',
-                        actions: [
-                          emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
-                          assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
-                        ],
+                        actions: [emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand), assign({ bargeIns: ({ context }) => context.bargeIns + 1 })],
                       },
                       { target: 'paused', actions: emit({ type: 'agent.speech.pause', reason: 'caller_speech' } as CallCommand) },
                     ],
@@ -332,18 +317,18 @@ export const callMachine = setup({
                 paused: {
                   after: {
                     // a barge-in: the agent's line stops there
-                    falseInterruptionTimeoutMs: { target: '#call.active.conversation.callerSpeaking', actions: [
-                      emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
-                      assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
-                    ] },
+                    falseInterruptionTimeoutMs: {
+                      target: '#call.active.conversation.callerSpeaking',
+                      actions: [emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand), assign({ bargeIns: ({ context }) => context.bargeIns + 1 })],
+                    },
                   },
                   on: {
                     'caller.speech.ended': [
                       { guard: 'backchannelEnded', target: 'speaking', actions: emit({ type: 'agent.speech.resume', reason: 'backchannel' } as CallCommand) },
-                      { target: '#call.active.conversation.callerPaused', actions: [
-                      emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand),
-                      assign({ bargeIns: ({ context }) => context.bargeIns + 1 }),
-                    ] },
+                      {
+                        target: '#call.active.conversation.callerPaused',
+                        actions: [emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand), assign({ bargeIns: ({ context }) => context.bargeIns + 1 })],
+                      },
                     ],
                   },
                 },
@@ -351,11 +336,7 @@ export const callMachine = setup({
               on: {
                 /** Words heard while the agent talks belong to a barge-in (collected in callerSpeaking) or to a backchannel: dropped. */
                 'asr.result': { actions: 'transcriptArrived' },
-                'agent.speech.ended': [
-                  { guard: 'saidGoodbye', target: '#call.completed' },
-                  { guard: 'callerIsSpeaking', target: 'callerSpeaking' },
-                  { target: 'listening' },
-                ],
+                'agent.speech.ended': [{ guard: 'saidGoodbye', target: '#call.completed' }, { guard: 'callerIsSpeaking', target: 'callerSpeaking' }, { target: 'listening' }],
               },
             },
             listening: {
@@ -433,10 +414,7 @@ export const callMachine = setup({
                   after: {
                     fillerAfterMs: {
                       target: 'fillerPlayed',
-                      actions: [
-                        emit({ type: 'filler.play', text: scriptLines.filler } as CallCommand),
-                        assign({ fillerPlays: ({ context }) => context.fillerPlays + 1 }),
-                      ],
+                      actions: [emit({ type: 'filler.play', text: scriptLines.filler } as CallCommand), assign({ fillerPlays: ({ context }) => context.fillerPlays + 1 })],
                     },
                   },
                 },
@@ -514,10 +492,7 @@ export const callMachine = setup({
               after: {
                 toolLatencyBudgetMs: {
                   target: 'toolFailed',
-                  actions: [
-                    emit(({ context }): CallCommand => ({ type: 'tool.abandon', callId: context.currentTool!.callId, reason: 'timeout' })),
-                    'recordToolFailure',
-                  ],
+                  actions: [emit(({ context }): CallCommand => ({ type: 'tool.abandon', callId: context.currentTool!.callId, reason: 'timeout' })), 'recordToolFailure'],
                 },
               },
               on: {
@@ -562,10 +537,7 @@ export const callMachine = setup({
           states: {
             calm: {},
             assessed: {
-              always: [
-                { guard: ({ context }) => context.frustration.score >= context.policy.frustrationThreshold / 2, target: 'upset' },
-                { target: 'calm' },
-              ],
+              always: [{ guard: ({ context }) => context.frustration.score >= context.policy.frustrationThreshold / 2, target: 'upset' }, { target: 'calm' }],
             },
             upset: {},
           },
@@ -574,11 +546,7 @@ export const callMachine = setup({
     },
     /** The handoff state: entered at most once; from here the agent says only scripted lines. */
     handoff: {
-      entry: [
-        'startHandoff',
-        assign({ speech: ({ context }) => ({ text: scriptLines.handoff[context.handoff!.reason], scripted: true, purpose: 'handoff' as const }) }),
-        'speak',
-      ],
+      entry: ['startHandoff', assign({ speech: ({ context }) => ({ text: scriptLines.handoff[context.handoff!.reason], scripted: true, purpose: 'handoff' as const }) }), 'speak'],
       on: {
         'agent.speech.ended': 'transferred',
         'caller.hungup': 'transferred',
@@ -594,11 +562,7 @@ export const callMachine = setup({
     },
     hungUp: {
       type: 'final',
-      entry: [
-        emit({ type: 'agent.speech.stop', reason: 'hangup' } as CallCommand),
-        assign({ outcome: 'caller_hung_up' }),
-        emit({ type: 'call.end', outcome: 'caller_hung_up' } as CallCommand),
-      ],
+      entry: [emit({ type: 'agent.speech.stop', reason: 'hangup' } as CallCommand), assign({ outcome: 'caller_hung_up' }), emit({ type: 'call.end', outcome: 'caller_hung_up' } as CallCommand)],
     },
   },
 });

@@ -96,9 +96,7 @@ function findDetailed(text: string): FoundPii[] {
   // An address is unambiguous, and digits inside it are not a number: e-mails go first and
   // numbers that touch one are dropped.
   const emails = findEmails(text);
-  const numbers = [...findWrittenNumbers(text), ...findSpokenNumbers(text)].filter(
-    (n) => !emails.some((e) => n.start < e.end && e.start < n.end),
-  );
+  const numbers = [...findWrittenNumbers(text), ...findSpokenNumbers(text)].filter((n) => !emails.some((e) => n.start < e.end && e.start < n.end));
   // Earlier first; at the same start the longer span wins; a spoken run that swallowed a written
   // number beside it replaces it.
   const candidates = [...emails, ...numbers].sort((a, b) => a.start - b.start || b.end - a.end);
@@ -145,19 +143,57 @@ function findEmails(text: string): FoundPii[] {
 type Context = 'card' | 'account' | 'ssn' | 'phone' | 'exempt' | null;
 
 const CONTEXT_WORDS: Record<string, Exclude<Context, null>> = {
-  card: 'card', credit: 'card', debit: 'card', visa: 'card', mastercard: 'card', amex: 'card',
+  card: 'card',
+  credit: 'card',
+  debit: 'card',
+  visa: 'card',
+  mastercard: 'card',
+  amex: 'card',
   cc: 'card',
-  account: 'account', acct: 'account', acc: 'account', routing: 'account', iban: 'account',
-  member: 'account', membership: 'account',
-  ssn: 'ssn', social: 'ssn', security: 'ssn',
-  phone: 'phone', cell: 'phone', mobile: 'phone', telephone: 'phone', landline: 'phone',
-  fax: 'phone', whatsapp: 'phone', call: 'phone', reach: 'phone', text: 'phone', callback: 'phone',
+  account: 'account',
+  acct: 'account',
+  acc: 'account',
+  routing: 'account',
+  iban: 'account',
+  member: 'account',
+  membership: 'account',
+  ssn: 'ssn',
+  social: 'ssn',
+  security: 'ssn',
+  phone: 'phone',
+  cell: 'phone',
+  mobile: 'phone',
+  telephone: 'phone',
+  landline: 'phone',
+  fax: 'phone',
+  whatsapp: 'phone',
+  call: 'phone',
+  reach: 'phone',
+  text: 'phone',
+  callback: 'phone',
   dial: 'phone',
-  order: 'exempt', tracking: 'exempt', confirmation: 'exempt', reference: 'exempt', ref: 'exempt',
-  invoice: 'exempt', case: 'exempt', ticket: 'exempt', claim: 'exempt', zip: 'exempt',
-  postal: 'exempt', postcode: 'exempt', model: 'exempt', serial: 'exempt', extension: 'exempt',
-  ext: 'exempt', flight: 'exempt', room: 'exempt', apartment: 'exempt', apt: 'exempt',
-  suite: 'exempt', unit: 'exempt',
+  order: 'exempt',
+  tracking: 'exempt',
+  confirmation: 'exempt',
+  reference: 'exempt',
+  ref: 'exempt',
+  invoice: 'exempt',
+  case: 'exempt',
+  ticket: 'exempt',
+  claim: 'exempt',
+  zip: 'exempt',
+  postal: 'exempt',
+  postcode: 'exempt',
+  model: 'exempt',
+  serial: 'exempt',
+  extension: 'exempt',
+  ext: 'exempt',
+  flight: 'exempt',
+  room: 'exempt',
+  apartment: 'exempt',
+  apt: 'exempt',
+  suite: 'exempt',
+  unit: 'exempt',
 };
 
 /** What maskPii writes; ignored as context so that masking twice changes nothing more. */
@@ -200,8 +236,19 @@ function findWrittenNumbers(text: string): FoundPii[] {
 }
 
 const DIGIT_WORDS: Record<string, string> = {
-  zero: '0', oh: '0', o: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6',
-  seven: '7', eight: '8', nine: '9', niner: '9',
+  zero: '0',
+  oh: '0',
+  o: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+  niner: '9',
 };
 
 /**

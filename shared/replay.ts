@@ -60,7 +60,11 @@ const describe = (t: TransitionRecord | undefined) => (t ? `${t.state} at ${t.at
  */
 export function replayJournal(
   entries: readonly JournalEntry[],
-  opts: { machine?: CallMachine; upToMs?: number; /** The machine's inspection events, with the replay's virtual time (the UI's scrubber checkpoints). */ inspect?: (e: InspectionEvent, atMs: number) => void } = {},
+  opts: {
+    machine?: CallMachine;
+    upToMs?: number;
+    /** The machine's inspection events, with the replay's virtual time (the UI's scrubber checkpoints). */ inspect?: (e: InspectionEvent, atMs: number) => void;
+  } = {},
 ): ReplayResult {
   const start = entries.find((e) => e.kind === 'input' && e.event.type === 'session.started');
   if (!start || start.kind !== 'input' || start.event.type !== 'session.started') throw new Error('journal has no session.started event');
@@ -129,7 +133,17 @@ export function replayJournal(
   return { identical: divergence === null, events, transitions, commands, divergence };
 }
 
-const worldOnly = new Set(['session.started', 'timer.fired', 'control.fault.set', 'control.fault.cleared', 'control.stop', 'caller.audio', 'caller.backchannel', 'vad.probability', 'summarizer.result']);
+const worldOnly = new Set([
+  'session.started',
+  'timer.fired',
+  'control.fault.set',
+  'control.fault.cleared',
+  'control.stop',
+  'caller.audio',
+  'caller.backchannel',
+  'vad.probability',
+  'summarizer.result',
+]);
 
 /** True for journaled inputs that go to the machine (the rest steer the world). */
 export function isMachineEvent(ev: { type: string }): ev is import('./events.ts').CallEvent {

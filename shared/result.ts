@@ -170,7 +170,9 @@ export function buildRunResult(sessionId: string, entries: readonly JournalEntry
     durationMs: endMs,
     handoff: h ? { ...h, packet: buildHandoffPacket(entries) } : null,
     turns: copies(turns).sort((a, b) => a.startMs - b.startMs),
-    toolCalls: toolCalls.map(({ tool, startMs, endMs: end, outcome: o, status }) => (status === undefined ? { tool, startMs, endMs: end, outcome: o } : { tool, startMs, endMs: end, outcome: o, status })),
+    toolCalls: toolCalls.map(({ tool, startMs, endMs: end, outcome: o, status }) =>
+      status === undefined ? { tool, startMs, endMs: end, outcome: o } : { tool, startMs, endMs: end, outcome: o, status },
+    ),
     transitions,
     metrics: { tokens, costUsd: Math.round(tokens * usdPerToken * 1e6) / 1e6, bargeIns, fillerPlays },
   };

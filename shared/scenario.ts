@@ -45,7 +45,10 @@ export const modelSchema = z
   .object({
     baseUrl: url,
     name: shortText.min(1),
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
     systemPrompt: z.string().max(100_000).optional(),
     stream: z.boolean().optional(),
   })
@@ -56,7 +59,10 @@ export const asrSchema = z
   .object({
     baseUrl: url,
     name: shortText.min(1).optional(),
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
     language: z.string().min(2).max(16).optional(),
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
   })

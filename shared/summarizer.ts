@@ -89,7 +89,8 @@ export function summarizerRequest(entries: readonly JournalEntry[]): { messages:
     }
     if (e.kind === 'command' && e.command.type === 'agent.speak') lines.push(`Agent: ${e.command.text}`);
     if (e.kind === 'command' && e.command.type === 'tool.call') lines.push(`[tool call ${e.command.tool} ${JSON.stringify(maskDeep(e.command.args))}]`);
-    if (e.kind === 'input' && e.event.type === 'tool.result') lines.push(`[tool result ${e.event.tool}: ${e.event.outcome}${e.event.data === undefined ? '' : ` ${JSON.stringify(maskDeep(e.event.data))}`}]`);
+    if (e.kind === 'input' && e.event.type === 'tool.result')
+      lines.push(`[tool result ${e.event.tool}: ${e.event.outcome}${e.event.data === undefined ? '' : ` ${JSON.stringify(maskDeep(e.event.data))}`}]`);
     if (e.kind === 'input' && e.event.type === 'asr.result') lines.push(`Caller: ${maskPii(e.event.text)}`);
   }
   const system =
@@ -97,7 +98,13 @@ export function summarizerRequest(entries: readonly JournalEntry[]): { messages:
     `customer {customerId, name, tier: strings from the tool results, or null}, intent (one of ${callerIntents.join(', ')}), ` +
     `toolsAttempted [{tool, outcome (one of ${toolOutcomes.join(', ')}), count}], transcriptExcerpt (the last few lines, "Caller: " / "Agent: "), ` +
     'openQuestions [what the human must still find out or do]. Name no id, amount or order number that the call does not contain.';
-  return { messages: [{ role: 'system', content: system }, { role: 'user', content: lines.join('\n') }], jsonSchema: z.toJSONSchema(summarizerAnswerSchema) as Record<string, unknown> };
+  return {
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: lines.join('\n') },
+    ],
+    jsonSchema: z.toJSONSchema(summarizerAnswerSchema) as Record<string, unknown>,
+  };
 }
 
 /** The packet with the model's answer merged field by field where the journal bears it out, and the checks. Pure. */
@@ -134,7 +141,16 @@ function checkSummary(packet: HandoffPacket, result: Extract<JournalInput, { typ
   }
   // intent is one of the known values (the schema holds it to them); it is a reading of the caller, not a fact to find
   verify('intent', null, () => (out.intent = answer.intent));
-  const toolBad = answer.toolsAttempted.map((a) => (known.tools.has(a.tool) ? (packet.toolsAttempted.some((t) => t.tool === a.tool && t.outcome === a.outcome && t.count === a.count) ? null : `${a.tool} ${a.outcome} x${a.count} is not what the journal counts`) : `${a.tool} was never called`)).find((b) => b !== null) ?? null;
+  const toolBad =
+    answer.toolsAttempted
+      .map((a) =>
+        known.tools.has(a.tool)
+          ? packet.toolsAttempted.some((t) => t.tool === a.tool && t.outcome === a.outcome && t.count === a.count)
+            ? null
+            : `${a.tool} ${a.outcome} x${a.count} is not what the journal counts`
+          : `${a.tool} was never called`,
+      )
+      .find((b) => b !== null) ?? null;
   const missing = packet.toolsAttempted.find((t) => !answer.toolsAttempted.some((a) => a.tool === t.tool && a.outcome === t.outcome));
   verify('toolsAttempted', toolBad ?? (missing ? `left out ${missing.tool} ${missing.outcome}` : null), () => (out.toolsAttempted = answer.toolsAttempted));
   verify('transcriptExcerpt', unknownFact(answer.transcriptExcerpt, known), () => (out.transcriptExcerpt = maskPii(answer.transcriptExcerpt)));

@@ -50,7 +50,9 @@ function syntaxError(text: string, file: string): InputError {
   if (!errors.length) return new InputError(file, '', 'invalid JSON');
   const first = errors[0];
   const lc = lineColumn(text, first.offset);
-  const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const what = printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
   return new InputError(file, `line ${lc.line}:${lc.column}`, `invalid JSON: ${what}`);
 }
 

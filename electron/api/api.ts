@@ -4,17 +4,7 @@ import { faultModes, faultTargets } from '../../shared/faults.ts';
 import { policyDefaults } from '../../shared/policy.ts';
 import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
 import { InputError, jsonPath, parseJsonWith } from '../../shared/validate.ts';
-import {
-  validateRequest,
-  type AppInfo,
-  type Channel,
-  type Checkpoint,
-  type IpcResult,
-  type PushBatch,
-  type Request,
-  type Response,
-  type StartProgress,
-} from '../../shared/ipc.ts';
+import { validateRequest, type AppInfo, type Channel, type Checkpoint, type IpcResult, type PushBatch, type Request, type Response, type StartProgress } from '../../shared/ipc.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import { appVersion } from '../engine/version.ts';
 import { setupFor } from '../engine/setup.ts';
@@ -47,7 +37,12 @@ type AudioPipeline = typeof import('../audio/pipeline.ts');
  */
 function sendsNoSecrets(scenario: Scenario, file: string): Scenario {
   const leak = envProblem({ model: scenario.agent?.model, tools: scenario.tools }, new Set(), process.env);
-  if (leak) throw new InputError(file, jsonPath(leak.path[0] === 'model' ? ['agent', ...leak.path] : leak.path), leak.problem.replace(/: pass --allow-env .*/, ': run it with `callsim run --allow-env` instead'));
+  if (leak)
+    throw new InputError(
+      file,
+      jsonPath(leak.path[0] === 'model' ? ['agent', ...leak.path] : leak.path),
+      leak.problem.replace(/: pass --allow-env .*/, ': run it with `callsim run --allow-env` instead'),
+    );
   return scenario;
 }
 /**

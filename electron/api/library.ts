@@ -11,7 +11,10 @@ import { InputError } from '../../shared/validate.ts';
 export function listLibrary(recordingsDir: string): { scenarios: LibraryScenario[]; recordings: LibraryRecording[] } {
   const files = (sub: string, ext: string) => {
     try {
-      return fs.readdirSync(path.join(recordingsDir, sub)).filter((f) => f.endsWith(ext)).sort();
+      return fs
+        .readdirSync(path.join(recordingsDir, sub))
+        .filter((f) => f.endsWith(ext))
+        .sort();
     } catch {
       return [];
     }

@@ -16,7 +16,8 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, api: CallsimApi): void
   for (const channel of channels) {
     ipcMain.handle(electronChannel(channel), async (event, request): Promise<IpcResult<unknown>> => {
       const frameUrl = event.senderFrame?.url;
-      if (!validateSender(frameUrl)) return { ok: false, error: { code: 'forbidden', message: `${channel}: refused a message from ${frameUrl ?? 'an unknown frame'} (only the app's own page may call callsim)` } };
+      if (!validateSender(frameUrl))
+        return { ok: false, error: { code: 'forbidden', message: `${channel}: refused a message from ${frameUrl ?? 'an unknown frame'} (only the app's own page may call callsim)` } };
       return api.handle(channel, request);
     });
   }

@@ -27,8 +27,7 @@ export function electronBinary(root = repoRoot): string | null {
 }
 
 /** The one line `npm start` prints when there is no Electron binary. */
-export const noElectronLine =
-  'callsim: the Electron binary is not installed (run `node node_modules/electron/install.js` with network access to get it); serving the UI in your browser instead';
+export const noElectronLine = 'callsim: the Electron binary is not installed (run `node node_modules/electron/install.js` with network access to get it); serving the UI in your browser instead';
 
 /**
  * The store `npm start` opens, by the CLI's rule: `--db`, else `$CALLSIM_DB`, else the desktop

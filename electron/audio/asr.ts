@@ -88,23 +88,36 @@ function decodeRange(segment: Segment, previousEndMs: number, nextStartMs: numbe
 /** The pocketsphinx_batch arguments common to the offline run and the live process. */
 function batchArgs(search: string[], dir: string, io: { ctl: string; hyp: string; ctm: string; log?: string }): string[] {
   return [
-    '-hmm', join(MODEL_DIR, 'en-us'),
-    '-dict', join(MODEL_DIR, 'cmudict-en-us.dict'),
+    '-hmm',
+    join(MODEL_DIR, 'en-us'),
+    '-dict',
+    join(MODEL_DIR, 'cmudict-en-us.dict'),
     ...search,
-    '-adcin', 'yes',
-    '-adchdr', '44', // the header encodeWav16 writes; pocketsphinx skips it
-    '-samprate', '16000',
-    '-cepdir', dir,
-    '-cepext', '.wav',
-    '-ctl', io.ctl,
-    '-hyp', io.hyp,
-    '-ctm', io.ctm,
-    '-logfn', join(dir, io.log ?? 'pocketsphinx.log'),
+    '-adcin',
+    'yes',
+    '-adchdr',
+    '44', // the header encodeWav16 writes; pocketsphinx skips it
+    '-samprate',
+    '16000',
+    '-cepdir',
+    dir,
+    '-cepext',
+    '.wav',
+    '-ctl',
+    io.ctl,
+    '-hyp',
+    io.hyp,
+    '-ctm',
+    io.ctm,
+    '-logfn',
+    join(dir, io.log ?? 'pocketsphinx.log'),
     // Caps on the active HMMs and words per frame. On the sample calls they halve the CPU time
     // (a third of it in noise, where the search otherwise explodes) for the same word error
     // rate (52% vs 53% over 182 words, within the noise of so small a sample).
-    '-maxhmmpf', '3000',
-    '-maxwpf', '10',
+    '-maxhmmpf',
+    '3000',
+    '-maxwpf',
+    '10',
   ];
 }
 
@@ -118,7 +131,10 @@ function ctmWord(line: string): { utterance: string; word: DecodedWord } | null 
 /** The last ERROR or FATAL line of a pocketsphinx log in `dir`, if any. */
 async function lastLoggedError(dir: string, logName = 'pocketsphinx.log'): Promise<string | undefined> {
   const log = await readFile(join(dir, logName), 'utf8').catch(() => '');
-  return log.split('\n').filter((l) => /ERROR|FATAL/.test(l)).pop();
+  return log
+    .split('\n')
+    .filter((l) => /ERROR|FATAL/.test(l))
+    .pop();
 }
 
 /**
@@ -212,15 +228,9 @@ async function withRecording<T>(samples16k: Float32Array, work: (dir: string) =>
  * pocketsphinx_batch once for all segments (one model load), in a temporary directory that is
  * removed afterwards. Throws AsrUnavailableError when pocketsphinx is not installed.
  */
-export async function recognizeSegments(
-  samples16k: Float32Array,
-  segments: Segment[],
-  opts: RecognizeOptions = {},
-): Promise<RecognizedUtterance[]> {
+export async function recognizeSegments(samples16k: Float32Array, segments: Segment[], opts: RecognizeOptions = {}): Promise<RecognizedUtterance[]> {
   if (segments.length === 0) return [];
-  const decoded = await withRecording(samples16k, (dir) =>
-    decodeSegments(samples16k, segments, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], opts.padMs ?? DEFAULT_PAD_MS, dir, opts.processes),
-  );
+  const decoded = await withRecording(samples16k, (dir) => decodeSegments(samples16k, segments, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], opts.padMs ?? DEFAULT_PAD_MS, dir, opts.processes));
   return decoded.map(utterance);
 }
 
@@ -239,9 +249,44 @@ function utterance(words: DecodedWord[]): RecognizedUtterance {
  * and the short answers and requests they must be told apart from.
  */
 export const SHORT_RESPONSES = [
-  'mhm', 'hmm', 'mm', 'uh-huh', 'uh', 'um', 'oh', 'okay', 'yeah', 'yep', 'right', 'alright', 'sure', 'i see', 'got it',
-  'yes', 'no', 'nope', 'hello', 'hi', 'thanks', 'thank you', 'bye', 'goodbye', 'help', 'agent', 'operator',
-  'representative', 'human', 'person', 'stop', 'wait', 'what', 'sorry', 'please', 'repeat', 'cancel', 'refund',
+  'mhm',
+  'hmm',
+  'mm',
+  'uh-huh',
+  'uh',
+  'um',
+  'oh',
+  'okay',
+  'yeah',
+  'yep',
+  'right',
+  'alright',
+  'sure',
+  'i see',
+  'got it',
+  'yes',
+  'no',
+  'nope',
+  'hello',
+  'hi',
+  'thanks',
+  'thank you',
+  'bye',
+  'goodbye',
+  'help',
+  'agent',
+  'operator',
+  'representative',
+  'human',
+  'person',
+  'stop',
+  'wait',
+  'what',
+  'sorry',
+  'please',
+  'repeat',
+  'cancel',
+  'refund',
 ] as const;
 
 /**
@@ -251,11 +296,7 @@ export const SHORT_RESPONSES = [
  * open decoder is unsure (a one-word "yeah" in line noise comes out of the language model as
  * "you have"). Effects and errors as recognizeSegments.
  */
-export async function recognizeShortResponses(
-  samples16k: Float32Array,
-  segments: Segment[],
-  opts: RecognizeOptions = {},
-): Promise<string[]> {
+export async function recognizeShortResponses(samples16k: Float32Array, segments: Segment[], opts: RecognizeOptions = {}): Promise<string[]> {
   if (segments.length === 0) return [];
   const decoded = await withRecording(samples16k, async (dir) => {
     const grammar = join(dir, 'short.gram');
@@ -377,7 +418,6 @@ class BatchProcess {
 const LIVE_DIR_PREFIX = 'callsim-live-asr-';
 /** A directory of the old name (no pid) this long untouched belongs to no running call. */
 const UNOWNED_DIR_STALE_MS = 24 * 3600_000;
-
 
 /**
  * Removes the LiveRecognizer directories in `parent` left by calls that were killed (close()

@@ -151,11 +151,7 @@ export class MicrophoneSource extends BaseSource {
         else this.emit({ type: 'audio.error', error });
       };
       recording.process.once('error', (err: NodeJS.ErrnoException) => {
-        fail(
-          err.code === 'ENOENT'
-            ? `microphone: ${recorder} is not installed: apt-get install ${RECORDER_PACKAGES[recorder]}`
-            : `microphone: ${recorder} could not start: ${err.message}`,
-        );
+        fail(err.code === 'ENOENT' ? `microphone: ${recorder} is not installed: apt-get install ${RECORDER_PACKAGES[recorder]}` : `microphone: ${recorder} could not start: ${err.message}`);
       });
       recording.process.once('spawn', () => {
         started = true;

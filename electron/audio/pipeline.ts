@@ -131,9 +131,7 @@ async function transcribeSegments(samples: Float32Array, speech: { startMs: numb
     const from = Math.max(segment.startMs - DEFAULT_PAD_MS, i > 0 ? speech[i - 1].endMs : 0, 0);
     const to = Math.min(segment.endMs + DEFAULT_PAD_MS, i + 1 < speech.length ? speech[i + 1].startMs : Infinity, samples.length / 16);
     const heard = await transcriber.transcribe(samples.subarray(Math.floor(from * 16), Math.ceil(to * 16)));
-    out.push(
-      heard.ok ? heardSegment(segment, heard.utterance, null) : { startMs: segment.startMs, endMs: segment.endMs, text: '', confidence: 0, backchannel: false, failed: heard.error },
-    );
+    out.push(heard.ok ? heardSegment(segment, heard.utterance, null) : { startMs: segment.startMs, endMs: segment.endMs, text: '', confidence: 0, backchannel: false, failed: heard.error });
   }
   return out;
 }

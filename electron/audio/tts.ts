@@ -58,7 +58,7 @@ async function synthesizeUncached(text: string, voice: TtsVoice): Promise<Synthe
     }
     const wav = decodeWav(await readFile(out), `${program} output`);
     const samples = await resampleTo16k(wav.samples, wav.sampleRate);
-    return { samples, durationMs: (samples.length / 16) };
+    return { samples, durationMs: samples.length / 16 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -333,10 +333,7 @@ export interface DetectSpeechOptions extends SegmenterOptions {
  * Finds the stretches of speech in a whole 16 kHz mono recording (offline). Effects: loads the
  * Silero model on first use. Returns segments in time order, in milliseconds from the start.
  */
-export async function detectSpeechSegments(
-  samples16k: Float32Array,
-  opts: DetectSpeechOptions = {},
-): Promise<{ startMs: number; endMs: number }[]> {
+export async function detectSpeechSegments(samples16k: Float32Array, opts: DetectSpeechOptions = {}): Promise<{ startMs: number; endMs: number }[]> {
   const vad = await SileroVad.load();
   const segmenter = new SpeechSegmenter({ ...opts, endSilenceMs: opts.endOfTurnSilenceMs ?? opts.endSilenceMs });
   const segments: { startMs: number; endMs: number }[] = [];

@@ -109,10 +109,7 @@ function parseFormat(view: DataView, at: number, size: number, file: string): Wa
   else if (formatTag === FORMAT_IEEE_FLOAT) encoding = 'float';
   else {
     const name = KNOWN_CODECS[formatTag];
-    throw new AudioInputError(
-      file,
-      `unsupported codec: format tag ${hex4(formatTag)}${name ? ` (${name})` : ''}; convert it to PCM, e.g. sox in.wav -e signed-integer -b 16 out.wav`,
-    );
+    throw new AudioInputError(file, `unsupported codec: format tag ${hex4(formatTag)}${name ? ` (${name})` : ''}; convert it to PCM, e.g. sox in.wav -e signed-integer -b 16 out.wav`);
   }
 
   if (channels === 0) throw new AudioInputError(file, 'fmt chunk says 0 channels');
@@ -127,10 +124,7 @@ function parseFormat(view: DataView, at: number, size: number, file: string): Wa
   }
   const expectedAlign = channels * (bitsPerSample / 8);
   if (blockAlign !== expectedAlign) {
-    throw new AudioInputError(
-      file,
-      `block align ${blockAlign} does not match ${channels} channel(s) of ${bitsPerSample}-bit samples (expected ${expectedAlign})`,
-    );
+    throw new AudioInputError(file, `block align ${blockAlign} does not match ${channels} channel(s) of ${bitsPerSample}-bit samples (expected ${expectedAlign})`);
   }
   // The header's byte rate is redundant (rate * blockAlign) and often wrong in files written by
   // careless tools; nothing here depends on it, so a wrong value is not a reason to refuse.
@@ -144,9 +138,7 @@ function sampleReader(format: WavFormat): SampleReader {
     // Float files may hold anything: NaN becomes silence and the rest is clipped to full scale,
     // as any conversion to PCM would do (and a 64-bit value could not even fit a Float32Array).
     const sane = (x: number): number => (Number.isNaN(x) ? 0 : Math.max(-1, Math.min(1, x)));
-    return format.bitsPerSample === 32
-      ? (v, at) => sane(v.getFloat32(at, true))
-      : (v, at) => sane(v.getFloat64(at, true));
+    return format.bitsPerSample === 32 ? (v, at) => sane(v.getFloat32(at, true)) : (v, at) => sane(v.getFloat64(at, true));
   }
   switch (format.bitsPerSample) {
     case 8:
@@ -210,10 +202,7 @@ export function decodeWav(bytes: Uint8Array, file: string, opts: DecodeWavOption
   if (dataAt < 0) throw new AudioInputError(file, 'no data chunk: the file holds no samples');
   if (dataSize === 0) throw new AudioInputError(file, 'empty: the data chunk holds no samples');
   if (dataSize % format.blockAlign !== 0) {
-    throw new AudioInputError(
-      file,
-      `data chunk is ${dataSize} bytes, not a whole number of ${format.blockAlign}-byte frames`,
-    );
+    throw new AudioInputError(file, `data chunk is ${dataSize} bytes, not a whole number of ${format.blockAlign}-byte frames`);
   }
 
   const frames = dataSize / format.blockAlign; // dataSize <= total, so this is bounded by the real file

@@ -124,7 +124,8 @@ export class LiveAudioCaller {
     const segmenter = new SpeechSegmenter({ endSilenceMs: Math.min(LIVE_PAUSE_MS, o.endOfTurnSilenceMs) });
     const caller = new LiveAudioCaller(source, vad, segmenter, LiveRecognizer.start(), input, o.onEnd);
     caller.unsubscribe = source.subscribe((e) => {
-      if (e.type === 'audio.chunk') caller.enqueue(() => caller.onChunk(e.samples)); else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
+      if (e.type === 'audio.chunk') caller.enqueue(() => caller.onChunk(e.samples));
+      else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
       else caller.input.track(Promise.reject(e.error));
     });
     try {
@@ -191,7 +192,13 @@ export class LiveAudioCaller {
     const stretch = this.open ?? { startMs: atMs, held: false };
     this.open = null;
     const segment = { startMs: stretch.startMs, endMs: atMs };
-    this.input.record({ type: 'caller.audio', startMs: this.callMs(segment.startMs), endMs: this.callMs(segment.endMs), sampleRate: 16000, pcm16: pcm16Base64(this.slice(segment.startMs, segment.endMs)) });
+    this.input.record({
+      type: 'caller.audio',
+      startMs: this.callMs(segment.startMs),
+      endMs: this.callMs(segment.endMs),
+      sampleRate: 16000,
+      pcm16: pcm16Base64(this.slice(segment.startMs, segment.endMs)),
+    });
     const previousEndMs = this.previousEndMs;
     this.previousEndMs = atMs;
     // Speech short enough to be a backchannel is recognised with all of the padding the offline
@@ -204,9 +211,11 @@ export class LiveAudioCaller {
     const dueMs = Math.max(atMs + (short ? DEFAULT_PAD_MS : 0) + LIVE_RECOGNITION_MS, this.owed.at(-1)?.dueMs ?? 0);
     const answered = new Promise<AnalyzedSegment>((deliver) => this.owed.push({ dueMs, heard, deliver }));
     const delivered = stretch.held ? this.after(() => this.decideHeld(segment, answered)) : this.after(async () => this.speechEnded(atMs));
-    this.results = this.results.then(() => Promise.all([delivered, answered])).then(([turn, h]) => {
-      if (turn !== false && !this.ended) this.input.recognized(h.text, h.confidence);
-    });
+    this.results = this.results
+      .then(() => Promise.all([delivered, answered]))
+      .then(([turn, h]) => {
+        if (turn !== false && !this.ended) this.input.recognized(h.text, h.confidence);
+      });
     this.input.track(this.results);
   }
 

@@ -40,47 +40,51 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
   // whatever ends the call, an error included, stops the caller: its recognizer's processes and
   // the source's timers would keep the process alive
   const stopCaller = () => (caller as LiveAudioCaller | null)?.stop();
-  const run = await runSession(setup, { store: o.store }, {
-    pacing: 'realtime',
-    wallClock: callClock,
-    inspect: o.inspect,
-    onEntry: (e) => {
-      o.onEntry?.(e);
-      if (e.kind === 'command') {
-        if (e.command.type === 'agent.speak') agentSpeaking = true;
-        else if (e.command.type === 'agent.speech.stop' || e.command.type === 'call.end') agentSpeaking = false;
-        if (e.command.type === 'call.end') caller?.stop();
-      } else if (e.kind === 'input' && e.event.type === 'agent.speech.ended') agentSpeaking = false;
-    },
-    onStart: (started, sessionId) => {
-      const runner = started;
-      o.onStart?.(() => runner.stop(), runner, sessionId);
-      runner.track(
-        LiveAudioCaller.start(
-          o.source,
-          {
-            inject: (e) => runner.inject(e),
-            record: (e) => runner.injectRecord(e),
-            track: (p) => runner.track(p),
-            recognized: (text, confidence) => runner.injectInWorld((ctx) => deliverRecognition(ctx, text, confidence)),
-            agentSpeaking: () => agentSpeaking,
-            // a job on the call's scheduler, queued after the machine's timers for the same time
-            advanceTo: (callMs) => {
-              if (released || callMs <= audioMs) return;
-              audioMs = callMs;
-              runner.catchUp();
+  const run = await runSession(
+    setup,
+    { store: o.store },
+    {
+      pacing: 'realtime',
+      wallClock: callClock,
+      inspect: o.inspect,
+      onEntry: (e) => {
+        o.onEntry?.(e);
+        if (e.kind === 'command') {
+          if (e.command.type === 'agent.speak') agentSpeaking = true;
+          else if (e.command.type === 'agent.speech.stop' || e.command.type === 'call.end') agentSpeaking = false;
+          if (e.command.type === 'call.end') caller?.stop();
+        } else if (e.kind === 'input' && e.event.type === 'agent.speech.ended') agentSpeaking = false;
+      },
+      onStart: (started, sessionId) => {
+        const runner = started;
+        o.onStart?.(() => runner.stop(), runner, sessionId);
+        runner.track(
+          LiveAudioCaller.start(
+            o.source,
+            {
+              inject: (e) => runner.inject(e),
+              record: (e) => runner.injectRecord(e),
+              track: (p) => runner.track(p),
+              recognized: (text, confidence) => runner.injectInWorld((ctx) => deliverRecognition(ctx, text, confidence)),
+              agentSpeaking: () => agentSpeaking,
+              // a job on the call's scheduler, queued after the machine's timers for the same time
+              advanceTo: (callMs) => {
+                if (released || callMs <= audioMs) return;
+                audioMs = callMs;
+                runner.catchUp();
+              },
+              release: () => {
+                released ??= { atMs: audioMs, wallMs: performance.now() };
+              },
             },
-            release: () => {
-              released ??= { atMs: audioMs, wallMs: performance.now() };
-            },
-          },
-          { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
-        ).then((c) => {
-          caller = c;
-          if (runner.done) c.stop();
-        }),
-      );
+            { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
+          ).then((c) => {
+            caller = c;
+            if (runner.done) c.stop();
+          }),
+        );
+      },
     },
-  }).finally(stopCaller);
+  ).finally(stopCaller);
   return run;
 }

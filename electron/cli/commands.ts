@@ -32,7 +32,6 @@ import { callMachine } from '../../shared/machine.ts';
 import { scenarioFiles } from '../input/files.ts';
 import path from 'node:path';
 
-
 const common = {
   db: { type: 'string' },
   policy: { type: 'string' },
@@ -101,15 +100,21 @@ export async function cmdSessions(args: string[], out: Out): Promise<number> {
         else if (!rows.length) out.stdout(`no sessions in ${store.file}\n`);
         else
           for (const r of rows)
-            out.stdout(`${r.sessionId.padEnd(34)} ${r.createdAt.slice(0, 19).replace('T', ' ')}  ${r.status.padEnd(11)} ${(r.outcome ?? '-').padEnd(14)} ${(r.handoffReason ?? '').padEnd(18)} ${String(r.events).padStart(6)} events  ${r.source}\n`);
+            out.stdout(
+              `${r.sessionId.padEnd(34)} ${r.createdAt.slice(0, 19).replace('T', ' ')}  ${r.status.padEnd(11)} ${(r.outcome ?? '-').padEnd(14)} ${(r.handoffReason ?? '').padEnd(18)} ${String(r.events).padStart(6)} events  ${r.source}\n`,
+            );
         return exitCode.done;
       }
       case 'show': {
         const s = store.resolve(need(id, 'show'));
         const result = store.result(s.sessionId);
         if (values.json) out.stdout(`${JSON.stringify(result)}\n`);
-        else if (s.events === 0) out.stdout(`${s.sessionId}: ${s.source}, ${s.status === 'running' ? 'still running, nothing journaled yet' : `${s.status} before anything was journaled`} — nothing to show or replay\n`);
-        else out.stdout(`${formatRunSummary(s.source, result, null, store.journal(s.sessionId))}\n  status: ${s.status}, ${s.events} journal events${s.parentId ? `, ${s.relation} of ${s.parentId}` : ''}\n`);
+        else if (s.events === 0)
+          out.stdout(`${s.sessionId}: ${s.source}, ${s.status === 'running' ? 'still running, nothing journaled yet' : `${s.status} before anything was journaled`} — nothing to show or replay\n`);
+        else
+          out.stdout(
+            `${formatRunSummary(s.source, result, null, store.journal(s.sessionId))}\n  status: ${s.status}, ${s.events} journal events${s.parentId ? `, ${s.relation} of ${s.parentId}` : ''}\n`,
+          );
         return exitCode.done;
       }
       case 'export': {
@@ -138,7 +143,9 @@ export async function cmdSessions(args: string[], out: Out): Promise<number> {
         const text = `${JSON.stringify(scenario, null, 2)}\n`;
         if (values.output) {
           writeWhole(values.output, text);
-          out.stderr(`wrote ${values.output}: ${scenario.caller.turns.length} caller turns, ${scenario.faults?.length ?? 0} faults, expect ${scenario.expect?.outcome}${scenario.expect?.handoffReason ? ` ${scenario.expect.handoffReason}` : ''}\n`);
+          out.stderr(
+            `wrote ${values.output}: ${scenario.caller.turns.length} caller turns, ${scenario.faults?.length ?? 0} faults, expect ${scenario.expect?.outcome}${scenario.expect?.handoffReason ? ` ${scenario.expect.handoffReason}` : ''}\n`,
+          );
         } else out.stdout(text);
         const check = await checkReproduction(scenario, entries, result);
         if (check.identical) out.stderr(`checked: running it takes the session's ${check.transitions} transitions again, at the same times\n`);
@@ -160,7 +167,6 @@ function need(id: string | undefined, sub: string): string {
   if (!id) throw new InputError(`callsim sessions ${sub}`, 'arguments', sub === 'import' ? 'give the export file to import' : 'give a session id');
   return id;
 }
-
 
 function withStore<T>(dbFlag: string | undefined, f: (store: SessionStore) => T): T {
   const store = new SessionStore(defaultDbPath(dbFlag));
@@ -218,7 +224,11 @@ export async function cmdWhatIf(args: string[], out: Out): Promise<number> {
     out.stdout(row('handoff', d.handoff[0], d.handoff[1]));
     out.stdout(row('tool calls', d.toolCalls[0], d.toolCalls[1]));
     out.stdout(row('tokens', d.tokens[0], d.tokens[1]));
-    out.stdout(d.firstDifference ? `  first difference: transition ${d.firstDifference.index} at ${d.firstDifference.atMs} ms: ${d.firstDifference.before} → ${d.firstDifference.after}\n` : '  the two runs take the same transitions\n');
+    out.stdout(
+      d.firstDifference
+        ? `  first difference: transition ${d.firstDifference.index} at ${d.firstDifference.atMs} ms: ${d.firstDifference.before} → ${d.firstDifference.after}\n`
+        : '  the two runs take the same transitions\n',
+    );
     return exitCode.done;
   });
 }
@@ -246,7 +256,14 @@ export async function cmdFork(args: string[], out: Out): Promise<number> {
 }
 
 export async function cmdRedteam(args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parse(args, { junit: { type: 'string' }, shard: { type: 'string' }, coverage: { type: 'boolean' }, jobs: { type: 'string' }, save: { type: 'boolean' }, 'allow-env': allowEnvFlag });
+  const { values, positionals } = parse(args, {
+    junit: { type: 'string' },
+    shard: { type: 'string' },
+    coverage: { type: 'boolean' },
+    jobs: { type: 'string' },
+    save: { type: 'boolean' },
+    'allow-env': allowEnvFlag,
+  });
   const allowEnv = parseAllowEnv(values['allow-env']);
   if (!(allowEnv instanceof Set)) throw new InputError('callsim', '--allow-env', `"${allowEnv.bad}" is not an environment variable name`);
   const all = scenarioFiles(positionals.length ? positionals : [path.join(import.meta.dirname, '../../recordings/scenarios')]);
@@ -272,8 +289,19 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
   // the store the workers will save to, opened once here first: one it cannot use is one line
   // now (exit 2), not an error inside every worker
   if (values.save) new SessionStore(defaultDbPath(values.db)).close();
-  const results = await runSuite(files, { jobs: values.jobs ? Number(values.jobs) : undefined, coverage: !!values.coverage, db: values.save ? defaultDbPath(values.db) : undefined, allowEnv: [...allowEnv], onResult: progress });
-  const cov = values.coverage ? computeCoverage(machineGraph(callMachine), results.flatMap((r) => (r.trace ? [r.trace] : []))) : undefined;
+  const results = await runSuite(files, {
+    jobs: values.jobs ? Number(values.jobs) : undefined,
+    coverage: !!values.coverage,
+    db: values.save ? defaultDbPath(values.db) : undefined,
+    allowEnv: [...allowEnv],
+    onResult: progress,
+  });
+  const cov = values.coverage
+    ? computeCoverage(
+        machineGraph(callMachine),
+        results.flatMap((r) => (r.trace ? [r.trace] : [])),
+      )
+    : undefined;
   if (values.junit) fs.writeFileSync(values.junit, junitReport(results, cov));
   const failed = results.filter((r) => !passed(r));
   if (values.json) {
@@ -281,7 +309,9 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
   } else {
     out.stdout(`${'scenario'.padEnd(28)} ${'outcome'.padEnd(15)} ${'reason'.padEnd(19)} ${'time'.padStart(8)}  result\n`);
     for (const r of results) {
-      out.stdout(`${r.name.slice(0, 28).padEnd(28)} ${r.outcome.padEnd(15)} ${(r.handoffReason ?? '-').padEnd(19)} ${`${((r.handoffAtMs ?? r.durationMs) / 1000).toFixed(2)}s`.padStart(8)}  ${passed(r) ? 'pass' : 'FAIL'}\n`);
+      out.stdout(
+        `${r.name.slice(0, 28).padEnd(28)} ${r.outcome.padEnd(15)} ${(r.handoffReason ?? '-').padEnd(19)} ${`${((r.handoffAtMs ?? r.durationMs) / 1000).toFixed(2)}s`.padStart(8)}  ${passed(r) ? 'pass' : 'FAIL'}\n`,
+      );
       for (const f of r.failures) out.stdout(`    expect.${f.key}: expected ${f.expected}, got ${f.actual}\n`);
       if (r.error) out.stdout(`    error: ${r.error}\n`);
     }
@@ -359,14 +389,16 @@ export async function cmdMic(args: string[], out: Out): Promise<number> {
   }
   const { MicrophoneSource, WavFileSource } = await import('../audio/mic.ts');
   const source = values.input ? new WavFileSource(values.input, { channel }) : new MicrophoneSource();
-  if (!values.json) out.stderr(values.input ? `callsim mic: playing ${values.input} as the microphone; Ctrl-C ends the call\n` : 'callsim mic: listening on the default microphone (use headphones); Ctrl-C ends the call\n');
+  if (!values.json)
+    out.stderr(
+      values.input ? `callsim mic: playing ${values.input} as the microphone; Ctrl-C ends the call\n` : 'callsim mic: listening on the default microphone (use headphones); Ctrl-C ends the call\n',
+    );
   return liveCall(source, { kind: 'mic' }, { ...values, policy, faults, seed, byo, speak: !values.mute && !values.json }, out);
 }
 
 /** Your own recognizer hears recorded calls only, so far: a live call with one is refused, not run with another recognizer unsaid. */
 function refuseLiveAsr(byo: Byo, agentFile: string | undefined): void {
-  if (byo.agent?.asr)
-    throw new InputError(agentFile ?? 'callsim', '$.asr', 'your own recognizer hears recorded calls (callsim run call.wav); live calls (mic, --realtime) still use pocketsphinx');
+  if (byo.agent?.asr) throw new InputError(agentFile ?? 'callsim', '$.asr', 'your own recognizer hears recorded calls (callsim run call.wav); live calls (mic, --realtime) still use pocketsphinx');
 }
 
 async function liveCall(
@@ -416,7 +448,10 @@ const agentFileSchema = z
     /** A summarizer model for the handoff packet, its fields checked against the journal (world/summarizerModel.ts). */
     summarizer: modelSchema.optional(),
     /** Variables the scenarios run with this file may send too, as --allow-env (world/secrets.ts). */
-    allowEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name')).max(100).optional(),
+    allowEnv: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'))
+      .max(100)
+      .optional(),
   })
   .strict()
   .refine((a) => a.model !== undefined || a.tools !== undefined || a.asr !== undefined || a.summarizer !== undefined, { message: 'give "model", "tools", "asr", "summarizer" or more of them' });

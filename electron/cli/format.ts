@@ -15,8 +15,7 @@ export function formatRunSummary(name: string, r: RunResult, failures: Expectati
   const rows: Row[] = [];
   for (const t of r.turns)
     rows.push({ at: t.startMs, order: 1, text: `${t.speaker.padEnd(6)} ${t.text === null ? '(unrecognised)' : JSON.stringify(t.text)}${t.interrupted ? '  [interrupted]' : ''}` });
-  for (const c of r.toolCalls)
-    rows.push({ at: c.startMs, order: 2, text: `tool   ${c.tool} → ${c.outcome}${c.status !== undefined ? ` ${c.status}` : ''} (${c.endMs - c.startMs} ms)` });
+  for (const c of r.toolCalls) rows.push({ at: c.startMs, order: 2, text: `tool   ${c.tool} → ${c.outcome}${c.status !== undefined ? ` ${c.status}` : ''} (${c.endMs - c.startMs} ms)` });
   // model failures are inputs, not turns: show them so a reader sees why the breaker opened
   for (const e of entries) if (e.kind === 'input' && e.event.type === 'agent.failed') rows.push({ at: e.atMs, order: 2, text: `model  failed: ${e.event.error}` });
   let prevConv = '';

@@ -57,7 +57,8 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         return await (await commands()).cmdFork(rest, out);
       case 'redteam':
         return await (await commands()).cmdRedteam(rest, out);
-      case 'serve': return await (await import('../server/serve.ts')).serve(rest, out);
+      case 'serve':
+        return await (await import('../server/serve.ts')).serve(rest, out);
       case 'mic':
         return await (await commands()).cmdMic(rest, out);
       case undefined:

@@ -28,7 +28,13 @@ const electronToolchain = /^(electron|@electron\/.*|@electron-internal\/.*|node-
 
 /** `npm ci`, its stderr passed through but for the Electron toolchain's EBADENGINE blocks. */
 function npmCi() {
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: ['inherit', 'inherit', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
   if (r.error) return { ok: false, why: r.error.message };
   const folded = [];
   let block = null;
@@ -45,7 +51,8 @@ function npmCi() {
     } else if (line !== '') process.stderr.write(`${line}\n`);
   }
   if (block) process.stderr.write(`${block.join('\n')}\n`);
-  if (folded.length > 0) process.stderr.write(`  (Electron 45 and its packaging tools ask for Node 22.12: they run only for the desktop app, on Electron's own Node; not needed here: ${folded.join(', ')})\n`);
+  if (folded.length > 0)
+    process.stderr.write(`  (Electron 45 and its packaging tools ask for Node 22.12: they run only for the desktop app, on Electron's own Node; not needed here: ${folded.join(', ')})\n`);
   return { ok: r.status === 0, why: `exit ${r.status}` };
 }
 

@@ -78,7 +78,12 @@ function originalSource(store: SessionStore, start: SessionStarted): SessionSour
  * (possibly) different policy and fault plan. Scenario sessions re-run their scenario;
  * recorded and microphone sessions replay their journaled caller input.
  */
-export async function rebuildSetup(store: SessionStore, sessionId: string, entries: readonly JournalEntry[], o: { policy: Policy; faults: Fault[]; relation: 'whatif' | 'fork'; atMs?: number }): Promise<CallSetup> {
+export async function rebuildSetup(
+  store: SessionStore,
+  sessionId: string,
+  entries: readonly JournalEntry[],
+  o: { policy: Policy; faults: Fault[]; relation: 'whatif' | 'fork'; atMs?: number },
+): Promise<CallSetup> {
   const start = sessionStart(entries, sessionId);
   const src = originalSource(store, start);
   // A text scenario is simulated again (its caller reacts to the agent); audio callers —

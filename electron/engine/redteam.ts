@@ -187,7 +187,10 @@ export async function runSuite(files: readonly string[], o: SuiteOptions = {}): 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 /** A JUnit XML report of a suite (one testcase per scenario), with coverage as properties. Pure. */
-export function junitReport(results: readonly SuiteCaseResult[], coverage?: { states: { total: number; entered: number; never: string[] }; transitions: { total: number; taken: number; never: string[] } }): string {
+export function junitReport(
+  results: readonly SuiteCaseResult[],
+  coverage?: { states: { total: number; entered: number; never: string[] }; transitions: { total: number; taken: number; never: string[] } },
+): string {
   const failures = results.filter((r) => !passed(r)).length;
   const time = (ms: number) => (ms / 1000).toFixed(3);
   const lines = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="callsim redteam" tests="${results.length}" failures="${failures}">`];

@@ -32,7 +32,19 @@ parentPort!.on('message', async ({ index, file }: { index: number; file: string 
       trace: tracer ? { entered: tracer.trace.entered, taken: tracer.trace.taken } : null,
     };
   } catch (err) {
-    result = { file, name: file, outcome: 'error', handoffReason: null, handoffAtMs: null, durationMs: 0, sessionId: null, failures: [], error: (err as Error).message, wallMs: performance.now() - t0, trace: null };
+    result = {
+      file,
+      name: file,
+      outcome: 'error',
+      handoffReason: null,
+      handoffAtMs: null,
+      durationMs: 0,
+      sessionId: null,
+      failures: [],
+      error: (err as Error).message,
+      wallMs: performance.now() - t0,
+      trace: null,
+    };
   }
   parentPort!.postMessage({ index, result });
 });

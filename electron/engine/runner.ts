@@ -81,7 +81,11 @@ export class CallRunner {
       deliver: (event) => this.deliver(event),
       record: (event) => this.journalInput(event),
       rng: (label) => rootRng.fork(label),
-      faultFor: faultsFor(() => this.faults, () => this.scheduler.now, rootRng),
+      faultFor: faultsFor(
+        () => this.faults,
+        () => this.scheduler.now,
+        rootRng,
+      ),
       agentSpeaking: () => this.agentSpeaking,
       track: (work) => {
         const p = work.then(

@@ -26,7 +26,11 @@ export interface StoreTarget {
  * goes (every 512 rows, and at each realtime tick), stores the result.
  * Effects: writes to the store.
  */
-export async function runSession(setup: CallSetup, target: StoreTarget | null, opts: Omit<RunOptions, 'sink'> & { expect?: Scenario['expect']; onStart?: (runner: CallRunner, sessionId: string) => void }): Promise<SessionRun> {
+export async function runSession(
+  setup: CallSetup,
+  target: StoreTarget | null,
+  opts: Omit<RunOptions, 'sink'> & { expect?: Scenario['expect']; onStart?: (runner: CallRunner, sessionId: string) => void },
+): Promise<SessionRun> {
   const seedMaterial = { source: setup.source, policy: setup.policy, faults: setup.faults, seed: setup.seed, strict: setup.strict, parent: target?.parentId, at: target?.forkAtMs };
   const sessionId = target
     ? target.store.createSession({ source: setup.source, seedMaterial, strict: setup.strict, parentId: target.parentId, relation: target.relation, forkAtMs: target.forkAtMs })

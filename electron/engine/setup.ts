@@ -78,7 +78,12 @@ export async function setupFor(source: CallerSource, o: SetupOverrides = {}): Pr
     }
     case 'recording': {
       const [{ analyzeRecording }, { recordingSetup }] = await Promise.all([import('../audio/pipeline.ts'), import('../callers/recorded.ts')]);
-      const heard = await analyzeRecording(source.file, { channel: source.channel, endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs, transcriber: source.transcriber, onProgress: o.onProgress });
+      const heard = await analyzeRecording(source.file, {
+        channel: source.channel,
+        endOfTurnSilenceMs: resolvePolicy(o.policy).endOfTurnSilenceMs,
+        transcriber: source.transcriber,
+        onProgress: o.onProgress,
+      });
       return recordingSetup(source.file, heard, { ...o, channel: source.channel });
     }
     case 'live': {

@@ -55,7 +55,12 @@ export function callerTurns(entries: readonly JournalEntry[], spoken: readonly s
  */
 export function sessionToScenario(sessionId: string, entries: readonly JournalEntry[], result: RunResult): Scenario {
   const start = sessionStart(entries, sessionId);
-  const original = start.source.kind === 'scenario' ? (start.source.scenario as Scenario) : start.source.kind !== 'recording' && start.source.kind !== 'mic' ? ((start.source.scenario as Scenario | undefined) ?? null) : null;
+  const original =
+    start.source.kind === 'scenario'
+      ? (start.source.scenario as Scenario)
+      : start.source.kind !== 'recording' && start.source.kind !== 'mic'
+        ? ((start.source.scenario as Scenario | undefined) ?? null)
+        : null;
 
   const textCaller = (original?.caller.voice ?? 'text') === 'text';
   const spoken = original && textCaller ? original.caller.turns.flatMap((t) => (t.say !== undefined ? [t.say] : [])) : null;

@@ -52,7 +52,14 @@ export function scenarioFiles(args: string[]): string[] {
     } catch {
       throw new InputError(a, '', 'no such file or directory');
     }
-    if (st.isDirectory()) out.push(...fs.readdirSync(a).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(a, f)));
+    if (st.isDirectory())
+      out.push(
+        ...fs
+          .readdirSync(a)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => path.join(a, f)),
+      );
     else out.push(a);
   }
   return out;

@@ -67,7 +67,10 @@ export function forwardInspection(url: string, live: LiveCalls, onNote: (message
     socket.on('close', () => {
       if (ws === socket) ws = null;
       if (closed) return;
-      if (!away) onNote(`the inspector at ${url} ${opened ? 'closed the connection' : `cannot be reached (${reason || 'no answer'})`}; trying again every ${retryMs / 1000} s, inspection events held until it is back`);
+      if (!away)
+        onNote(
+          `the inspector at ${url} ${opened ? 'closed the connection' : `cannot be reached (${reason || 'no answer'})`}; trying again every ${retryMs / 1000} s, inspection events held until it is back`,
+        );
       away = true;
       retry = setTimeout(connect, retryMs);
       retry.unref();

@@ -13,7 +13,12 @@ export const serveUsage = `callsim serve [--port N] [--db path] [--inspect ws://
 export function parseServeArgs(args: string[]): { port: number; db: string | undefined; inspect: string | undefined; help: boolean } {
   let values: { port?: string; db?: string; inspect?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, db: { type: 'string' }, inspect: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args,
+      options: { port: { type: 'string' }, db: { type: 'string' }, inspect: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
     throw new InputError('callsim serve', 'arguments', (err as Error).message.split('\n')[0]);
   }

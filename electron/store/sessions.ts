@@ -44,7 +44,6 @@ export function describeSource(s: SessionSource): string {
   }
 }
 
-
 const exportSchema = z
   .object({
     callsimExport: z.literal(1),
@@ -87,20 +86,26 @@ export class SessionStore {
    * id; a repeat in the same store gets a numbered suffix.
    */
   createSession(o: { source: SessionSource; seedMaterial: unknown; strict: boolean; parentId?: string; relation?: 'whatif' | 'fork'; forkAtMs?: number; createdAt?: string }): string {
-    const slug = describeSource(o.source).replace(/^[a-z]+:/, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).toLowerCase() || 'call';
+    const slug =
+      describeSource(o.source)
+        .replace(/^[a-z]+:/, '')
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 40)
+        .toLowerCase() || 'call';
     const hash = createHash('sha256').update(JSON.stringify(o.seedMaterial)).digest('hex').slice(0, 8);
     const base = `${slug}-${hash}`;
-    const insert = this.db.prepare(
-      `INSERT INTO sessions (id, created_at, source, status, pid, parent_id, relation, fork_at_ms, strict) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
-    );
-    return this.db.transaction(() => {
-      let id = base;
-      for (let n = 2; this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id); n++) id = `${base}-${n}`;
-      insert.run(id, o.createdAt ?? new Date().toISOString(), describeSource(o.source), process.pid, o.parentId ?? null, o.relation ?? null, o.forkAtMs ?? null, o.strict ? 1 : 0);
-      return id;
-      // immediate: the write lock (waiting out the busy timeout) before the id is chosen, so two
-      // writers of one store never pick the same id nor fail to upgrade a read lock
-    }).immediate();
+    const insert = this.db.prepare(`INSERT INTO sessions (id, created_at, source, status, pid, parent_id, relation, fork_at_ms, strict) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)`);
+    return this.db
+      .transaction(() => {
+        let id = base;
+        for (let n = 2; this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id); n++) id = `${base}-${n}`;
+        insert.run(id, o.createdAt ?? new Date().toISOString(), describeSource(o.source), process.pid, o.parentId ?? null, o.relation ?? null, o.forkAtMs ?? null, o.strict ? 1 : 0);
+        return id;
+        // immediate: the write lock (waiting out the busy timeout) before the id is chosen, so two
+        // writers of one store never pick the same id nor fail to upgrade a read lock
+      })
+      .immediate();
   }
 
   /**
@@ -222,7 +227,17 @@ export class SessionStore {
     this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO sessions (id, created_at, source, status, outcome, events, parent_id, relation, strict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(session.sessionId, session.createdAt, session.source, session.status === 'running' ? 'interrupted' : session.status, session.outcome, entries.length, session.parentId ?? null, session.relation ?? null, session.strict ? 1 : 0);
+        .run(
+          session.sessionId,
+          session.createdAt,
+          session.source,
+          session.status === 'running' ? 'interrupted' : session.status,
+          session.outcome,
+          entries.length,
+          session.parentId ?? null,
+          session.relation ?? null,
+          session.strict ? 1 : 0,
+        );
       const insert = this.db.prepare('INSERT INTO journal (session_id, seq, at_ms, kind, type, payload) VALUES (?, ?, ?, ?, ?, ?)');
       for (const e of entries) insert.run(session.sessionId, e.seq, e.atMs, e.kind, entryType(e), JSON.stringify(entryPayload(e)));
       if (session.status === 'complete') {

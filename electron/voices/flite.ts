@@ -56,7 +56,9 @@ export async function hearScenarioLines(scenario: Scenario, endOfTurnSilenceMs: 
   const out = new Map<string, HeardLine>();
   for (const p of parts) {
     const end = p.offsetMs + p.samples.length / 16;
-    const segments = heard.filter((s) => s.startMs >= p.offsetMs - 50 && s.startMs < end).map((s) => ({ ...s, startMs: Math.max(0, s.startMs - p.offsetMs), endMs: Math.round(Math.min(end, s.endMs) - p.offsetMs) }));
+    const segments = heard
+      .filter((s) => s.startMs >= p.offsetMs - 50 && s.startMs < end)
+      .map((s) => ({ ...s, startMs: Math.max(0, s.startMs - p.offsetMs), endMs: Math.round(Math.min(end, s.endMs) - p.offsetMs) }));
     out.set(p.text, { durationMs: Math.round(p.samples.length / 16), segments });
   }
   return out;

@@ -8,9 +8,7 @@ import type { WorldContext, WorldPart } from './world.ts';
 export const faultedAnswerMs = 150;
 
 /** One decision of an agent brain, with what it cost. */
-export type AgentDecision =
-  | { ok: true; response: AgentResponse; tokens: number; latencyMs: number }
-  | { ok: false; error: string; tokens: number; latencyMs: number };
+export type AgentDecision = { ok: true; response: AgentResponse; tokens: number; latencyMs: number } | { ok: false; error: string; tokens: number; latencyMs: number };
 
 /**
  * The agent interface both the simulated agent and a model-backed agent implement; the world
@@ -96,7 +94,11 @@ export class SimulatedAgent implements AgentBrain {
       this.intent = null;
       if (input.tool === 'crm.getAccountBalance') return { kind: 'say', text: `Your balance is ${Number(d.balanceUsd).toFixed(2)} dollars.`, progress: true };
       if (input.tool === 'orders.getShippingStatus')
-        return { kind: 'say', text: `Your order ${d.orderId} is ${String(d.status).replace(/_/g, ' ')} with ${d.carrier}, arriving in ${d.etaDays} ${d.etaDays === 1 ? 'day' : 'days'}.`, progress: true };
+        return {
+          kind: 'say',
+          text: `Your order ${d.orderId} is ${String(d.status).replace(/_/g, ' ')} with ${d.carrier}, arriving in ${d.etaDays} ${d.etaDays === 1 ? 'day' : 'days'}.`,
+          progress: true,
+        };
       if (input.tool === 'orders.requestRefund') return { kind: 'say', text: `Your refund ${d.refundId} is ${d.status}.`, progress: true };
       return { kind: 'say', text: 'Done.', progress: true };
     }

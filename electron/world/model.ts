@@ -135,10 +135,7 @@ export function defaultSystemPrompt(tools: readonly string[]): string {
 }
 
 type ApiToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
-type ChatMessage =
-  | { role: 'system' | 'user'; content: string }
-  | { role: 'assistant'; content: string | null; tool_calls?: ApiToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+type ChatMessage = { role: 'system' | 'user'; content: string } | { role: 'assistant'; content: string | null; tool_calls?: ApiToolCall[] } | { role: 'tool'; tool_call_id: string; content: string };
 
 /** A reply put together from either a JSON body or a stream: the same thing, whichever way it came. */
 interface ModelReply {

@@ -29,8 +29,7 @@ export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?:
   if (cfg.asr?.apiKeyEnv) uses.push({ name: cfg.asr.apiKeyEnv, path: ['asr', 'apiKeyEnv'] });
   if (cfg.summarizer?.apiKeyEnv) uses.push({ name: cfg.summarizer.apiKeyEnv, path: ['summarizer', 'apiKeyEnv'] });
   for (const [tool, endpoint] of Object.entries(cfg.tools ?? {}))
-    for (const [header, value] of Object.entries(endpoint.headers ?? {}))
-      for (const m of value.matchAll(envReference)) uses.push({ name: m[1], path: ['tools', tool, 'headers', header] });
+    for (const [header, value] of Object.entries(endpoint.headers ?? {})) for (const m of value.matchAll(envReference)) uses.push({ name: m[1], path: ['tools', tool, 'headers', header] });
   return uses;
 }
 
@@ -44,8 +43,7 @@ export function envProblem(
   env: NodeJS.ProcessEnv,
 ): { path: (string | number)[]; problem: string } | null {
   for (const use of envUses(cfg)) {
-    if (!allowed.has(use.name))
-      return { path: use.path, problem: `reads the environment variable ${use.name}, which this call may not send: pass --allow-env ${use.name} if the file may have it` };
+    if (!allowed.has(use.name)) return { path: use.path, problem: `reads the environment variable ${use.name}, which this call may not send: pass --allow-env ${use.name} if the file may have it` };
     if (!env[use.name]) return { path: use.path, problem: `the environment variable ${use.name} is not set` };
   }
   return null;

@@ -10,10 +10,7 @@ import type { WorldContext, WorldPart } from './world.ts';
  * model), the tool backends (the user's first, the simulated ones for the rest) and its voice
  * (how long each line takes to say; a part that also plays it may replace it).
  */
-export function agentSide(
-  ctx: WorldContext,
-  o: { seed: number; brain?: AgentBrain; backends?: ToolBackend[]; voiceMs: (text: string) => number; voice?: WorldPart },
-): WorldPart[] {
+export function agentSide(ctx: WorldContext, o: { seed: number; brain?: AgentBrain; backends?: ToolBackend[]; voiceMs: (text: string) => number; voice?: WorldPart }): WorldPart[] {
   return [
     new AgentPart(ctx, o.brain ?? new SimulatedAgent(agentDefaults)),
     new ToolsPart(ctx, [...(o.backends ?? []), new SimulatedBackend(createRng(o.seed).fork('backend'))]),

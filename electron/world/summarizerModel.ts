@@ -36,7 +36,12 @@ export async function askSummarizer(config: ModelConfig, entries: readonly Journ
   });
   if (config.apiKeyEnv && !key) return done({ error: `the environment variable ${config.apiKeyEnv} (summarizer.apiKeyEnv) is not set` });
   for (const structured of [true, false]) {
-    const body = { model: config.name, messages, temperature: 0, ...(structured ? { response_format: { type: 'json_schema', json_schema: { name: 'handoff_packet', strict: true, schema: jsonSchema } } } : {}) };
+    const body = {
+      model: config.name,
+      messages,
+      temperature: 0,
+      ...(structured ? { response_format: { type: 'json_schema', json_schema: { name: 'handoff_packet', strict: true, schema: jsonSchema } } } : {}),
+    };
     let res: Response;
     let text: string;
     try {

@@ -60,9 +60,7 @@ export const ControlPanel = memo(function ControlPanel({ info, sessionId, faults
   const [key, setKey] = useState(0);
   return (
     <section className="panel control-panel" data-testid="control-panel">
-      <h3>
-        Control panel {!sessionId && <span className="muted small">· no call running</span>}
-      </h3>
+      <h3>Control panel {!sessionId && <span className="muted small">· no call running</span>}</h3>
       <div className="fault-rows">
         {info.faultTargets.map((t) => (
           <FaultRow key={t} target={t} modes={info.faultModes} current={faults.find((f) => f.target === t)} sessionId={sessionId} />

@@ -20,7 +20,11 @@ export function HandoffCard({ result, timeline, atMs }: { result: RunResult | nu
       {packet && (
         <dl className="packet">
           <dt>customer</dt>
-          <dd>{packet.customer.name ?? 'not identified'}{packet.customer.customerId ? ` · ${packet.customer.customerId}` : ''}{packet.customer.tier ? ` · ${packet.customer.tier}` : ''}</dd>
+          <dd>
+            {packet.customer.name ?? 'not identified'}
+            {packet.customer.customerId ? ` · ${packet.customer.customerId}` : ''}
+            {packet.customer.tier ? ` · ${packet.customer.tier}` : ''}
+          </dd>
           <dt>intent</dt>
           <dd>{packet.intent}</dd>
           <dt>tools</dt>
@@ -39,7 +43,9 @@ export function HandoffCard({ result, timeline, atMs }: { result: RunResult | nu
           <dt>caller said</dt>
           <dd>
             {packet.lastCallerUtterances.map((u, i) => (
-              <div key={i} className="quote">“{u}”</div>
+              <div key={i} className="quote">
+                “{u}”
+              </div>
             ))}
           </dd>
           <dt>open</dt>

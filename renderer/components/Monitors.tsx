@@ -33,9 +33,29 @@ function backends(ctx: MonitorContext | null, targets: readonly string[]): strin
  * token budget, frustration score (from the machine's context), and every running timer of the
  * active states counting down (delays named after policy keys, from the machine's graph).
  */
-export function Monitors({ ctx, policy, frame, layout, atMs, targets }: { ctx: MonitorContext | null; policy: Policy | null; frame: StateFrame | null; layout: StatechartLayout; atMs: number; targets: readonly string[] }) {
+export function Monitors({
+  ctx,
+  policy,
+  frame,
+  layout,
+  atMs,
+  targets,
+}: {
+  ctx: MonitorContext | null;
+  policy: Policy | null;
+  frame: StateFrame | null;
+  layout: StatechartLayout;
+  atMs: number;
+  targets: readonly string[];
+}) {
   const p = ctx?.policy ?? policy;
-  if (!p) return <section className="panel monitors"><h3>Monitors</h3><p className="muted">Start a call or open a session.</p></section>;
+  if (!p)
+    return (
+      <section className="panel monitors">
+        <h3>Monitors</h3>
+        <p className="muted">Start a call or open a session.</p>
+      </section>
+    );
   // A delay named after a policy key counts down from it; any other (a computed backoff) counts up.
   const timers: { key: string; state: string; remaining: number | null; total: number; elapsed: number }[] = [];
   if (frame) {
@@ -55,21 +75,42 @@ export function Monitors({ ctx, policy, frame, layout, atMs, targets }: { ctx: M
       <h4>Circuit breakers</h4>
       <div className="meter-grid three">
         {backends(ctx, targets).map((b) => (
-          <Meter key={b} testid={`breaker-${b}`} label={b} value={ctx?.consecutiveFailures[b] ?? 0} max={p.circuitBreakerFailures} text={`${ctx?.consecutiveFailures[b] ?? 0}/${p.circuitBreakerFailures}`} />
+          <Meter
+            key={b}
+            testid={`breaker-${b}`}
+            label={b}
+            value={ctx?.consecutiveFailures[b] ?? 0}
+            max={p.circuitBreakerFailures}
+            text={`${ctx?.consecutiveFailures[b] ?? 0}/${p.circuitBreakerFailures}`}
+          />
         ))}
       </div>
       <h4>Budgets</h4>
-      <Meter testid="same-tool" label={`same tool in a row${ctx?.sameTool.tool ? ` · ${ctx.sameTool.tool}` : ''}`} value={ctx?.sameTool.count ?? 0} max={p.sameToolMaxConsecutive} text={`${ctx?.sameTool.count ?? 0} / ${p.sameToolMaxConsecutive}`} />
+      <Meter
+        testid="same-tool"
+        label={`same tool in a row${ctx?.sameTool.tool ? ` · ${ctx.sameTool.tool}` : ''}`}
+        value={ctx?.sameTool.count ?? 0}
+        max={p.sameToolMaxConsecutive}
+        text={`${ctx?.sameTool.count ?? 0} / ${p.sameToolMaxConsecutive}`}
+      />
       {/* One row each: a large token budget's count needs the width (side by side it ran into "frustration"). */}
       <div className="meter-stack">
         <Meter testid="tokens" label="tokens" value={ctx?.tokens ?? 0} max={p.tokenBudget} text={`${(ctx?.tokens ?? 0).toLocaleString('en')} / ${p.tokenBudget.toLocaleString('en')}`} />
         <Meter testid="frustration" label="frustration" value={ctx?.frustration ?? 0} max={p.frustrationThreshold} text={`${(ctx?.frustration ?? 0).toFixed(2)} / ${p.frustrationThreshold}`} />
       </div>
       <div className="counters">
-        <span>reprompts <b>{ctx?.reprompts ?? 0}</b>/{p.deadAirReprompts}</span>
-        <span>no progress <b>{ctx?.noProgress ?? 0}</b>/{p.noProgressTurns}</span>
-        <span>barge-ins <b>{ctx?.bargeIns ?? 0}</b></span>
-        <span>fillers <b>{ctx?.fillerPlays ?? 0}</b></span>
+        <span>
+          reprompts <b>{ctx?.reprompts ?? 0}</b>/{p.deadAirReprompts}
+        </span>
+        <span>
+          no progress <b>{ctx?.noProgress ?? 0}</b>/{p.noProgressTurns}
+        </span>
+        <span>
+          barge-ins <b>{ctx?.bargeIns ?? 0}</b>
+        </span>
+        <span>
+          fillers <b>{ctx?.fillerPlays ?? 0}</b>
+        </span>
       </div>
       <h4>Timers</h4>
       {timers.length === 0 && <p className="muted small">no timer running</p>}

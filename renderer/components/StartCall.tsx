@@ -203,14 +203,19 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
         <button role="radio" aria-checked={effectivePacing === 'realtime'} className={effectivePacing === 'realtime' ? 'on' : ''} onClick={() => setPacing('realtime')} data-testid="pacing-realtime">
           live · wall clock
         </button>
-        <button role="radio" aria-checked={effectivePacing === 'virtual'} className={effectivePacing === 'virtual' ? 'on' : ''} onClick={() => setPacing('virtual')} disabled={mic} data-testid="pacing-virtual">
+        <button
+          role="radio"
+          aria-checked={effectivePacing === 'virtual'}
+          className={effectivePacing === 'virtual' ? 'on' : ''}
+          onClick={() => setPacing('virtual')}
+          disabled={mic}
+          data-testid="pacing-virtual"
+        >
           instant
         </button>
       </div>
       <details>
-        <summary>
-          Policy {Object.keys(policy).length > 0 && <span className="badge">{Object.keys(policy).length} changed</span>}
-        </summary>
+        <summary>Policy {Object.keys(policy).length > 0 && <span className="badge">{Object.keys(policy).length} changed</span>}</summary>
         <PolicyEditor key={`p${editorKey}`} base={resolvePolicy(ownPolicy)} value={{}} onChange={(v, e) => (setPolicy(v), setPolicyError(e))} testid="start-policy" />
         {policyError && <div className="field-error">{policyError}</div>}
       </details>
@@ -241,7 +246,15 @@ export const StartCall = memo(function StartCall({ info, library }: { info: AppI
             .catch((err: Error) => setStartError(err.message));
         }}
       >
-        {busy === 'starting call' ? 'starting…' : mic ? (micInput.kind === 'device' ? '▶ start mic call' : '▶ play it as the microphone') : pacing === 'realtime' ? '▶ start live call' : '▶ run instantly'}
+        {busy === 'starting call'
+          ? 'starting…'
+          : mic
+            ? micInput.kind === 'device'
+              ? '▶ start mic call'
+              : '▶ play it as the microphone'
+            : pacing === 'realtime'
+              ? '▶ start live call'
+              : '▶ run instantly'}
       </button>
       {busy === 'starting call' && preparing && (
         <div className="start-progress small" data-testid="start-progress">

@@ -141,7 +141,10 @@ const union = (boxes: Box[]): Box => {
  * them in the machine's order (the conversation's, before the caller monitor's). Pure.
  */
 function focusBox(boxes: Map<string, Box>, leaves: readonly string[], order: readonly string[], zoom: number, width: number, height: number): Box | null {
-  const active = order.filter((p) => leaves.includes(p)).map((p) => boxes.get(p)!).filter(Boolean);
+  const active = order
+    .filter((p) => leaves.includes(p))
+    .map((p) => boxes.get(p)!)
+    .filter(Boolean);
   if (!active.length) return null;
   const all = union(active);
   const room = (b: Box) => b.width * zoom <= width - 2 * followMargin && b.height * zoom <= height - 2 * followMargin;

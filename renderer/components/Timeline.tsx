@@ -69,12 +69,32 @@ export function placeMarkerLabels(labels: readonly { x: number; w: number }[], w
 export function LanesLegend() {
   return (
     <div className="lanes-legend small" data-testid="lanes-legend">
-      <span title="a turn's box; dashed when it was cut off, ⚡ a barge-in"><i className="lg turn caller" />caller <i className="lg turn agent" />agent turn</span>
-      <span title="a tool call, from request to answer"><i className="lg tool ok" />ok <i className="lg tool error" />error <i className="lg tool timeout" />timeout</span>
-      <span><i className="lg tick" />state change</span>
-      <span><i className="lg dot" />note</span>
-      <span><b className="lg-gear">⚙</b>control action</span>
-      <span><i className="lg handoff" />handoff</span>
+      <span title="a turn's box; dashed when it was cut off, ⚡ a barge-in">
+        <i className="lg turn caller" />
+        caller <i className="lg turn agent" />
+        agent turn
+      </span>
+      <span title="a tool call, from request to answer">
+        <i className="lg tool ok" />
+        ok <i className="lg tool error" />
+        error <i className="lg tool timeout" />
+        timeout
+      </span>
+      <span>
+        <i className="lg tick" />
+        state change
+      </span>
+      <span>
+        <i className="lg dot" />
+        note
+      </span>
+      <span>
+        <b className="lg-gear">⚙</b>control action
+      </span>
+      <span>
+        <i className="lg handoff" />
+        handoff
+      </span>
     </div>
   );
 }
@@ -228,7 +248,13 @@ export function Swimlanes({
     }
   }
   const order = [...markers.filter((m) => m.kind === 'handoff'), ...markers.filter((m) => m.kind === 'control' && m.text)];
-  const placed = new Map(placeMarkerLabels(order.map((m) => ({ x: m.x, w: labelWidth(m.text!) })), width, labelW).map((p, i) => [order[i].id, p]));
+  const placed = new Map(
+    placeMarkerLabels(
+      order.map((m) => ({ x: m.x, w: labelWidth(m.text!) })),
+      width,
+      labelW,
+    ).map((p, i) => [order[i].id, p]),
+  );
   const markShapes: ReactElement[] = [];
   for (const m of markers) {
     const p = placed.get(m.id) ?? null;
@@ -244,7 +270,15 @@ export function Swimlanes({
         <title>{m.title}</title>
       </g>
     );
-    markShapes.push(m.future ? <g key={`f${m.id}`} className="future">{mark}</g> : mark);
+    markShapes.push(
+      m.future ? (
+        <g key={`f${m.id}`} className="future">
+          {mark}
+        </g>
+      ) : (
+        mark
+      ),
+    );
   }
   const wave: ReactElement[] = [];
   for (const seg of waveform ?? []) {

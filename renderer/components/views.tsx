@@ -58,7 +58,19 @@ function LiveLanes({ model }: { model: CallModel | undefined }) {
   return <Swimlanes items={model?.timeline.items ?? []} fromMs={fromMs} toMs={toMs} atMs={atMs} cursorMs={model ? atMs : undefined} waveform={model?.waveform} testid="live-swimlanes" />;
 }
 
-function LiveMonitors({ model, frame, layout, targets, policy }: { model: CallModel | undefined; frame: StateFrame | null; layout: StatechartLayout; targets: readonly string[]; policy: Policy | null }) {
+function LiveMonitors({
+  model,
+  frame,
+  layout,
+  targets,
+  policy,
+}: {
+  model: CallModel | undefined;
+  frame: StateFrame | null;
+  layout: StatechartLayout;
+  targets: readonly string[];
+  policy: Policy | null;
+}) {
   const atMs = useCallClock(model);
   return <Monitors ctx={model?.contextAt(atMs) ?? null} policy={policy} frame={frame} layout={layout} atMs={atMs} targets={targets} />;
 }
@@ -149,10 +161,7 @@ export function SessionBrowser() {
   const reasons = useMemo(() => [...new Set(sessions.map((s) => s.handoffReason).filter(Boolean) as string[])].sort(), [sessions]);
   const q = query.trim().toLowerCase();
   const shown = sessions.filter(
-    (s) =>
-      (!q || s.sessionId.toLowerCase().includes(q) || s.source.toLowerCase().includes(q)) &&
-      (!outcome || (s.outcome ?? 'none') === outcome) &&
-      (!reason || s.handoffReason === reason),
+    (s) => (!q || s.sessionId.toLowerCase().includes(q) || s.source.toLowerCase().includes(q)) && (!outcome || (s.outcome ?? 'none') === outcome) && (!reason || s.handoffReason === reason),
   );
   return (
     <div className="browser">
@@ -477,7 +486,12 @@ export function SessionView() {
           {(plan?.faults ?? []).length === 0 && <p className="muted small">none</p>}
           {(plan?.faults ?? []).map((f) => (
             <div key={f.target} className="small">
-              <code>{f.target}</code> <span className="badge fault">{f.mode}{f.status ? ` ${f.status}` : ''}{f.ms !== undefined ? ` ${f.ms} ms` : ''}</span>
+              <code>{f.target}</code>{' '}
+              <span className="badge fault">
+                {f.mode}
+                {f.status ? ` ${f.status}` : ''}
+                {f.ms !== undefined ? ` ${f.ms} ms` : ''}
+              </span>
             </div>
           ))}
         </section>
@@ -569,7 +583,8 @@ export function WhatIfView() {
             <div data-testid="first-difference">
               {d.firstDifference ? (
                 <>
-                  #{d.firstDifference.index} at {fmtMs(d.firstDifference.atMs)}: recorded <b>{shortState(d.firstDifference.before.replace(/ at \d+ ms$/, ''))}</b>, what-if <b>{shortState(d.firstDifference.after.replace(/ at \d+ ms$/, ''))}</b>
+                  #{d.firstDifference.index} at {fmtMs(d.firstDifference.atMs)}: recorded <b>{shortState(d.firstDifference.before.replace(/ at \d+ ms$/, ''))}</b>, what-if{' '}
+                  <b>{shortState(d.firstDifference.after.replace(/ at \d+ ms$/, ''))}</b>
                 </>
               ) : (
                 'none: the same transitions'
@@ -590,4 +605,3 @@ export function WhatIfView() {
     </div>
   );
 }
-

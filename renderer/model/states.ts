@@ -119,7 +119,11 @@ function stepTransitions(graph: MachineGraph, before: readonly string[], cause: 
     if (!activeBefore.has(first.source) || first.event !== cause) continue;
     for (const mid of first.targets) {
       const then = graph.transitions.find((t) => t.event === 'always' && contains(t.source, mid) && into(t.targets));
-      if (then) return [{ transition: first, target: mid }, { transition: then, target: into(then.targets)! }];
+      if (then)
+        return [
+          { transition: first, target: mid },
+          { transition: then, target: into(then.targets)! },
+        ];
     }
   }
   const any = graph.transitions.find((t) => activeBefore.has(t.source) && into(t.targets));

@@ -228,7 +228,13 @@ export class TimelineFold {
         this.plan(at, (p) => ({ faults: p.faults.filter((f) => f.target !== ev.target) }));
         break;
       case 'control.policy.set':
-        this.push({ kind: 'control', startMs: at, text: `policy · ${Object.entries(ev.patch).map(([k, v]) => `${k}=${v}`).join(', ')}` });
+        this.push({
+          kind: 'control',
+          startMs: at,
+          text: `policy · ${Object.entries(ev.patch)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}`,
+        });
         this.plan(at, (p) => ({ policy: { ...p.policy, ...ev.patch } as Policy }));
         break;
       case 'caller.hungup':

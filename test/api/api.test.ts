@@ -176,7 +176,13 @@ describe('the contract served by CallsimApi', () => {
     const names = fs.readdirSync(path.join(recordingsDir, 'scenarios')).filter((f) => f.endsWith('.json'));
     expect(lib.scenarios).toHaveLength(names.length);
     expect(lib.scenarios.find((s: { name: string }) => s.name === 'crm-blackout').faults).toHaveLength(2);
-    expect(lib.recordings.map((r: { file: string }) => r.file)).toEqual(fs.readdirSync(path.join(recordingsDir, 'audio')).filter((f) => f.endsWith('.wav')).sort().map((f) => `audio/${f}`));
+    expect(lib.recordings.map((r: { file: string }) => r.file)).toEqual(
+      fs
+        .readdirSync(path.join(recordingsDir, 'audio'))
+        .filter((f) => f.endsWith('.wav'))
+        .sort()
+        .map((f) => `audio/${f}`),
+    );
   });
 });
 

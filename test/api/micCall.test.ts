@@ -143,7 +143,11 @@ describe('call.start with the microphone as the caller', () => {
     await until(() => store.journal(sessionId).filter((e) => e.kind === 'command' && e.command.type === 'agent.speak').length >= 2);
     expect(await api.handle('call.stop', { sessionId })).toEqual({ ok: true, value: { stopped: true } });
     await until(() => pushes.some((b) => b.sessionId === sessionId && b.ended));
-    const played = fs.readFileSync(log, 'utf8').trim().split('\n').filter((l) => l.startsWith('start'));
+    const played = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('start'));
     // the greeting and the answer to the caller's first words, each a real WAV from flite
     expect(played.length).toBeGreaterThanOrEqual(2);
     for (const line of played) expect(Number(line.split(' ')[2])).toBeGreaterThan(10_000);
@@ -194,9 +198,18 @@ describe('call.start with the microphone as the caller', () => {
       ok: false,
       error: { code: 'bad_input', message: 'cut.wav: truncated: data chunk says 200 bytes but only 16 remain' },
     });
-    expect(await api.handle('call.start', { source: { kind: 'mic', wav: { kind: 'file', name: 'notes.txt', base64: '' } }, pacing: 'realtime' })).toMatchObject({ ok: false, error: { code: 'bad_input', message: 'notes.txt: open a .wav file to play as the microphone' } });
-    expect(await api.handle('call.start', { source: { kind: 'mic', wav: { kind: 'library', file: 'scenarios/happy-path.json' } }, pacing: 'realtime' })).toMatchObject({ ok: false, error: { code: 'bad_input' } });
-    expect(await api.handle('call.start', { source: { kind: 'mic', device: 'hw:1' }, pacing: 'realtime' })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining('"device"') } });
+    expect(await api.handle('call.start', { source: { kind: 'mic', wav: { kind: 'file', name: 'notes.txt', base64: '' } }, pacing: 'realtime' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_input', message: 'notes.txt: open a .wav file to play as the microphone' },
+    });
+    expect(await api.handle('call.start', { source: { kind: 'mic', wav: { kind: 'library', file: 'scenarios/happy-path.json' } }, pacing: 'realtime' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_input' },
+    });
+    expect(await api.handle('call.start', { source: { kind: 'mic', device: 'hw:1' }, pacing: 'realtime' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringContaining('"device"') },
+    });
     expect(store.list()).toEqual([]);
   });
 

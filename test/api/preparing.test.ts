@@ -7,7 +7,7 @@ import { repoRoot, tempDir } from '../helpers.ts';
 
 // A recorded call is heard (VAD over the file, then recognition) before it starts: the app asks
 // how far that has got while its call.start is outstanding, and shows it.
-describe('call.preparing: how far a recorded call\'s start has got', () => {
+describe("call.preparing: how far a recorded call's start has got", () => {
   it('reports detection by frames, up to all of them, then recognition of every stretch; nothing once the call runs', async () => {
     const store = new SessionStore(path.join(tempDir(), 'p.db'));
     const api = new CallsimApi({ store, recordingsDir: path.join(repoRoot, 'recordings') });

@@ -75,7 +75,16 @@ describe("Electron's security checklist, item by item", () => {
   it("13. navigation is limited to the app's own origin (will-navigate and will-redirect)", () => {
     expect(isAllowedNavigation('app://callsim/index.html')).toBe(true);
     expect(isAllowedNavigation('app://callsim/index.html#sessions')).toBe(true);
-    for (const url of ['https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', 'app://evil/index.html', 'app://callsim@evil.example/', 'javascript:alert(1)', 'data:text/html,hi', 'not a url'])
+    for (const url of [
+      'https://example.com/',
+      'http://127.0.0.1:8080/',
+      'file:///etc/passwd',
+      'app://evil/index.html',
+      'app://callsim@evil.example/',
+      'javascript:alert(1)',
+      'data:text/html,hi',
+      'not a url',
+    ])
       expect(isAllowedNavigation(url), url).toBe(false);
     expect(appSource('main.ts')).toMatch(/'will-navigate', \(e, url\) => \{\s+if \(!isAllowedNavigation\(url\)\) e\.preventDefault\(\);/);
     expect(appSource('main.ts')).toMatch(/'will-redirect', \(e, url\) => \{\s+if \(!isAllowedNavigation\(url\)\) e\.preventDefault\(\);/);
@@ -108,7 +117,8 @@ describe("Electron's security checklist, item by item", () => {
 
   it("17. every IPC handler checks that its sender frame is the app's own page", () => {
     expect(validateSender('app://callsim/index.html')).toBe(true);
-    for (const url of [undefined, null, '', 'https://evil.example/', 'file:///index.html', 'app://other/index.html', 'devtools://devtools/x', 'about:blank']) expect(validateSender(url), String(url)).toBe(false);
+    for (const url of [undefined, null, '', 'https://evil.example/', 'file:///index.html', 'app://other/index.html', 'devtools://devtools/x', 'about:blank'])
+      expect(validateSender(url), String(url)).toBe(false);
   });
 });
 
@@ -133,7 +143,10 @@ describe('the typed IPC: one map, validated, named functions only', () => {
     const info = handlers.get('callsim:app.info')!;
     for (const frame of [{ senderFrame: { url: 'https://evil.example/' } }, { senderFrame: null }, {}]) expect(await info(frame, {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await info(fromApp, {})).toMatchObject({ ok: true, value: { faultTargets: expect.any(Array) } });
-    expect(await handlers.get('callsim:call.start')!(fromApp, { source: { kind: 'library' }, pacing: 'virtual' })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining('call.start: request $.source.file') } });
+    expect(await handlers.get('callsim:call.start')!(fromApp, { source: { kind: 'library' }, pacing: 'virtual' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringContaining('call.start: request $.source.file') },
+    });
     store.close();
   });
 
@@ -141,9 +154,18 @@ describe('the typed IPC: one map, validated, named functions only', () => {
     const { handlers, store } = registered();
     const start = handlers.get('callsim:call.start')!;
     const mic = { source: { kind: 'mic' }, pacing: 'realtime' };
-    expect(await start({ senderFrame: { url: 'https://evil.example/' } }, mic)).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('call.start: refused a message from https://evil.example/') } });
-    expect(await start(fromApp, { ...mic, source: { kind: 'mic', device: 'hw:0' } })).toMatchObject({ ok: false, error: { code: 'bad_request', message: 'call.start: request $.source: Unrecognized key: "device" ("device")' } });
-    expect(await start(fromApp, { ...mic, source: { kind: 'mic', wav: { kind: 'file', name: 'x.wav' } } })).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringContaining('$.source.wav.base64') } });
+    expect(await start({ senderFrame: { url: 'https://evil.example/' } }, mic)).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', message: expect.stringContaining('call.start: refused a message from https://evil.example/') },
+    });
+    expect(await start(fromApp, { ...mic, source: { kind: 'mic', device: 'hw:0' } })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: 'call.start: request $.source: Unrecognized key: "device" ("device")' },
+    });
+    expect(await start(fromApp, { ...mic, source: { kind: 'mic', wav: { kind: 'file', name: 'x.wav' } } })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringContaining('$.source.wav.base64') },
+    });
     expect(store.list()).toEqual([]);
     store.close();
   });

@@ -19,33 +19,37 @@ describe('npm start', () => {
     expect(electronBinary(root)).toBe(path.join(dir, 'dist/electron'));
   });
 
-  it.skipIf(electronBinary() !== null)('without the binary: says so in one line, then serves the UI from $CALLSIM_DB and prints its URL', async () => {
-    // relative, as a user writes it: npm runs the script in the package's root and says in
-    // INIT_CWD where it was run, and the store is taken from there
-    const dir = tempDir();
-    const db = path.join(dir, 'start.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'electron/app/start.ts'), '--port', '0'], {
-      cwd: repoRoot,
-      env: { ...process.env, CALLSIM_DB: 'start.db', INIT_CWD: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    try {
-      const t0 = Date.now();
-      while (!/\n/.test(stdout) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
-      expect(stderr.split('\n')[0]).toBe(noElectronLine);
-      const url = stdout.trim();
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/);
-      const status = await new Promise<number>((resolve, reject) => http.get(url, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject));
-      expect(status).toBe(200);
-      // the store it serves is the one $CALLSIM_DB names, as the CLI's would be
-      expect(fs.existsSync(db)).toBe(true);
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  }, 90_000);
+  it.skipIf(electronBinary() !== null)(
+    'without the binary: says so in one line, then serves the UI from $CALLSIM_DB and prints its URL',
+    async () => {
+      // relative, as a user writes it: npm runs the script in the package's root and says in
+      // INIT_CWD where it was run, and the store is taken from there
+      const dir = tempDir();
+      const db = path.join(dir, 'start.db');
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'electron/app/start.ts'), '--port', '0'], {
+        cwd: repoRoot,
+        env: { ...process.env, CALLSIM_DB: 'start.db', INIT_CWD: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      try {
+        const t0 = Date.now();
+        while (!/\n/.test(stdout) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+        expect(stderr.split('\n')[0]).toBe(noElectronLine);
+        const url = stdout.trim();
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/);
+        const status = await new Promise<number>((resolve, reject) => http.get(url, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject));
+        expect(status).toBe(200);
+        // the store it serves is the one $CALLSIM_DB names, as the CLI's would be
+        expect(fs.existsSync(db)).toBe(true);
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    },
+    90_000,
+  );
 });

@@ -71,7 +71,10 @@ describe('recognizeSegments', () => {
 
 describe('balancedRuns', () => {
   it('splits in order into contiguous runs of even weight, each run at least one item', () => {
-    expect(balancedRuns([1, 1, 1, 1], 2)).toEqual([[0, 1], [2, 3]]);
+    expect(balancedRuns([1, 1, 1, 1], 2)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(balancedRuns([10, 1, 1, 1, 1, 1], 2)).toEqual([[0], [1, 2, 3, 4, 5]]);
     expect(balancedRuns([1, 2, 3, 4, 5, 6], 3)).toEqual([[0, 1, 2], [3, 4], [5]]);
   });

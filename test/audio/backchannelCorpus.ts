@@ -17,7 +17,11 @@ export const ACKNOWLEDGEMENTS = ['mhm', 'uh-huh', 'okay', 'yeah', 'right', 'hmm'
 export const COMMANDS = ['No', 'Stop', 'Wait', 'Representative', 'Agent', 'Cancel', 'Yes I do'] as const;
 export const VOICES: { name: string; argv: (text: string, out: string) => [string, string[]] }[] = [
   ...['rms', 'slt', 'awb', 'kal'].map((v) => ({ name: `flite ${v}`, argv: (t: string, o: string): [string, string[]] => ['flite', ['-voice', v, '-t', t, '-o', o]] })),
-  ...[['en-us', 140], ['en-gb', 175], ['en-us', 210]].map(([v, s]) => ({
+  ...[
+    ['en-us', 140],
+    ['en-gb', 175],
+    ['en-us', 210],
+  ].map(([v, s]) => ({
     name: `espeak-ng ${v} -s ${s}`,
     argv: (t: string, o: string): [string, string[]] => ['espeak-ng', ['-v', String(v), '-s', String(s), '-w', o, t]],
   })),

@@ -75,7 +75,7 @@ describe('LiveRecognizer directories of killed calls are removed at the next sta
   const ours = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`callsim-live-asr-${process.pid}-`));
   /** Waits (up to a generous deadline) until `done()`; the directory goes once the recognizer's processes have exited. */
   const until = async (done: () => boolean) => {
-    for (const deadline = Date.now() + 30_000; !done() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 30_000; !done() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
     return done();
   };
 

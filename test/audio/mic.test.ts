@@ -30,12 +30,17 @@ async function collect(source: AudioSource, until?: (received: Received[]) => bo
   return received;
 }
 
-const chunks = (received: Received[]) =>
-  received.flatMap((r) => (r.event.type === 'audio.chunk' ? [{ ...r.event, wallMs: r.wallMs }] : []));
+const chunks = (received: Received[]) => received.flatMap((r) => (r.event.type === 'audio.chunk' ? [{ ...r.event, wallMs: r.wallMs }] : []));
 
 // 1.5 s of an 8 kHz tone: the source has to convert it to 16 kHz as well.
 const tonePath = join(dir, 'tone-8k.wav');
-writeFileSync(tonePath, encodeWav16(Float32Array.from({ length: 12_000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 300 * i) / 8000)), 8000));
+writeFileSync(
+  tonePath,
+  encodeWav16(
+    Float32Array.from({ length: 12_000 }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 300 * i) / 8000)),
+    8000,
+  ),
+);
 
 describe('WavFileSource', () => {
   it('streams a file in real time: one 32 ms chunk as each 32 ms of audio has been "spoken" (on a fake clock)', async () => {
@@ -83,7 +88,7 @@ describe('WavFileSource', () => {
     expect(received[received.length - 1].event).toEqual({ type: 'audio.ended', atMs: 320 });
   });
 
-  it('refuses a file it cannot read with the reader\'s error', async () => {
+  it("refuses a file it cannot read with the reader's error", async () => {
     const bad = join(dir, 'bad.wav');
     writeFileSync(bad, encodeWav16(new Float32Array(100), 16_000).subarray(0, 60));
     await expect(new WavFileSource(bad).start()).rejects.toThrow(AudioInputError);
@@ -105,8 +110,8 @@ describe('MicrophoneSource (with a stand-in recorder program)', () => {
     process.env.PATH = `${bin}:${path}`;
   }
 
-  it('turns the recorder\'s raw 16-bit output into 512-sample float chunks, even when a sample is split between reads', async () => {
-    const pcm = new Int16Array(1300).map((_, i) => (i * 37) % 2000 - 1000);
+  it("turns the recorder's raw 16-bit output into 512-sample float chunks, even when a sample is split between reads", async () => {
+    const pcm = new Int16Array(1300).map((_, i) => ((i * 37) % 2000) - 1000);
     const raw = join(dir, 'mic.raw');
     writeFileSync(raw, new Uint8Array(pcm.buffer));
     fakeSox(`head -c 1001 '${raw}'; sleep 0.1; tail -c +1002 '${raw}'`);
@@ -123,16 +128,12 @@ describe('MicrophoneSource (with a stand-in recorder program)', () => {
     const received = await collect(new MicrophoneSource());
     const last = received[received.length - 1].event;
     expect(last.type).toBe('audio.error');
-    expect(last.type === 'audio.error' && last.error.message).toBe(
-      'microphone: sox exited with code 2: sox FAIL sox: Sorry, there is no default audio device configured',
-    );
+    expect(last.type === 'audio.error' && last.error.message).toBe('microphone: sox exited with code 2: sox FAIL sox: Sorry, there is no default audio device configured');
   });
 
   it('says how to install a recorder that is missing', async () => {
     process.env.PATH = dir; // no sox, no arecord
-    await expect(new MicrophoneSource({ recorder: 'arecord' }).start()).rejects.toThrow(
-      new MicrophoneError('microphone: arecord is not installed: apt-get install alsa-utils'),
-    );
+    await expect(new MicrophoneSource({ recorder: 'arecord' }).start()).rejects.toThrow(new MicrophoneError('microphone: arecord is not installed: apt-get install alsa-utils'));
     await expect(new MicrophoneSource().start()).rejects.toThrow('microphone: sox is not installed: apt-get install sox');
   });
 });

@@ -16,7 +16,12 @@ function expectWithin(detected: AnalyzedSegment[], truth: TruthSegment[]): void 
 
 function wordErrorRate(detected: AnalyzedSegment[], truth: TruthSegment[]): number {
   const reference = truth.flatMap((t) => words(t.text));
-  return wordErrors(reference, detected.flatMap((d) => words(d.text))) / reference.length;
+  return (
+    wordErrors(
+      reference,
+      detected.flatMap((d) => words(d.text)),
+    ) / reference.length
+  );
 }
 
 describe('analyzeRecording', () => {
@@ -26,8 +31,14 @@ describe('analyzeRecording', () => {
     expect(result.durationMs).toBeCloseTo(25_380, -1);
     const turns = result.segments.filter((s) => !s.backchannel);
     const backchannels = result.segments.filter((s) => s.backchannel);
-    expectWithin(turns, truth.segments.filter((t) => !t.backchannel));
-    expectWithin(backchannels, truth.segments.filter((t) => t.backchannel));
+    expectWithin(
+      turns,
+      truth.segments.filter((t) => !t.backchannel),
+    );
+    expectWithin(
+      backchannels,
+      truth.segments.filter((t) => t.backchannel),
+    );
     for (const segment of result.segments) {
       expect(segment.text).toBe(segment.text.toLowerCase());
       expect(segment.confidence).toBeGreaterThanOrEqual(0);

@@ -37,7 +37,11 @@ describe('the sample calls in recordings/audio', () => {
       expect(wav.durationMs).toBeGreaterThan(previousEnd);
     }
     expect(loadTruth('noisy-call').noise?.snrDb).toBe(10);
-    expect(loadTruth('backchannel-call').segments.filter((s) => s.backchannel).map((s) => s.text)).toEqual(['okay', 'yeah', 'right']);
+    expect(
+      loadTruth('backchannel-call')
+        .segments.filter((s) => s.backchannel)
+        .map((s) => s.text),
+    ).toEqual(['okay', 'yeah', 'right']);
     expect(totalBytes).toBeLessThan(10 * 1024 * 1024);
   });
 });

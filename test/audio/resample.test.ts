@@ -54,7 +54,7 @@ describe('resampleTo16k', () => {
     expect(await resampleTo16k(short, 44_100)).toEqual(first);
   });
 
-  it('converts long inputs (past the library\'s 4 MB single call) as well, twice alike, with exact length', async () => {
+  it("converts long inputs (past the library's 4 MB single call) as well, twice alike, with exact length", async () => {
     const input = tone(300, 44_100, 30); // 1.3 M samples
     const output = await resampleTo16k(input, 44_100);
     expect(output.length).toBe(480_000);

@@ -15,8 +15,7 @@ function run(probabilities: number[], opts: SegmenterOptions = {}, energies?: nu
   return out;
 }
 
-const events = (probabilities: number[], opts: SegmenterOptions = {}, energies?: number[]): SpeechEvent[] =>
-  run(probabilities, opts, energies).map((e) => e.event);
+const events = (probabilities: number[], opts: SegmenterOptions = {}, energies?: number[]): SpeechEvent[] => run(probabilities, opts, energies).map((e) => e.event);
 
 describe('SpeechSegmenter', () => {
   it('stamps speech.started where speech began, although it is emitted only once minSpeechMs has passed', () => {

@@ -10,8 +10,7 @@ import { dataChunk, fmtChunk, riff } from './wavBuilder.ts';
 
 /** Every true stretch of speech has exactly one detected segment, in order, within the tolerances. */
 function expectMatches(detected: { startMs: number; endMs: number }[], truth: TruthSegment[]): void {
-  const report = (): string =>
-    `detected ${JSON.stringify(detected.map((d) => [d.startMs, d.endMs]))} vs truth ${JSON.stringify(truth.map((t) => [t.startMs, t.endMs]))}`;
+  const report = (): string => `detected ${JSON.stringify(detected.map((d) => [d.startMs, d.endMs]))} vs truth ${JSON.stringify(truth.map((t) => [t.startMs, t.endMs]))}`;
   expect(detected.length, report()).toBe(truth.length);
   truth.forEach((t, i) => {
     expect(Math.abs(detected[i].startMs - t.startMs), `start of segment ${i}: ${report()}`).toBeLessThanOrEqual(START_TOLERANCE_MS);

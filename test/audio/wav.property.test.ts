@@ -38,7 +38,11 @@ const interestingU32 = fc.oneof(fc.constantFrom(0, 1, 2, 3, 16, 40, 0x7fffffff, 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('byte' as const), at: fc.nat({ max: 200 }), value: fc.nat({ max: 255 }) }),
   fc.record({ kind: fc.constant('u32' as const), at: fc.oneof(fc.constantFrom(...HEADER_U32), fc.nat({ max: 200 })), value: interestingU32 }),
-  fc.record({ kind: fc.constant('u16' as const), at: fc.oneof(fc.constantFrom(...HEADER_U16), fc.nat({ max: 200 })), value: fc.oneof(fc.constantFrom(0, 1, 3, 7, 0x11, 0xfffe, 0xffff, 33), fc.nat({ max: 0xffff })) }),
+  fc.record({
+    kind: fc.constant('u16' as const),
+    at: fc.oneof(fc.constantFrom(...HEADER_U16), fc.nat({ max: 200 })),
+    value: fc.oneof(fc.constantFrom(0, 1, 3, 7, 0x11, 0xfffe, 0xffff, 33), fc.nat({ max: 0xffff })),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), length: fc.nat({ max: 600 }) }),
   fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
 );
@@ -168,7 +172,10 @@ describe('decodeWav on damaged files (property)', () => {
 });
 
 /** The library itself, unwrapped: what it makes of `rate` → 16 kHz, or null where it fails. */
-type Library = { create(ch: number, from: number, to: number, o: { converterType: number }): Promise<{ simple(x: Float32Array): Float32Array; destroy(): void }>; ConverterType: { SRC_SINC_MEDIUM_QUALITY: number } };
+type Library = {
+  create(ch: number, from: number, to: number, o: { converterType: number }): Promise<{ simple(x: Float32Array): Float32Array; destroy(): void }>;
+  ConverterType: { SRC_SINC_MEDIUM_QUALITY: number };
+};
 const library = createRequire(import.meta.url)('@alexanderolsen/libsamplerate-js') as Library;
 async function libraryConverts(samples: Float32Array, rate: number): Promise<Float32Array | null> {
   let converter;

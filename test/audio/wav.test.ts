@@ -26,8 +26,7 @@ function refusal(bytes: Uint8Array, problem: RegExp | string): AudioInputError {
   return error;
 }
 
-const pcm16Mono = (frames = 100): Uint8Array =>
-  buildWav({ encoding: 'pcm', bits: 16, channels: 1, sampleRate: 16000, frames: sineFrames(frames, 1, 16000) });
+const pcm16Mono = (frames = 100): Uint8Array => buildWav({ encoding: 'pcm', bits: 16, channels: 1, sampleRate: 16000, frames: sineFrames(frames, 1, 16000) });
 
 describe('decodeWav reads every supported format', () => {
   const formats: { encoding: Encoding; bits: number; tolerance: number }[] = [
@@ -40,7 +39,11 @@ describe('decodeWav reads every supported format', () => {
   ];
   for (const { encoding, bits, tolerance } of formats) {
     for (const extensible of [false, true]) {
-      for (const [channels, sampleRate] of [[1, 8000], [2, 44100], [6, 48000]] as const) {
+      for (const [channels, sampleRate] of [
+        [1, 8000],
+        [2, 44100],
+        [6, 48000],
+      ] as const) {
         it(`${encoding} ${bits}-bit${extensible ? ' EXTENSIBLE' : ''}, ${channels} ch at ${sampleRate} Hz`, () => {
           const frames = sineFrames(441, channels, sampleRate);
           const wav = decodeWav(buildWav({ encoding, bits, channels, sampleRate, frames, extensible }), FILE);
@@ -56,7 +59,16 @@ describe('decodeWav reads every supported format', () => {
   }
 
   it('keeps the left, the right or the mean of a stereo file', () => {
-    const bytes = buildWav({ encoding: 'pcm', bits: 16, channels: 2, sampleRate: 8000, frames: [[0.5, -0.25], [0.25, 0.75]] });
+    const bytes = buildWav({
+      encoding: 'pcm',
+      bits: 16,
+      channels: 2,
+      sampleRate: 8000,
+      frames: [
+        [0.5, -0.25],
+        [0.25, 0.75],
+      ],
+    });
     expect([...decodeWav(bytes, FILE, { channel: 'left' }).samples]).toEqual([0.5, 0.25]);
     expect([...decodeWav(bytes, FILE, { channel: 'right' }).samples]).toEqual([-0.25, 0.75]);
     expect([...decodeWav(bytes, FILE, { channel: 'mix' }).samples]).toEqual([0.125, 0.5]);
@@ -64,15 +76,9 @@ describe('decodeWav reads every supported format', () => {
   });
 
   it('reads 8-bit PCM as unsigned around 128 and full-scale integers as -1', () => {
-    const bytes = riff([
-      fmtChunk({ formatTag: 1, channels: 1, sampleRate: 8000, bitsPerSample: 8 }),
-      { id: 'data', body: new Uint8Array([0, 128, 255]) },
-    ]);
+    const bytes = riff([fmtChunk({ formatTag: 1, channels: 1, sampleRate: 8000, bitsPerSample: 8 }), { id: 'data', body: new Uint8Array([0, 128, 255]) }]);
     expect([...decodeWav(bytes, FILE).samples]).toEqual([-1, 0, 127 / 128]);
-    const s24 = riff([
-      fmtChunk({ formatTag: 1, channels: 1, sampleRate: 8000, bitsPerSample: 24 }),
-      { id: 'data', body: new Uint8Array([0x00, 0x00, 0x80, 0xff, 0xff, 0x7f]) },
-    ]);
+    const s24 = riff([fmtChunk({ formatTag: 1, channels: 1, sampleRate: 8000, bitsPerSample: 24 }), { id: 'data', body: new Uint8Array([0x00, 0x00, 0x80, 0xff, 0xff, 0x7f]) }]);
     expect([...decodeWav(s24, FILE).samples]).toEqual([-1, 8388607 / 8388608]);
   });
 
@@ -135,7 +141,10 @@ describe('decodeWav agrees with sox on files sox wrote', () => {
       const bytes = soxFile(file, args);
       const rate = Number(args[1]);
       const channels = Number(args[3]);
-      for (const [channel, choice] of [[1, 'left'], [2, 'right']] as const) {
+      for (const [channel, choice] of [
+        [1, 'left'],
+        [2, 'right'],
+      ] as const) {
         if (channel > channels) continue;
         const wav = decodeWav(bytes, FILE, { channel: choice });
         expect(wav.sampleRate).toBe(rate);
@@ -205,7 +214,10 @@ describe('decodeWav refuses what it cannot trust, naming the file and the proble
 
   it('sample rates the resampler cannot convert to 16 kHz (192001..384000 Hz were read, then failed the call)', () => {
     for (const sampleRate of [0, 62, 192001, 384000, 0xffffffff]) {
-      refusal(riff([fmtChunk({ formatTag: 1, channels: 1, sampleRate, bitsPerSample: 16, byteRate: 0 }), dataChunk([[0]], 'pcm', 16)]), `sample rate ${sampleRate} Hz is out of range (callsim converts 63..192000 Hz to 16 kHz)`);
+      refusal(
+        riff([fmtChunk({ formatTag: 1, channels: 1, sampleRate, bitsPerSample: 16, byteRate: 0 }), dataChunk([[0]], 'pcm', 16)]),
+        `sample rate ${sampleRate} Hz is out of range (callsim converts 63..192000 Hz to 16 kHz)`,
+      );
     }
   });
 
@@ -217,8 +229,14 @@ describe('decodeWav refuses what it cannot trust, naming the file and the proble
   });
 
   it('sample sizes that do not exist for the format', () => {
-    refusal(riff([fmtChunk({ formatTag: 1, channels: 1, sampleRate: 16000, bitsPerSample: 12, blockAlign: 2 }), { id: 'data', body: new Uint8Array(4) }]), 'unsupported PCM sample size: 12 bits (supported: 8, 16, 24, 32)');
-    refusal(riff([fmtChunk({ formatTag: 3, channels: 1, sampleRate: 16000, bitsPerSample: 16 }), { id: 'data', body: new Uint8Array(4) }]), 'unsupported float sample size: 16 bits (supported: 32, 64)');
+    refusal(
+      riff([fmtChunk({ formatTag: 1, channels: 1, sampleRate: 16000, bitsPerSample: 12, blockAlign: 2 }), { id: 'data', body: new Uint8Array(4) }]),
+      'unsupported PCM sample size: 12 bits (supported: 8, 16, 24, 32)',
+    );
+    refusal(
+      riff([fmtChunk({ formatTag: 3, channels: 1, sampleRate: 16000, bitsPerSample: 16 }), { id: 'data', body: new Uint8Array(4) }]),
+      'unsupported float sample size: 16 bits (supported: 32, 64)',
+    );
   });
 
   it('data that is not a whole number of frames', () => {

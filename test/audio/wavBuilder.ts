@@ -125,7 +125,5 @@ export function buildWav(spec: SimpleWav): Uint8Array {
 
 /** Frames of a sine per channel (channel c at frequency f * (c + 1)), amplitude 0.5. */
 export function sineFrames(frames: number, channels: number, sampleRate: number, frequency = 440): number[][] {
-  return Array.from({ length: frames }, (_, i) =>
-    Array.from({ length: channels }, (_, c) => 0.5 * Math.sin((2 * Math.PI * frequency * (c + 1) * i) / sampleRate)),
-  );
+  return Array.from({ length: frames }, (_, i) => Array.from({ length: channels }, (_, c) => 0.5 * Math.sin((2 * Math.PI * frequency * (c + 1) * i) / sampleRate)));
 }

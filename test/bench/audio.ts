@@ -12,7 +12,12 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 /** Word error rate between a reference and a hypothesis (Levenshtein over words). Pure. */
 export function wordErrors(reference: string, hypothesis: string): { errors: number; words: number } {
-  const norm = (s: string) => s.toLowerCase().replace(/[^a-z' ]+/g, ' ').split(/\s+/).filter(Boolean);
+  const norm = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z' ]+/g, ' ')
+      .split(/\s+/)
+      .filter(Boolean);
   const r = norm(reference);
   const h = norm(hypothesis);
   let prev = Array.from({ length: h.length + 1 }, (_, j) => j);
@@ -100,10 +105,20 @@ export const audioBench: ExtraBench = async (rows) => {
     goal: '≤ 200/300',
     ok: missed === 0 && falseAlarms === 0 && Math.max(...startErr) <= 200 && Math.max(...endErr) <= 300,
   });
-  rows.push({ name: 'ASR word error rate on the recorded calls (pocketsphinx 0.8, en-us)', value: `${((100 * errors) / Math.max(1, words)).toFixed(1)} % of ${words} words (${perCall.join(', ')} %)`, goal: '', ok: null });
+  rows.push({
+    name: 'ASR word error rate on the recorded calls (pocketsphinx 0.8, en-us)',
+    value: `${((100 * errors) / Math.max(1, words)).toFixed(1)} % of ${words} words (${perCall.join(', ')} %)`,
+    goal: '',
+    ok: null,
+  });
   rows.push({ name: "ASR word error rate on flite's voices (the scenarios' caller lines)", value: await fliteWer(), goal: '', ok: null });
   const rt = audioMs / pipelineMs;
-  rows.push({ name: 'audio pipeline (decode, resample, VAD, ASR) vs real time; bare VAD pass', value: `${rt.toFixed(1)}× (${(pipelineMs / 1000).toFixed(2)} s for ${(audioMs / 1000).toFixed(0)} s); bare model ${(audioMs / bareMs).toFixed(0)}×`, goal: '≥ 5×', ok: rt >= 5 });
+  rows.push({
+    name: 'audio pipeline (decode, resample, VAD, ASR) vs real time; bare VAD pass',
+    value: `${rt.toFixed(1)}× (${(pipelineMs / 1000).toFixed(2)} s for ${(audioMs / 1000).toFixed(0)} s); bare model ${(audioMs / bareMs).toFixed(0)}×`,
+    goal: '≥ 5×',
+    ok: rt >= 5,
+  });
 };
 
 /** Word error rate of the pipeline on the scenario lines said by flite's two voices. */

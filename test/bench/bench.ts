@@ -49,7 +49,12 @@ async function benchRealTime(rows: Row[]) {
   const first = await runScenario(s, null);
   const ms = await best(20, () => runScenario(s, null));
   const factor = first.result.durationMs / ms;
-  rows.push({ name: `scripted call (${(first.result.durationMs / 1000).toFixed(0)} s of call) vs real time`, value: `${factor.toFixed(0)}× (${ms.toFixed(1)} ms)`, goal: '≥ 1,000×', ok: factor >= 1000 });
+  rows.push({
+    name: `scripted call (${(first.result.durationMs / 1000).toFixed(0)} s of call) vs real time`,
+    value: `${factor.toFixed(0)}× (${ms.toFixed(1)} ms)`,
+    goal: '≥ 1,000×',
+    ok: factor >= 1000,
+  });
   return first.entries;
 }
 
@@ -78,7 +83,17 @@ function benchJournal(rows: Row[], entries: JournalEntry[]) {
       raw.exec('CREATE TABLE journal (session_id TEXT, seq INTEGER, at_ms INTEGER, kind TEXT, type TEXT, payload TEXT, PRIMARY KEY (session_id, seq)) WITHOUT ROWID');
       const insert = raw.prepare('INSERT INTO journal VALUES (?, ?, ?, ?, ?, ?)');
       // the raw side gets its rows already serialized: it pays for nothing but SQLite
-      const rowsRaw = sample.map((e) => [id, e.seq, e.atMs, e.kind, e.kind === 'input' ? e.event.type : e.kind === 'command' ? e.command.type : 'transition', JSON.stringify(e.kind === 'input' ? e.event : e.kind === 'command' ? e.command : { state: e.state, cause: e.cause })] as const);
+      const rowsRaw = sample.map(
+        (e) =>
+          [
+            id,
+            e.seq,
+            e.atMs,
+            e.kind,
+            e.kind === 'input' ? e.event.type : e.kind === 'command' ? e.command.type : 'transition',
+            JSON.stringify(e.kind === 'input' ? e.event : e.kind === 'command' ? e.command : { state: e.state, cause: e.cause }),
+          ] as const,
+      );
       const batch = raw.transaction((rs: typeof rowsRaw) => {
         for (const r of rs) insert.run(...r);
       });
@@ -146,7 +161,12 @@ function benchMachine(rows: Row[], entries: JournalEntry[]) {
   const bare = Math.min(...Array.from({ length: reps }, () => timeOnce(bareSame)));
   const tog = Math.min(...Array.from({ length: reps }, () => timeOnce(bareToggle)));
   const per = (ms: number) => `${((ms * 1000) / events).toFixed(1)} µs`;
-  rows.push({ name: `machine cost per event (${events} events, ${transitions} transitions), vs a bare XState actor of the same machine`, value: `${per(ours)} vs ${per(bare)} = ${(ours / bare).toFixed(2)}`, goal: '≤ 2', ok: ours / bare <= 2 });
+  rows.push({
+    name: `machine cost per event (${events} events, ${transitions} transitions), vs a bare XState actor of the same machine`,
+    value: `${per(ours)} vs ${per(bare)} = ${(ours / bare).toFixed(2)}`,
+    goal: '≤ 2',
+    ok: ours / bare <= 2,
+  });
   rows.push({ name: '  (for scale: a bare two-state XState actor)', value: `${per(tog)}; call machine = ${(ours / tog).toFixed(1)}× that`, goal: '', ok: null });
 }
 
@@ -159,7 +179,12 @@ function timeOnce(fn: () => void): number {
 async function benchReplay(rows: Row[]) {
   const hour = await runScenario(longCall(60), null);
   const ms = await best(5, () => replayJournal(hour.entries));
-  rows.push({ name: `replay of a ${(hour.result.durationMs / 60_000).toFixed(0)}-minute call (${hour.entries.length.toLocaleString('en')} journal entries)`, value: `${ms.toFixed(0)} ms`, goal: '< 1 s', ok: ms < 1000 });
+  rows.push({
+    name: `replay of a ${(hour.result.durationMs / 60_000).toFixed(0)}-minute call (${hour.entries.length.toLocaleString('en')} journal entries)`,
+    value: `${ms.toFixed(0)} ms`,
+    goal: '< 1 s',
+    ok: ms < 1000,
+  });
 }
 
 async function benchSuite(rows: Row[]) {
@@ -176,7 +201,8 @@ async function benchSuite(rows: Row[]) {
   // and over); a 4,200-call suite, whose halves are mostly warm-up, is shown beside it.
   const suite = 16_800;
   const short = 4_200;
-  const argv = (jobs: number, calls: number, core: number | null) => (core !== null && pin ? ['taskset', '-c', String(core), tsx, script, String(jobs), String(calls)] : [tsx, script, String(jobs), String(calls)]);
+  const argv = (jobs: number, calls: number, core: number | null) =>
+    core !== null && pin ? ['taskset', '-c', String(core), tsx, script, String(jobs), String(calls)] : [tsx, script, String(jobs), String(calls)];
   const run = (jobs: number, calls: number, core: number | null) =>
     new Promise<{ ms: number; calls: number }>((resolve, reject) => {
       const [cmd, ...args] = argv(jobs, calls, core);
@@ -186,7 +212,9 @@ async function benchSuite(rows: Row[]) {
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (err += d));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as { ms: number; calls: number }) : reject(new Error(`red-team bench run failed: ${err.trim().split('\n').pop()}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as { ms: number; calls: number }) : reject(new Error(`red-team bench run failed: ${err.trim().split('\n').pop()}`)),
+      );
     });
   // every time of each side, by name; a side's figure is its quickest
   const times: Record<string, number[]> = {};
@@ -219,11 +247,26 @@ async function benchSuite(rows: Row[]) {
   const two = quickest('two');
   const speedup = one / two;
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  rows.push({ name: `red-team suite (${calls} calls), 2 cores/2 workers vs 1 core${pin ? ' (taskset)' : ''}`, value: `${fmt(one)} vs ${fmt(two)} = ${speedup.toFixed(2)}×`, goal: '≥ 1.7×', ok: speedup >= 1.7 });
+  rows.push({
+    name: `red-team suite (${calls} calls), 2 cores/2 workers vs 1 core${pin ? ' (taskset)' : ''}`,
+    value: `${fmt(one)} vs ${fmt(two)} = ${speedup.toFixed(2)}×`,
+    goal: '≥ 1.7×',
+    ok: speedup >= 1.7,
+  });
   const span = (xs: number[]) => `${(Math.min(...xs) / 1000).toFixed(1)}–${(Math.max(...xs) / 1000).toFixed(1)} s`;
   const pairs = times.one!.map((o, k) => o / times.two![k]!);
-  rows.push({ name: `  (the ${pairs.length} alternated rounds: the host's noise)`, value: `1 core ${span(times.one!)}, 2 workers ${span(times.two!)}; round by round ${Math.min(...pairs).toFixed(2)}–${Math.max(...pairs).toFixed(2)}×`, goal: '', ok: null });
-  rows.push({ name: `  (a ${shortCalls}-call suite: each worker's half mostly warm-up)`, value: `${fmt(quickest('shortOne'))} vs ${fmt(quickest('shortTwo'))} = ${(quickest('shortOne') / quickest('shortTwo')).toFixed(2)}×`, goal: '', ok: null });
+  rows.push({
+    name: `  (the ${pairs.length} alternated rounds: the host's noise)`,
+    value: `1 core ${span(times.one!)}, 2 workers ${span(times.two!)}; round by round ${Math.min(...pairs).toFixed(2)}–${Math.max(...pairs).toFixed(2)}×`,
+    goal: '',
+    ok: null,
+  });
+  rows.push({
+    name: `  (a ${shortCalls}-call suite: each worker's half mostly warm-up)`,
+    value: `${fmt(quickest('shortOne'))} vs ${fmt(quickest('shortTwo'))} = ${(quickest('shortOne') / quickest('shortTwo')).toFixed(2)}×`,
+    goal: '',
+    ok: null,
+  });
   if (pin) rows.push({ name: `  (for scale: the ${calls} calls as 2 processes, one per core)`, value: `${fmt(quickest('apart'))} = ${(one / quickest('apart')).toFixed(2)}×`, goal: '', ok: null });
   // The pool choosing its size (no --jobs), as users run it, on a 420-call suite: unpinned, so
   // one worker's compiler threads may use the other core; best of five alternated rounds.
@@ -233,7 +276,12 @@ async function benchSuite(rows: Row[]) {
     await timed('smallTwo', 2, 420, null);
     await timed('smallChosen', 0, 420, null);
   }
-  rows.push({ name: `  (a ${smallCalls}-call suite, the pool choosing its size, vs 1 and 2 workers)`, value: `${fmt(quickest('smallChosen'))} vs ${fmt(quickest('smallOne'))} and ${fmt(quickest('smallTwo'))}`, goal: '', ok: null });
+  rows.push({
+    name: `  (a ${smallCalls}-call suite, the pool choosing its size, vs 1 and 2 workers)`,
+    value: `${fmt(quickest('smallChosen'))} vs ${fmt(quickest('smallOne'))} and ${fmt(quickest('smallTwo'))}`,
+    goal: '',
+    ok: null,
+  });
   // The machine's own ceiling for two threads: pure arithmetic, no allocation, same pool shape.
   const ceiling = await threadCeiling();
   rows.push({ name: '  (for scale: pure arithmetic on 2 threads vs 1, this machine)', value: `${ceiling.toFixed(2)}×`, goal: '', ok: null });
@@ -302,8 +350,18 @@ async function benchCli(rows: Row[]) {
     start.node.push((await spawned(['-e', '0'])).ms);
   }
   const helpMs = median(start.built);
-  rows.push({ name: 'callsim --help process start, built vs tsx entry (median of 11, alternated)', value: `${helpMs.toFixed(0)} ms vs ${median(start.tsx).toFixed(0)} ms = ${(median(start.tsx) / helpMs).toFixed(1)}× quicker`, goal: '< 150 ms', ok: helpMs < 150 });
-  rows.push({ name: '  (for scale: node -e 0, the same runs)', value: `${median(start.node).toFixed(0)} ms; built --help ${Math.min(...start.built).toFixed(0)}–${Math.max(...start.built).toFixed(0)} ms`, goal: '', ok: null });
+  rows.push({
+    name: 'callsim --help process start, built vs tsx entry (median of 11, alternated)',
+    value: `${helpMs.toFixed(0)} ms vs ${median(start.tsx).toFixed(0)} ms = ${(median(start.tsx) / helpMs).toFixed(1)}× quicker`,
+    goal: '< 150 ms',
+    ok: helpMs < 150,
+  });
+  rows.push({
+    name: '  (for scale: node -e 0, the same runs)',
+    value: `${median(start.node).toFixed(0)} ms; built --help ${Math.min(...start.built).toFixed(0)}–${Math.max(...start.built).toFixed(0)} ms`,
+    goal: '',
+    ok: null,
+  });
   // the launcher's check that its build is current: build.json read and every input stat'ed
   const manifest = JSON.parse(fs.readFileSync(path.join(cliOutDir, 'build.json'), 'utf8')) as { inputs: Record<string, number> };
   const checkMs = await best(20, () => Object.keys(manifest.inputs).forEach((f) => fs.statSync(path.join(root, f), { throwIfNoEntry: false })));
@@ -315,7 +373,10 @@ async function benchCli(rows: Row[]) {
   const callMs = (await runSuite(files, { jobs: 1 })).reduce((sum, r) => sum + r.durationMs, 0);
   const times: Record<'built' | 'tsx' | 'inProcess', number[]> = { built: [], tsx: [], inProcess: [] };
   for (let i = 0; i < 5; i++) {
-    for (const [side, bin] of [['built', built], ['tsx', tsx]] as const) {
+    for (const [side, bin] of [
+      ['built', built],
+      ['tsx', tsx],
+    ] as const) {
       const r = await spawned([bin, 'redteam', ...files, '--json']);
       const report = JSON.parse(r.stdout.trim().split('\n')[0]!) as { failed: number; results: { durationMs: number }[] };
       if (report.results.length !== files.length || report.results.reduce((sum, x) => sum + x.durationMs, 0) !== callMs) throw new Error(`${side}: redteam did not run the same ${files.length} calls`);

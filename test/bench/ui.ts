@@ -66,7 +66,11 @@ export function longCallScenario(name: string, turns: number): Scenario {
 
 /** Launches headless Chromium on the server's UI and waits for the statechart. Effects: starts a browser (close it). */
 export async function openPage(server: RunningServer, chromiumPath: string) {
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   // The functions evaluated in the page are compiled by tsx, which names them with a helper.
   await page.addInitScript({ content: 'window.__name = (f) => f;' });
@@ -129,12 +133,14 @@ export async function benchUi(o: UiBenchOptions = {}): Promise<UiBenchResult> {
       // The node lit after the machine entered the state and before it entered it again: a
       // state entered and left within one frame is never drawn, and is not counted.
       const again = journaled.slice(k + 1).find((u) => u.sessionId === t.sessionId && u.state === t.state);
-      const until = again ? wall(again) ?? Infinity : Infinity;
+      const until = again ? (wall(again) ?? Infinity) : Infinity;
       const shown = lit.find(([state, when]) => state === t.state && when >= at && when < until);
       if (shown) latencies.push(shown[1] - at);
     });
     const transitionToDom = { ...timing(latencies), transitions: journaled.length, drawn: latencies.length };
-    log(`ui: transition → state lit in the DOM: p50 ${transitionToDom.p50Ms} ms, p95 ${transitionToDom.p95Ms} ms, max ${transitionToDom.maxMs} ms (${transitionToDom.drawn} of ${transitionToDom.transitions} transitions drawn; goal p95 < 50 ms)`);
+    log(
+      `ui: transition → state lit in the DOM: p50 ${transitionToDom.p50Ms} ms, p95 ${transitionToDom.p95Ms} ms, max ${transitionToDom.maxMs} ms (${transitionToDom.drawn} of ${transitionToDom.transitions} transitions drawn; goal p95 < 50 ms)`,
+    );
 
     // 2. Live rate: a call journaling ~1,000 events a second for about six seconds (some 360
     //    frames: enough that the p95 is not the second-worst frame); the page's frame intervals
@@ -190,7 +196,9 @@ export async function benchUi(o: UiBenchOptions = {}): Promise<UiBenchResult> {
       frames: best.frames.length,
       droppedShare: dropped(best.frames),
     };
-    log(`ui: live call at ${liveRate.eventsPerSecond} journal events/s (best of ${runs.length} calls): frame p95 ${liveRate.frameP95Ms} ms (idle page ${liveRate.idleFrameP95Ms} ms), ${(liveRate.droppedShare * 100).toFixed(1)} % of ${liveRate.frames} frames dropped, longest ${liveRate.longestFrameMs} ms`);
+    log(
+      `ui: live call at ${liveRate.eventsPerSecond} journal events/s (best of ${runs.length} calls): frame p95 ${liveRate.frameP95Ms} ms (idle page ${liveRate.idleFrameP95Ms} ms), ${(liveRate.droppedShare * 100).toFixed(1)} % of ${liveRate.frames} frames dropped, longest ${liveRate.longestFrameMs} ms`,
+    );
 
     // 3. Seek in a one-hour session.
     const store = new SessionStore(path.join(dir, 'bench.db'));
@@ -240,8 +248,17 @@ export async function benchUi(o: UiBenchOptions = {}): Promise<UiBenchResult> {
       { durationMs, seeks },
     );
     const opened = await server.api.handle('sessions.checkpoints', { sessionId });
-    const seek = { ...timing(seekTimes), sessionMs: durationMs, journalEntries: hour.entries.length, checkpoints: opened.ok ? (opened.value as { checkpoints: unknown[] }).checkpoints.length : 0, openMs, contextMs };
-    log(`ui: seek in a ${(durationMs / 60_000).toFixed(0)}-minute session (${seek.journalEntries} journal entries, ${seek.checkpoints} checkpoints): p50 ${seek.p50Ms} ms, p95 ${seek.p95Ms} ms, max ${seek.maxMs} ms over ${seek.n} seeks (goal < 100 ms); opened in ${openMs} ms, monitors' checkpoints in ${contextMs} ms`);
+    const seek = {
+      ...timing(seekTimes),
+      sessionMs: durationMs,
+      journalEntries: hour.entries.length,
+      checkpoints: opened.ok ? (opened.value as { checkpoints: unknown[] }).checkpoints.length : 0,
+      openMs,
+      contextMs,
+    };
+    log(
+      `ui: seek in a ${(durationMs / 60_000).toFixed(0)}-minute session (${seek.journalEntries} journal entries, ${seek.checkpoints} checkpoints): p50 ${seek.p50Ms} ms, p95 ${seek.p95Ms} ms, max ${seek.maxMs} ms over ${seek.n} seeks (goal < 100 ms); opened in ${openMs} ms, monitors' checkpoints in ${contextMs} ms`,
+    );
     return { transitionToDom, seek, liveRate };
   } finally {
     await browser.close();

@@ -104,7 +104,10 @@ describe('run call.wav with your own recognizer', () => {
   it('a live call with your own recognizer is refused in one line, as it would not be used', async () => {
     const dir = tempDir();
     const agent = agentFile(dir, { baseUrl: 'http://127.0.0.1:9/v1' });
-    for (const args of [['mic', '--input', wav, '--mute'], ['run', wav, '--realtime']]) {
+    for (const args of [
+      ['mic', '--input', wav, '--mute'],
+      ['run', wav, '--realtime'],
+    ]) {
       const r = await callsim([...args, '--agent', agent, '--db', path.join(dir, 'd.db')]);
       expect(r.stderr).toBe(`callsim: ${agent}: $.asr: your own recognizer hears recorded calls (callsim run call.wav); live calls (mic, --realtime) still use pocketsphinx\n`);
       expect(r.code).toBe(2);

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { cliBin, repoRoot, tempDir } from '../helpers.ts';
 import { chatServer, toolServer } from './servers.ts';
 
-
 /** Runs the CLI without blocking this process: the test's servers must keep answering meanwhile. */
 function callsim(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -33,7 +32,17 @@ describe('callsim run --agent agent.json', () => {
     const dir = tempDir();
     const db = path.join(dir, 'byo.db');
     const agent = write(dir, 'agent.json', { model: { baseUrl: chat.url, name: 'scripted', apiKeyEnv: 'CALLSIM_TEST_MODEL_KEY' }, tools: { 'crm.lookupCustomer': { url: `${crm.url}/lookup` } } });
-    const balance = write(dir, 'balance.json', { callsim: 1, name: 'balance', seed: 42, caller: { turns: [{ at: 1000, say: "Hi, what's my account balance?" }, { afterAgentMs: 400, say: 'Hello? Are you still there?' }] } });
+    const balance = write(dir, 'balance.json', {
+      callsim: 1,
+      name: 'balance',
+      seed: 42,
+      caller: {
+        turns: [
+          { at: 1000, say: "Hi, what's my account balance?" },
+          { afterAgentMs: 400, say: 'Hello? Are you still there?' },
+        ],
+      },
+    });
 
     const run = await callsim(['run', balance, '--agent', agent, '--json', '--db', db], { CALLSIM_TEST_MODEL_KEY: key });
     await Promise.all([chat.close(), crm.close()]);
@@ -64,7 +73,10 @@ describe('callsim run --agent agent.json', () => {
     const dir = tempDir();
     const hangUp = write(dir, 'hang-up.json', { callsim: 1, name: 'hang-up', caller: { turns: [{ at: 100, hangUp: true }] } });
     for (const f of ['ollama.json', 'openai.json', 'sandbox-tools.json']) {
-      const r = await callsim(['run', hangUp, '--agent', path.join(repoRoot, 'recordings/agents', f), '--json', '--db', path.join(dir, 'examples.db')], { OPENAI_API_KEY: 'x', CRM_SANDBOX_TOKEN: 'y' });
+      const r = await callsim(['run', hangUp, '--agent', path.join(repoRoot, 'recordings/agents', f), '--json', '--db', path.join(dir, 'examples.db')], {
+        OPENAI_API_KEY: 'x',
+        CRM_SANDBOX_TOKEN: 'y',
+      });
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout).outcome).toBe('caller_hung_up');
     }
@@ -76,11 +88,27 @@ describe('a bad agent file exits 2 with one line naming the file, the place and 
     ['typo.json', '{"model": {"baseUrl": "http://127.0.0.1:11434/v1", "name": "llama3.1", "temprature": 0}}', /typo\.json: \$\.model: unknown key "temprature"$/],
     ['url.json', '{"model": {"baseUrl": "localhost 11434", "name": "llama3.1"}}', /url\.json: \$\.model\.baseUrl: /],
     ['syntax.json', '{"model": {"baseUrl": "http://127.0.0.1:11434/v1",\n  "name": "llama3.1",}}', /syntax\.json: line 2:\d+: invalid JSON/],
-    ['method.json', '{"tools": {"crm.lookupCustomer": {"url": "http://127.0.0.1:4010/x", "method": "DELETE"}}}', /method\.json: \$\.tools\.crm\.lookupCustomer\.method: Invalid option: expected one of "GET"\|"POST"\|"PUT"\|"PATCH"$/],
+    [
+      'method.json',
+      '{"tools": {"crm.lookupCustomer": {"url": "http://127.0.0.1:4010/x", "method": "DELETE"}}}',
+      /method\.json: \$\.tools\.crm\.lookupCustomer\.method: Invalid option: expected one of "GET"\|"POST"\|"PUT"\|"PATCH"$/,
+    ],
     ['empty.json', '{}', /empty\.json: \$: give "model", "tools", "asr", "summarizer" or more of them$/],
-    ['key.json', '{"model": {"baseUrl": "http://127.0.0.1:11434/v1", "name": "m", "apiKeyEnv": "CALLSIM_SURELY_UNSET_KEY"}}', /key\.json: \$\.model\.apiKeyEnv: the environment variable CALLSIM_SURELY_UNSET_KEY is not set$/],
-    ['header.json', '{"tools": {"crm.lookupCustomer": {"url": "http://127.0.0.1:4010/x", "headers": {"authorization": "Bearer ${CALLSIM_SURELY_UNSET_TOKEN}"}}}}', /header\.json: \$\.tools\.crm\.lookupCustomer\.headers\.authorization: the environment variable CALLSIM_SURELY_UNSET_TOKEN is not set$/],
-    ['clash.json', '{"tools": {"crm.lookup_x": {"url": "http://a.test/"}, "crm_lookup.x": {"url": "http://a.test/"}}}', /clash\.json: \$\.tools\.crm_lookup\.x: "crm_lookup\.x" and "crm\.lookup_x" both become the API tool name "crm_lookup_x"$/],
+    [
+      'key.json',
+      '{"model": {"baseUrl": "http://127.0.0.1:11434/v1", "name": "m", "apiKeyEnv": "CALLSIM_SURELY_UNSET_KEY"}}',
+      /key\.json: \$\.model\.apiKeyEnv: the environment variable CALLSIM_SURELY_UNSET_KEY is not set$/,
+    ],
+    [
+      'header.json',
+      '{"tools": {"crm.lookupCustomer": {"url": "http://127.0.0.1:4010/x", "headers": {"authorization": "Bearer ${CALLSIM_SURELY_UNSET_TOKEN}"}}}}',
+      /header\.json: \$\.tools\.crm\.lookupCustomer\.headers\.authorization: the environment variable CALLSIM_SURELY_UNSET_TOKEN is not set$/,
+    ],
+    [
+      'clash.json',
+      '{"tools": {"crm.lookup_x": {"url": "http://a.test/"}, "crm_lookup.x": {"url": "http://a.test/"}}}',
+      /clash\.json: \$\.tools\.crm_lookup\.x: "crm_lookup\.x" and "crm\.lookup_x" both become the API tool name "crm_lookup_x"$/,
+    ],
   ];
   for (const [name, text, message] of cases) {
     it(name, async () => {

@@ -17,10 +17,21 @@ import { chatServer, toolServer, type Reply, type TestServer } from './servers.t
 const store = new SessionStore(path.join(tempDir(), 'byo.db'));
 afterAll(() => store.close());
 
-const balanceCall: Scenario['caller'] = { turns: [{ at: 1000, say: "Hi, what's my account balance?" }, { afterAgentMs: 400, say: 'Hello? Are you still there?' }] };
+const balanceCall: Scenario['caller'] = {
+  turns: [
+    { at: 1000, say: "Hi, what's my account balance?" },
+    { afterAgentMs: 400, say: 'Hello? Are you still there?' },
+  ],
+};
 
 /** Runs a scenario whose agent is the chat server (and whose listed tools are the tools server), saved to the store. */
-async function runByo(partial: Partial<Scenario> & { caller: Scenario['caller'] }, chat: TestServer, stream = false, tools?: Scenario['tools'], pacing: 'virtual' | 'realtime' = 'virtual'): Promise<SessionRun> {
+async function runByo(
+  partial: Partial<Scenario> & { caller: Scenario['caller'] },
+  chat: TestServer,
+  stream = false,
+  tools?: Scenario['tools'],
+  pacing: 'virtual' | 'realtime' = 'virtual',
+): Promise<SessionRun> {
   const s = scenario({ seed: 42, ...partial, agent: { ...partial.agent, model: { baseUrl: chat.url, name: 'scripted', stream } }, tools });
   const r = await runScenario(s, { store }, { pacing });
   expect(r.error).toBeNull();
@@ -43,8 +54,7 @@ function replayStored(r: SessionRun) {
   return replay;
 }
 
-const agentEvents = (entries: JournalEntry[]) =>
-  entries.flatMap((e) => (e.kind === 'input' && (e.event.type === 'agent.response' || e.event.type === 'agent.failed') ? [e.event] : []));
+const agentEvents = (entries: JournalEntry[]) => entries.flatMap((e) => (e.kind === 'input' && (e.event.type === 'agent.response' || e.event.type === 'agent.failed') ? [e.event] : []));
 const commandsOf = (r: SessionRun, type: string) => r.entries.filter((e) => e.kind === 'command' && e.command.type === type);
 const alwaysCall = (name: string, args: Record<string, unknown>): Reply[] => [{ toolCalls: [{ name, arguments: args }], tokens: 500 }];
 
@@ -193,7 +203,7 @@ describe('bring your own agent: the same handoffs as the simulated agent', () =>
 });
 
 describe('control-panel faults', () => {
-  it('a fault set live (journaled) corrupts the real backend\'s answer, and the session still replays', async () => {
+  it("a fault set live (journaled) corrupts the real backend's answer, and the session still replays", async () => {
     const chat = await chatServer(alwaysCall('crm_lookupCustomer', {}));
     const crm = await toolServer({ '/lookup': () => ({ body: '{"customerId":"C-9","name":"Ana Lima","tier":"gold"}' }) });
     const s = scenario({ seed: 42, caller: balanceCall, agent: { model: { baseUrl: chat.url, name: 'scripted' } }, tools: { 'crm.lookupCustomer': { url: `${crm.url}/lookup` } } });
@@ -231,7 +241,13 @@ describe('streamed and non-streamed answers give the same call', () => {
       const r = await runByo({ caller }, chat, stream, { 'crm.lookupCustomer': { url: `${crm.url}/lookup` }, 'crm.getAccountBalance': { url: `${crm.url}/balance` } });
       await Promise.all([chat.close(), crm.close()]);
       expect(chat.requests.every((q) => (q.body.stream ?? false) === stream)).toBe(true);
-      calls[String(stream)] = { events: agentEvents(r.entries), states: conversationStates(r), outcome: r.result.outcome, tokens: r.result.metrics.tokens, tools: r.result.toolCalls.map((c) => `${c.tool} ${c.outcome}`) };
+      calls[String(stream)] = {
+        events: agentEvents(r.entries),
+        states: conversationStates(r),
+        outcome: r.result.outcome,
+        tokens: r.result.metrics.tokens,
+        tools: r.result.toolCalls.map((c) => `${c.tool} ${c.outcome}`),
+      };
       replayStored(r);
     }
     expect(calls.true).toEqual(calls.false);

@@ -14,7 +14,10 @@ afterEach(async () => {
 describe('HttpToolBackend: a user tool over HTTP', () => {
   it('POSTs the args as JSON with the configured headers (${NAME} from the environment) and answers ok with the JSON', async () => {
     server = await toolServer({ '/balance': () => ({ body: '{"customerId":"C-7","balanceUsd":12.5}', delayMs: 60 }) });
-    const backend = new HttpToolBackend({ 'crm.getAccountBalance': { url: `${server.url}/balance`, headers: { 'x-tenant': 'acme', authorization: 'Bearer ${CRM_TOKEN}' } } }, { env: { CRM_TOKEN: 't0k' } });
+    const backend = new HttpToolBackend(
+      { 'crm.getAccountBalance': { url: `${server.url}/balance`, headers: { 'x-tenant': 'acme', authorization: 'Bearer ${CRM_TOKEN}' } } },
+      { env: { CRM_TOKEN: 't0k' } },
+    );
     expect(backend.handles('crm.getAccountBalance')).toBe(true);
     expect(backend.handles('crm.lookupCustomer')).toBe(false);
     const a = await backend.answer(call('crm.getAccountBalance'), rng);

@@ -102,10 +102,7 @@ for (const stream of [false, true]) {
 
     it('transfer_to_human is a handoff, end_call says goodbye', async () => {
       const { agent } = await agentWith(
-        [
-          { toolCalls: [{ name: 'transfer_to_human', arguments: { reason: 'wants to cancel' } }] },
-          { toolCalls: [{ name: 'end_call', arguments: { goodbye: 'Bye now!' } }] },
-        ],
+        [{ toolCalls: [{ name: 'transfer_to_human', arguments: { reason: 'wants to cancel' } }] }, { toolCalls: [{ name: 'end_call', arguments: { goodbye: 'Bye now!' } }] }],
         stream,
       );
       expect(await agent.respond(caller('Cancel my account'), rng)).toMatchObject({ ok: true, response: { kind: 'handoff', text: 'wants to cancel' } });
@@ -113,13 +110,33 @@ for (const stream of [false, true]) {
     });
 
     const garbage: [string, Reply, RegExp][] = [
-      ['a body that is not JSON', { status: 200, body: '<html>upstream error</html>', contentType: stream ? 'text/event-stream' : 'application/json' }, stream ? /^the model's stream carried no data: "<html>upstream error<\/html>"$/ : /^the model answered a body that is not JSON: "<html>upstream error<\/html>"/],
+      [
+        'a body that is not JSON',
+        { status: 200, body: '<html>upstream error</html>', contentType: stream ? 'text/event-stream' : 'application/json' },
+        stream ? /^the model's stream carried no data: "<html>upstream error<\/html>"$/ : /^the model answered a body that is not JSON: "<html>upstream error<\/html>"/,
+      ],
       ['a 500', { status: 500, body: '{"error":{"message":"CUDA out of memory"}}' }, /^the model answered HTTP 500: "CUDA out of memory"$/],
       ['a call to an unknown tool', { toolCalls: [{ name: 'crm_deleteEverything', arguments: {} }] }, /^the model called an unknown tool "crm_deleteEverything"$/],
-      ['a stream chunk that is not JSON', { status: 200, body: 'data: {"choices": [{"delta": {"content": "Hi"\n\ndata: [DONE]\n\n', contentType: 'text/event-stream' }, stream ? /^the model streamed a chunk that is not JSON: / : /^the model answered a body that is not JSON: /],
-      ['arguments that are not JSON', { toolCalls: [{ name: 'crm_getAccountBalance', arguments: '{"customerId": C-1' }] }, /^the model's arguments for crm\.getAccountBalance are not JSON: "\{\\"customerId\\": C-1"$/],
-      ['arguments that fail the schema', { toolCalls: [{ name: 'crm_getAccountBalance', arguments: { customerID: 'C-1' } }] }, /^the model's arguments for crm\.getAccountBalance fail its schema at \$\.customerId: /],
-      ['an unknown argument', { toolCalls: [{ name: 'crm_lookupCustomer', arguments: { ssn: '1' } }] }, /^the model's arguments for crm\.lookupCustomer fail its schema at \$: unknown argument "ssn"$/],
+      [
+        'a stream chunk that is not JSON',
+        { status: 200, body: 'data: {"choices": [{"delta": {"content": "Hi"\n\ndata: [DONE]\n\n', contentType: 'text/event-stream' },
+        stream ? /^the model streamed a chunk that is not JSON: / : /^the model answered a body that is not JSON: /,
+      ],
+      [
+        'arguments that are not JSON',
+        { toolCalls: [{ name: 'crm_getAccountBalance', arguments: '{"customerId": C-1' }] },
+        /^the model's arguments for crm\.getAccountBalance are not JSON: "\{\\"customerId\\": C-1"$/,
+      ],
+      [
+        'arguments that fail the schema',
+        { toolCalls: [{ name: 'crm_getAccountBalance', arguments: { customerID: 'C-1' } }] },
+        /^the model's arguments for crm\.getAccountBalance fail its schema at \$\.customerId: /,
+      ],
+      [
+        'an unknown argument',
+        { toolCalls: [{ name: 'crm_lookupCustomer', arguments: { ssn: '1' } }] },
+        /^the model's arguments for crm\.lookupCustomer fail its schema at \$: unknown argument "ssn"$/,
+      ],
       ['an empty message', { content: '' }, /^the model answered an empty message \(no content, no tool call\)$/],
       ['JSON that is not a completion', { status: 200, body: '{"choices": []}' }, /^the model's JSON is not a chat completion \(\$\.choices: /],
     ];
@@ -137,7 +154,10 @@ for (const stream of [false, true]) {
 
     it('the key is read from the named variable at request time, sent as a bearer token, and never in an error', async () => {
       const env: Record<string, string> = {};
-      const { agent, server } = await agentWith([{ content: 'ok' }, { status: 401, body: '{"error":{"message":"Incorrect API key provided: sk-test-SECRET-1234"}}' }], stream, { apiKeyEnv: 'TEST_KEY', env });
+      const { agent, server } = await agentWith([{ content: 'ok' }, { status: 401, body: '{"error":{"message":"Incorrect API key provided: sk-test-SECRET-1234"}}' }], stream, {
+        apiKeyEnv: 'TEST_KEY',
+        env,
+      });
       const missing = await agent.respond(caller('Hi'), rng);
       expect(missing).toMatchObject({ ok: false, error: 'the environment variable TEST_KEY (model.apiKeyEnv) is not set' });
       expect(server.requests).toHaveLength(0);

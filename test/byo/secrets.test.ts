@@ -65,7 +65,10 @@ describe('a scenario cannot send the environment anywhere', () => {
     servers.push(chat);
     const dir = tempDir();
     const file = path.join(dir, 'model.json');
-    fs.writeFileSync(file, JSON.stringify({ callsim: 1, name: 'm', agent: { model: { baseUrl: chat.url, name: 'm', apiKeyEnv: 'CALLSIM_TEST_SECRET' } }, caller: { turns: [{ at: 500, say: 'hi' }] } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ callsim: 1, name: 'm', agent: { model: { baseUrl: chat.url, name: 'm', apiKeyEnv: 'CALLSIM_TEST_SECRET' } }, caller: { turns: [{ at: 500, say: 'hi' }] } }),
+    );
     const r = await callsim(['run', file, '--db', path.join(dir, 'x.db')]);
     expect(r.stderr).toBe(refused(file, '$.agent.model.apiKeyEnv', 'CALLSIM_TEST_SECRET'));
     expect(r.code).toBe(2);
@@ -87,7 +90,11 @@ describe('a scenario cannot send the environment anywhere', () => {
     it(`${how} --allow-env NAME: that variable goes into the header, and only there (the URL is sent as written)`, async () => {
       const server = await crm();
       const { dir, file } = leakyScenario(`${server.url}/lookup?k=\${CALLSIM_TEST_SECRET}`, { authorization: 'Bearer ${CALLSIM_TEST_SECRET}' });
-      const r = await callsim(how === 'run' ? ['run', file, '--allow-env', 'CALLSIM_TEST_SECRET', '--db', path.join(dir, 'x.db'), '--json'] : ['redteam', file, '--allow-env=CALLSIM_TEST_OTHER,CALLSIM_TEST_SECRET', '--json']);
+      const r = await callsim(
+        how === 'run'
+          ? ['run', file, '--allow-env', 'CALLSIM_TEST_SECRET', '--db', path.join(dir, 'x.db'), '--json']
+          : ['redteam', file, '--allow-env=CALLSIM_TEST_OTHER,CALLSIM_TEST_SECRET', '--json'],
+      );
       expect(r.code).toBe(0);
       expect(server.requests.length).toBeGreaterThan(0);
       for (const req of server.requests) {

@@ -107,9 +107,9 @@ export async function chatServer(replies: Reply[] | ((req: RecordedRequest, n: n
     const usage = reply.tokens === null ? undefined : { prompt_tokens: 0, completion_tokens: reply.tokens ?? 100, total_tokens: reply.tokens ?? 100 };
     if (!body?.stream) {
       const message = { role: 'assistant', content: reply.content ?? null, ...(calls.length ? { tool_calls: calls } : {}) };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion', model: body?.model, choices: [{ index: 0, message, finish_reason: calls.length ? 'tool_calls' : 'stop' }], usage }),
-      );
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion', model: body?.model, choices: [{ index: 0, message, finish_reason: calls.length ? 'tool_calls' : 'stop' }], usage }));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

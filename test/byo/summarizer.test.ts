@@ -10,13 +10,22 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 const call = () => run({ caller: { turns: [{ at: 1000, say: "What's my balance?" }, { say: 'Representative!' }] } });
-const journaled = (entries: readonly JournalEntry[], event: Extract<JournalEntry, { kind: 'input' }>['event']): JournalEntry[] => [...entries, { seq: entries.length, atMs: entries[entries.length - 1].atMs, kind: 'input', event }];
+const journaled = (entries: readonly JournalEntry[], event: Extract<JournalEntry, { kind: 'input' }>['event']): JournalEntry[] => [
+  ...entries,
+  { seq: entries.length, atMs: entries[entries.length - 1].atMs, kind: 'input', event },
+];
 
 describe('summarizer model on a scripted local server', () => {
   it('sends the packet schema as response_format; an invented id is replaced and marked, a good name verified', async () => {
     const r = await call();
     const base = buildHandoffPacket(r.entries);
-    const answer = { customer: { customerId: 'C-99999', name: base.customer.name, tier: base.customer.tier }, intent: 'balance', toolsAttempted: base.toolsAttempted, transcriptExcerpt: base.transcriptExcerpt, openQuestions: base.openQuestions };
+    const answer = {
+      customer: { customerId: 'C-99999', name: base.customer.name, tier: base.customer.tier },
+      intent: 'balance',
+      toolsAttempted: base.toolsAttempted,
+      transcriptExcerpt: base.transcriptExcerpt,
+      openQuestions: base.openQuestions,
+    };
     const s = await chatServer([{ content: JSON.stringify(answer), tokens: 321 }]);
     servers.push(s);
     const result = await askSummarizer({ baseUrl: s.url, name: 'tiny-summarizer' }, r.entries, {});

@@ -11,7 +11,8 @@ import { cliBin, libraryDir, libraryNames, repoRoot, tempDir } from '../helpers.
 // The compiled CLI as a user runs it: dist/cli/callsim.mjs (package.json's "bin"), built from the
 // current sources by test/globalSetup.ts. These tests never look at wall-clock times.
 
-const node = (args: string[], o: SpawnSyncOptions = {}) => spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, ...o }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
+const node = (args: string[], o: SpawnSyncOptions = {}) =>
+  spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, ...o }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
 const manifestOf = (dir: string): CliManifest => JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8'));
 
 describe('the built callsim', () => {
@@ -71,7 +72,18 @@ describe('a stale build', () => {
 
   it('records every project file it was built from, and rebuilds itself, saying so in one line, when one has changed', async () => {
     const built = await buildCli({ outDir });
-    for (const f of ['electron/cli/main.ts', 'electron/cli/commands.ts', 'electron/engine/session.ts', 'electron/engine/redteamWorker.ts', 'shared/machine.ts', 'electron/server/serve.ts', 'electron/cli/build.mjs', 'electron/cli/launcher.mjs', 'package-lock.json']) expect(built.inputs).toHaveProperty([f]);
+    for (const f of [
+      'electron/cli/main.ts',
+      'electron/cli/commands.ts',
+      'electron/engine/session.ts',
+      'electron/engine/redteamWorker.ts',
+      'shared/machine.ts',
+      'electron/server/serve.ts',
+      'electron/cli/build.mjs',
+      'electron/cli/launcher.mjs',
+      'package-lock.json',
+    ])
+      expect(built.inputs).toHaveProperty([f]);
     expect(Object.keys(built.inputs).some((f) => f.includes('node_modules'))).toBe(false);
 
     editedSince('electron/engine/session.ts');

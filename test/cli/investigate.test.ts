@@ -116,10 +116,7 @@ describe('callsim redteam', () => {
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(1);
     const frames = r.stdout.split('\r').filter((f) => f.startsWith('['));
-    expect(frames.map((f) => f.replace(/ +$/, '').replace(/\n$/, ''))).toEqual([
-      `[${'█'.repeat(15)}${'░'.repeat(15)}] 1/2  failed 0  happy-path`,
-      `[${'█'.repeat(30)}] 2/2  failed 1  wrong-expect`,
-    ]);
+    expect(frames.map((f) => f.replace(/ +$/, '').replace(/\n$/, ''))).toEqual([`[${'█'.repeat(15)}${'░'.repeat(15)}] 1/2  failed 0  happy-path`, `[${'█'.repeat(30)}] 2/2  failed 1  wrong-expect`]);
     expect(r.stdout).not.toMatch(/\[1\/2\] pass/); // not the plain lines meant for logs
   });
 
@@ -177,8 +174,7 @@ describe('callsim redteam', () => {
 
   it('--shard i/n splits the suite into disjoint slices that cover it', () => {
     const dir = tempDir();
-    const names = (i: number) =>
-      JSON.parse(callsim(['redteam', '--shard', `${i}/3`, '--json'], path.join(dir, 'x.db')).stdout.split('\n')[0]).results.map((x: { name: string }) => x.name);
+    const names = (i: number) => JSON.parse(callsim(['redteam', '--shard', `${i}/3`, '--json'], path.join(dir, 'x.db')).stdout.split('\n')[0]).results.map((x: { name: string }) => x.name);
     const [a, b, c] = [names(1), names(2), names(3)];
     const all = [...a, ...b, ...c];
     expect(new Set(all).size).toBe(all.length);

@@ -22,7 +22,10 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
         const chart = document.querySelector('.statechart')!;
         const seen: string[][] = [];
         (window as unknown as { seen: string[][] }).seen = seen;
-        new MutationObserver(() => seen.push((chart.getAttribute('data-active-states') ?? '').split(' ').filter(Boolean))).observe(chart, { attributes: true, attributeFilter: ['data-active-states'] });
+        new MutationObserver(() => seen.push((chart.getAttribute('data-active-states') ?? '').split(' ').filter(Boolean))).observe(chart, {
+          attributes: true,
+          attributeFilter: ['data-active-states'],
+        });
       });
       await page.selectOption('[data-testid=source-select]', 'scenarios/happy-path.json');
       await page.click('[data-testid=pacing-realtime]');
@@ -32,10 +35,27 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
       await page.waitForSelector('[data-testid=call-status]:has-text("completed")');
       const seen = await page.evaluate(() => (window as unknown as { seen: string[][] }).seen);
       const sessionId = (await page.textContent('[data-testid=live-session-id]'))!.trim();
-      const recorded = server.api.live.list().length === 0 ? (await server.api.handle('sessions.open', { sessionId })) : null;
+      const recorded = server.api.live.list().length === 0 ? await server.api.handle('sessions.open', { sessionId }) : null;
       const transitions = (recorded as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions;
       const expected = conversation(transitions.map((t) => [t.state]));
-      expect(expected).toEqual(['agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'toolCall', 'thinking.waiting', 'agentSpeaking.speaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking.waiting', 'agentSpeaking.speaking', 'completed']);
+      expect(expected).toEqual([
+        'agentSpeaking.speaking',
+        'listening',
+        'callerSpeaking',
+        'callerPaused',
+        'thinking.waiting',
+        'toolCall',
+        'thinking.waiting',
+        'toolCall',
+        'thinking.waiting',
+        'agentSpeaking.speaking',
+        'listening',
+        'callerSpeaking',
+        'callerPaused',
+        'thinking.waiting',
+        'agentSpeaking.speaking',
+        'completed',
+      ]);
       expect(conversation(seen)).toEqual(expected.slice(expected[0] === conversation(seen)[0] ? 0 : 1));
       // The live list keeps its newest 24 rows; with transitions hidden, the call's every turn is among them.
       expect(await page.locator('.event-list .row').count()).toBe(24);
@@ -100,7 +120,11 @@ describe.skipIf(!hasChromium)('the UI in Chromium: live calls and the control pa
       await page.evaluate(() => {
         const shown: string[] = [];
         (window as unknown as { breaker: string[] }).breaker = shown;
-        new MutationObserver(() => shown.push(document.querySelector('[data-testid=breaker-crm] .meter-value')?.textContent ?? '')).observe(document.body, { subtree: true, childList: true, characterData: true });
+        new MutationObserver(() => shown.push(document.querySelector('[data-testid=breaker-crm] .meter-value')?.textContent ?? '')).observe(document.body, {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
       });
       const row = page.locator('[data-testid="fault-crm.lookupCustomer"]');
       await row.locator('select').selectOption('error');

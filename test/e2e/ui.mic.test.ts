@@ -8,7 +8,6 @@ import { synthesize } from '../../electron/audio/tts.ts';
 
 const browser = useBrowser();
 
-
 describe.skipIf(!hasChromium)('the UI in Chromium: the microphone', () => {
   it('the mic button with a WAV played as the microphone: caller turns appear on the timeline as they are heard, with their waveform', async () => {
     const { page, server, errors, close } = await openUi(browser());

@@ -7,7 +7,6 @@ import { sessionCheckpoints } from '../../electron/api/checkpoints.ts';
 
 const browser = useBrowser();
 
-
 describe.skipIf(!hasChromium)('the UI in Chromium: saved sessions, what-if, files', () => {
   it('a session has a URL: /session/<id> opens it, on reload too; an unknown id is a page with a way back; keys move the scrubber', async () => {
     const { page, server, errors, close } = await openUi(browser());

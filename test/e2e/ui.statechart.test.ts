@@ -37,7 +37,9 @@ function readChart(page: Page): Promise<ChartReading> {
     const overlapping: string[] = [];
     for (let i = 0; i < nodes.length; i++)
       for (let j = i + 1; j < nodes.length; j++) if (!within(nodes[i].id, nodes[j].id) && area(nodes[i].box, nodes[j].box) > 0) overlapping.push(`${nodes[i].id} × ${nodes[j].id}`);
-    const smallLabels = [...document.querySelectorAll('.state-label')].filter((el) => parseFloat(getComputedStyle(el).fontSize) * zoom < 11).map((el) => `${el.textContent} ${getComputedStyle(el).fontSize} × ${zoom}`);
+    const smallLabels = [...document.querySelectorAll('.state-label')]
+      .filter((el) => parseFloat(getComputedStyle(el).fontSize) * zoom < 11)
+      .map((el) => `${el.textContent} ${getComputedStyle(el).fontSize} × ${zoom}`);
     // The caption against what is seen of each node: the part inside the chart's view.
     const caption = rect(document.querySelector('[data-testid=step-caption]')!);
     const viewR: R = { x: view.left, y: view.top, r: view.right, b: view.bottom };
@@ -96,7 +98,14 @@ async function readFollowed(page: Page): Promise<ChartReading> {
   return readChart(page);
 }
 
-const readable = (r: ChartReading) => ({ overlapping: r.overlapping, smallLabels: r.smallLabels, captionOver: r.captionOver, followedInView: r.followedInView, sharedPaths: r.sharedPaths, bundledHeads: r.bundledHeads });
+const readable = (r: ChartReading) => ({
+  overlapping: r.overlapping,
+  smallLabels: r.smallLabels,
+  captionOver: r.captionOver,
+  followedInView: r.followedInView,
+  sharedPaths: r.sharedPaths,
+  bundledHeads: r.bundledHeads,
+});
 const clean = { overlapping: [], smallLabels: [], captionOver: [], followedInView: true, sharedPaths: [], bundledHeads: [] };
 
 describe.skipIf(!hasChromium)('the UI in Chromium: a statechart you can read', () => {

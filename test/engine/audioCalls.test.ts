@@ -40,7 +40,15 @@ describe('synthesized callers go through the same detection and recognition', ()
   it('"I want to talk to a representative" in flite\'s voice hands off with caller_request', () => {
     const dir = tempDir();
     const file = path.join(dir, 'rep.json');
-    fs.writeFileSync(file, JSON.stringify({ callsim: 1, name: 'rep', caller: { voice: 'flite:slt', turns: [{ at: 1500, say: 'I want to talk to a representative' }] }, expect: { outcome: 'handoff', handoffReason: 'caller_request' } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        callsim: 1,
+        name: 'rep',
+        caller: { voice: 'flite:slt', turns: [{ at: 1500, say: 'I want to talk to a representative' }] },
+        expect: { outcome: 'handoff', handoffReason: 'caller_request' },
+      }),
+    );
     const r = callsim(['run', file, '--json', '--db', path.join(dir, 'r.db')]);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);

@@ -10,13 +10,24 @@ function greeting() {
   const clock = new ReplayClock(() => at.now);
   const commands: { atMs: number; command: CallCommand }[] = [];
   const states: string[] = [];
-  const core = new CallCore({ policy: resolvePolicy({ bargeInMinSpeechMs: 250 }), clock, now: () => at.now, onTransition: (t) => states.push(`${t.atMs} ${t.state}`), onCommand: (command, atMs) => commands.push({ atMs, command }) });
+  const core = new CallCore({
+    policy: resolvePolicy({ bargeInMinSpeechMs: 250 }),
+    clock,
+    now: () => at.now,
+    onTransition: (t) => states.push(`${t.atMs} ${t.state}`),
+    onCommand: (command, atMs) => commands.push({ atMs, command }),
+  });
   core.start();
   return { at, clock, core, commands, states };
 }
 
 describe('bargeInMinSpeechMs counts speech the machine heard late (spokenMs)', () => {
-  for (const [spokenMs, due] of [[undefined, 350], [100, 250], [250, 100], [1000, 100]] as const) {
+  for (const [spokenMs, due] of [
+    [undefined, 350],
+    [100, 250],
+    [250, 100],
+    [1000, 100],
+  ] as const) {
     it(`speech heard at 100 ms having lasted ${spokenMs ?? 0} ms: the agent pauses at ${due} ms`, () => {
       const { at, clock, core, commands, states } = greeting();
       at.now = 100;

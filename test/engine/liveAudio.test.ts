@@ -33,8 +33,7 @@ function journalOf(sessionId: string, db: string): JournalEntry[] {
   expect(callsim(['sessions', 'export', sessionId, '-o', file, '--db', db]).code).toBe(0);
   return JSON.parse(fs.readFileSync(file, 'utf8')).journal;
 }
-const inputs = (journal: JournalEntry[], type: string) =>
-  journal.flatMap((e) => (e.kind === 'input' && e.event.type === type ? [{ atMs: e.atMs, event: e.event as Record<string, unknown> }] : []));
+const inputs = (journal: JournalEntry[], type: string) => journal.flatMap((e) => (e.kind === 'input' && e.event.type === type ? [{ atMs: e.atMs, event: e.event as Record<string, unknown> }] : []));
 
 /** Speech parts laid out with the given silences (ms) before each, and two seconds after the last. */
 async function layOut(parts: [number, string][]): Promise<Float32Array> {
@@ -76,7 +75,16 @@ describe('a live turn ends endOfTurnSilenceMs after the caller stops, once', () 
     const dir = tempDir();
     // flite's own silences make the pause; one up to about endOfTurnSilenceMs + LIVE_PAUSE_MS less
     // the segmenter's 200 ms confirmation of the words after it stays inside the turn
-    fs.writeFileSync(path.join(dir, 'pause.wav'), encodeWav16(await layOut([[1000, 'Where is'], [0, 'my order?']]), 16_000));
+    fs.writeFileSync(
+      path.join(dir, 'pause.wav'),
+      encodeWav16(
+        await layOut([
+          [1000, 'Where is'],
+          [0, 'my order?'],
+        ]),
+        16_000,
+      ),
+    );
     const db = path.join(dir, 'calls.db');
     const r = callsim(['mic', '--input', path.join(dir, 'pause.wav'), '--mute', '--json', '--db', db]);
     expect(r.code).toBe(0);
@@ -91,7 +99,7 @@ describe('a live turn ends endOfTurnSilenceMs after the caller stops, once', () 
 });
 
 describe('a live call hears backchannels as the offline path does', () => {
-  it('a recorded call tells a backchannel as late as a live call can: its padding and the recognizer\'s allowance', () => {
+  it("a recorded call tells a backchannel as late as a live call can: its padding and the recognizer's allowance", () => {
     expect(BACKCHANNEL_DECISION_MS).toBe(DEFAULT_PAD_MS + LIVE_RECOGNITION_MS);
   });
 
@@ -203,7 +211,10 @@ describe('an error in a live or realtime call ends the process with its exit cod
     fs.writeFileSync(path.join(bin, 'pocketsphinx_batch'), '#!/bin/sh\nread line\nexit 1\n', { mode: 0o755 });
     const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
     const db = path.join(dir, 'calls.db');
-    for (const args of [['mic', '--input', recording('cards-call-8k.wav'), '--mute'], ['run', recording('cards-call-8k.wav'), '--realtime']]) {
+    for (const args of [
+      ['mic', '--input', recording('cards-call-8k.wav'), '--mute'],
+      ['run', recording('cards-call-8k.wav'), '--realtime'],
+    ]) {
       const r = callsim([...args, '--json', '--db', db], env);
       expect(r.signal).toBeNull(); // it ended by itself, not at spawnSync's deadline
       expect(r.stderr).toBe('callsim: the call failed: pocketsphinx_batch failed: it exited with status 1\n');
@@ -223,7 +234,11 @@ describe('an error in a live or realtime call ends the process with its exit cod
     const file = path.join(dir, 'ultrasonic.wav');
     fs.writeFileSync(file, encodeWav16(new Float32Array(20_000).fill(0.1), 200_000));
     const db = path.join(dir, 'calls.db');
-    for (const args of [['mic', '--input', file, '--mute', '--json'], ['run', file, '--realtime', '--json'], ['run', file, '--json']]) {
+    for (const args of [
+      ['mic', '--input', file, '--mute', '--json'],
+      ['run', file, '--realtime', '--json'],
+      ['run', file, '--json'],
+    ]) {
       const r = callsim([...args, '--db', db]);
       expect(r.signal).toBeNull();
       expect(r.code).toBe(2);
@@ -233,7 +248,7 @@ describe('an error in a live or realtime call ends the process with its exit cod
     expect(JSON.parse(callsim(['sessions', 'list', '--json', '--db', db]).stdout)).toEqual([]);
   }, 120_000);
 
-  it('a source that cannot start fails the live caller\'s start and leaves no recognizer running', async () => {
+  it("a source that cannot start fails the live caller's start and leaves no recognizer running", async () => {
     const before = recognizerDirs(process.pid);
     const source: AudioSource = { subscribe: () => () => undefined, start: () => Promise.reject(new Error('no such device')), stop: () => undefined };
     const input = {
@@ -248,7 +263,7 @@ describe('an error in a live or realtime call ends the process with its exit cod
     await expect(LiveAudioCaller.start(source, input, { endOfTurnSilenceMs: 600, onEnd: () => undefined })).rejects.toThrow('no such device');
     // closed: its folder goes once its processes have exited
     const same = () => recognizerDirs(process.pid).join() === before.join();
-    for (const deadline = Date.now() + 30_000; !same() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 30_000; !same() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
     expect(recognizerDirs(process.pid)).toEqual(before);
   });
 
@@ -278,7 +293,7 @@ describe('an error in a live or realtime call ends the process with its exit cod
     }
     expect(stopped).toBe(true); // by the time the call's error is out
     const same = () => recognizerDirs(process.pid).join() === before.join();
-    for (const deadline = Date.now() + 30_000; !same() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 30_000; !same() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
     expect(recognizerDirs(process.pid)).toEqual(before);
   }, 60_000);
 });

@@ -81,7 +81,10 @@ const call = fc.record({
   turns: fc.array(turn, { maxLength: 7 }),
   faults: fc.array(fault, { maxLength: 4 }),
   policy,
-  thinkMs: fc.oneof(fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 0, max: 2000 }).map((min) => ({ min, max: min + 1500 }))),
+  thinkMs: fc.oneof(
+    fc.integer({ min: 0, max: 4000 }),
+    fc.integer({ min: 0, max: 2000 }).map((min) => ({ min, max: min + 1500 })),
+  ),
   tokensPerStep: fc.integer({ min: 0, max: 9000 }),
   onToolError: fc.constantFrom('retry' as const, 'apologize' as const),
 });

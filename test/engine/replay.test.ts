@@ -9,7 +9,10 @@ import { runScenario } from '../../electron/engine/session.ts';
 import { libraryDir, libraryNames, repoRoot } from '../helpers.ts';
 
 const goldenDir = path.join(repoRoot, 'test/fixtures/golden');
-const golden = fs.readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort();
+const golden = fs
+  .readdirSync(goldenDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(goldenDir, f), 'utf8')).journal as JournalEntry[];
 
 describe('golden sessions recorded by an earlier version replay identically', () => {

@@ -47,7 +47,20 @@ describe('circuitBreakerFailures', () => {
     ]);
     expect(decided(r)).toEqual({ reason: 'backend_failure', priority: 'high', atMs: 4992 });
     expect(r.result.outcome).toBe('handoff');
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'toolBackoff', 'toolCall', 'thinking', 'toolCall', 'handoff', 'transferred']);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'toolBackoff',
+      'toolCall',
+      'thinking',
+      'toolCall',
+      'handoff',
+      'transferred',
+    ]);
   });
 
   it('an override of 2 hands off at the second failure', async () => {
@@ -92,7 +105,20 @@ describe('toolLatencyBudgetMs', () => {
     ]);
     expect(commandTimes(r, 'tool.abandon')).toEqual([4420]);
     expect(r.result.handoff).toBeNull();
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'toolBackoff', 'toolCall', 'thinking', 'agentSpeaking', 'listening', 'hungUp']);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'toolBackoff',
+      'toolCall',
+      'thinking',
+      'agentSpeaking',
+      'listening',
+      'hungUp',
+    ]);
   });
 
   it('an override of 300 ms abandons at 300 ms, and three of them open the breaker', async () => {
@@ -113,7 +139,20 @@ describe('toolLatencyBudgetMs', () => {
       ['orders.getShippingStatus', 5720, 6520, 'timeout'],
     ]);
     expect(decided(r)).toEqual({ reason: 'backend_failure', priority: 'high', atMs: 6520 });
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'toolBackoff', 'toolCall', 'thinking', 'toolCall', 'handoff', 'transferred']);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'toolBackoff',
+      'toolCall',
+      'thinking',
+      'toolCall',
+      'handoff',
+      'transferred',
+    ]);
   });
 });
 
@@ -126,8 +165,24 @@ describe('toolRetries', () => {
       ['orders.getShippingStatus', 3620, 3866, 'error'],
       ['orders.getShippingStatus', 3966, 4185, 'ok'],
     ]);
-    expect(thoughts(r)).toEqual([[3220, 'Where is my package?'], [4185, 'tool']]);
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'toolBackoff', 'toolCall', 'thinking', 'agentSpeaking', 'listening', 'hungUp']);
+    expect(thoughts(r)).toEqual([
+      [3220, 'Where is my package?'],
+      [4185, 'tool'],
+    ]);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'toolBackoff',
+      'toolCall',
+      'thinking',
+      'agentSpeaking',
+      'listening',
+      'hungUp',
+    ]);
   });
 
   it('0: no retry; the failure goes straight back to the agent, which calls again itself 400 ms later', async () => {
@@ -136,7 +191,11 @@ describe('toolRetries', () => {
       ['orders.getShippingStatus', 3620, 3866, 'error'],
       ['orders.getShippingStatus', 4266, 4485, 'ok'],
     ]);
-    expect(thoughts(r)).toEqual([[3220, 'Where is my package?'], [3866, 'tool'], [4485, 'tool']]);
+    expect(thoughts(r)).toEqual([
+      [3220, 'Where is my package?'],
+      [3866, 'tool'],
+      [4485, 'tool'],
+    ]);
     expect(conversationStates(r)).not.toContain('toolBackoff');
   });
 
@@ -147,8 +206,26 @@ describe('toolRetries', () => {
       ['orders.getShippingStatus', 3966, 4185, 'error'],
       ['orders.getShippingStatus', 4385, 4696, 'ok'],
     ]);
-    expect(thoughts(r)).toEqual([[3220, 'Where is my package?'], [4696, 'tool']]);
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'toolBackoff', 'toolCall', 'toolBackoff', 'toolCall', 'thinking', 'agentSpeaking', 'listening', 'hungUp']);
+    expect(thoughts(r)).toEqual([
+      [3220, 'Where is my package?'],
+      [4696, 'tool'],
+    ]);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'toolBackoff',
+      'toolCall',
+      'toolBackoff',
+      'toolCall',
+      'thinking',
+      'agentSpeaking',
+      'listening',
+      'hungUp',
+    ]);
   });
 });
 
@@ -190,14 +267,42 @@ describe('sameToolMaxConsecutive', () => {
     const fallback = r.result.turns.find((t) => t.text === scriptLines.fallback)!;
     expect([fallback.startMs, fallback.endMs]).toEqual([5596, 5596 + 3170]);
     expect(decided(r)).toEqual({ reason: 'tool_loop', priority: 'normal', atMs: 8766 });
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'thinking', 'toolCall', 'thinking', 'toolCall', 'thinking', 'fallbackScript', 'handoff', 'transferred']);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'thinking',
+      'toolCall',
+      'thinking',
+      'toolCall',
+      'thinking',
+      'fallbackScript',
+      'handoff',
+      'transferred',
+    ]);
   });
 
   it('an override of 2 stops after two calls', async () => {
     const r = await run({ caller: ask('Where is my order?'), policy: { sameToolMaxConsecutive: 2 }, faults: [{ target: 'orders.getShippingStatus', mode: 'empty' }] });
     expect(r.result.toolCalls).toHaveLength(2);
     expect(decided(r)).toEqual({ reason: 'tool_loop', priority: 'normal', atMs: 4885 + 3170 });
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'thinking', 'toolCall', 'thinking', 'fallbackScript', 'handoff', 'transferred']);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'thinking',
+      'toolCall',
+      'thinking',
+      'fallbackScript',
+      'handoff',
+      'transferred',
+    ]);
   });
 });
 
@@ -213,7 +318,22 @@ describe('tokenBudget', () => {
     expect(r.result.metrics.tokens).toBe(21000);
     expect(commandTimes(r, 'agent.kill')).toEqual([8361]);
     expect(decided(r)).toEqual({ reason: 'cost_limit', priority: 'normal', atMs: 8361 });
-    expect(conversationStates(r)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'thinking', 'handoff', 'transferred']);
+    expect(conversationStates(r)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'thinking',
+      'handoff',
+      'transferred',
+    ]);
   });
 
   it('an override moves the kill: 13999 at the second response, 21000 (reached, not passed) only at the fourth', async () => {
@@ -280,7 +400,14 @@ describe('endOfTurnSilenceMs', () => {
 describe('bargeInMinSpeechMs', () => {
   it('caller speech of 250 ms over the agent pauses it; a turn, it stops it for good, and the agent turn ends where its audio paused', async () => {
     const line = 'Wait, actually, one more thing about it';
-    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 1200, say: line }] } });
+    const r = await run({
+      caller: {
+        turns: [
+          { at: 1000, say: 'Where is my package?' },
+          { bargeInMs: 1200, say: line },
+        ],
+      },
+    });
     const interrupted = r.result.turns.find((t) => t.speaker === 'agent' && t.interrupted)!;
     // the answer starts at 3866 (seeded tool latency 246) + 400 = 4266; the caller cuts in 1200 ms
     // later and the agent's audio pauses bargeInMinSpeechMs after that
@@ -295,12 +422,31 @@ describe('bargeInMinSpeechMs', () => {
     expect(enteredAt(r, 'agentSpeaking.callerOverlap')).toEqual([5466]);
     expect(enteredAt(r, 'agentSpeaking.paused')).toEqual([5716]);
     expect(r.result.metrics.bargeIns).toBe(1);
-    expect(conversationStates(r).slice(0, 11)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'thinking', 'agentSpeaking', 'callerSpeaking', 'callerPaused', 'thinking']);
+    expect(conversationStates(r).slice(0, 11)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'thinking',
+      'agentSpeaking',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+    ]);
   });
 
   it('"okay" over the agent, longer than bargeInMinSpeechMs: the agent pauses, resumes where it held, and its line ends as much later; no turn, no barge-in', async () => {
     const base = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }] } });
-    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 800, say: 'Okay.' }] } });
+    const r = await run({
+      caller: {
+        turns: [
+          { at: 1000, say: 'Where is my package?' },
+          { bargeInMs: 800, say: 'Okay.' },
+        ],
+      },
+    });
     const speechMs = callerSpeechMs('Okay.');
     expect(speechMs).toBeGreaterThan(250);
     const [pause] = commandTimes(r, 'agent.speech.pause');
@@ -319,7 +465,14 @@ describe('bargeInMinSpeechMs', () => {
   });
 
   it('"No" over the agent is no backchannel: the agent pauses, then stops at its end, and "No" is the caller\'s turn', async () => {
-    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 800, say: 'No.' }] } });
+    const r = await run({
+      caller: {
+        turns: [
+          { at: 1000, say: 'Where is my package?' },
+          { bargeInMs: 800, say: 'No.' },
+        ],
+      },
+    });
     const answer = r.result.turns.filter((t) => t.speaker === 'agent')[1];
     const [pause] = commandTimes(r, 'agent.speech.pause');
     expect(pause).toBe(answer.startMs + 800 + 250);
@@ -331,7 +484,12 @@ describe('bargeInMinSpeechMs', () => {
 
   it('a backchannel shorter than bargeInMinSpeechMs does not stop the agent', async () => {
     const r = await run({
-      caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { bargeInMs: 800, say: 'mhm' }] },
+      caller: {
+        turns: [
+          { at: 1000, say: 'Where is my package?' },
+          { bargeInMs: 800, say: 'mhm' },
+        ],
+      },
       policy: { bargeInMinSpeechMs: callerSpeechMs('mhm') + 1 },
     });
     expect(r.result.metrics.bargeIns).toBe(0);
@@ -359,7 +517,23 @@ describe('explicit requests and frustration', () => {
     // the apology ends at 9848; the caller answers at 10348 for 180 + 360 × 7 = 2700 ms; scored 0.9 at once
     expect(decided(sarcastic)).toEqual({ reason: 'caller_frustration', priority: 'high', atMs: 13048 });
     expect(sarcastic.result.handoff?.packet.frustration.trajectory).toEqual([0, 0.9]);
-    expect(conversationStates(sarcastic)).toEqual(['agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking', 'toolCall', 'toolBackoff', 'toolCall', 'thinking', 'agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'handoff', 'transferred']);
+    expect(conversationStates(sarcastic)).toEqual([
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'toolCall',
+      'toolBackoff',
+      'toolCall',
+      'thinking',
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'handoff',
+      'transferred',
+    ]);
     const venting = await run({ caller: { turns: [{ at: 1000, say: "Sorry, long day, I'm just venting. Anyway, where is my order?" }, { say: "Okay thanks, that's all, bye." }] } });
     expect(venting.result.handoff).toBeNull();
     expect(venting.result.outcome).toBe('completed');
@@ -398,10 +572,23 @@ describe('noProgressTurns', () => {
     ]);
     expect(decided(r)).toEqual({ reason: 'no_progress', priority: 'normal', atMs: 19160 + 400 });
     expect(conversationStates(r)).toEqual([
-      'agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking',
-      'agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking',
-      'agentSpeaking', 'listening', 'callerSpeaking', 'callerPaused', 'thinking',
-      'handoff', 'transferred',
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'agentSpeaking',
+      'listening',
+      'callerSpeaking',
+      'callerPaused',
+      'thinking',
+      'handoff',
+      'transferred',
     ]);
   });
 
@@ -419,7 +606,14 @@ describe('noProgressTurns', () => {
 
 describe('strict mode after the handoff', () => {
   it('the agent says only scripted lines after the handoff state is entered', async () => {
-    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my order?' }, { at: 2500, say: 'Representative!' }] } });
+    const r = await run({
+      caller: {
+        turns: [
+          { at: 1000, say: 'Where is my order?' },
+          { at: 2500, say: 'Representative!' },
+        ],
+      },
+    });
     const h = r.result.handoff!;
     const after = r.entries.filter((e) => e.kind === 'command' && e.command.type === 'agent.speak' && e.atMs >= h.atMs);
     expect(after.length).toBeGreaterThan(0);
@@ -429,7 +623,11 @@ describe('strict mode after the handoff', () => {
 
 describe('determinism', () => {
   it('two runs with the same seed give byte-identical JSON', async () => {
-    const s = { caller: { turns: [{ at: 1000, say: 'Where is my order?' }, { say: 'Thanks, bye' }] }, agent: { thinkMs: { min: 200, max: 900 } }, faults: [{ target: 'orders.getShippingStatus' as const, mode: 'error' as const, status: 500, probability: 0.5 }] };
+    const s = {
+      caller: { turns: [{ at: 1000, say: 'Where is my order?' }, { say: 'Thanks, bye' }] },
+      agent: { thinkMs: { min: 200, max: 900 } },
+      faults: [{ target: 'orders.getShippingStatus' as const, mode: 'error' as const, status: 500, probability: 0.5 }],
+    };
     const a = await run(s, { seed: 99 });
     const b = await run(s, { seed: 99 });
     expect(JSON.stringify(a.result)).toBe(JSON.stringify(b.result));

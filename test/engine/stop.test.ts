@@ -24,14 +24,18 @@ describe('a call the user stops', () => {
     const store = new SessionStore(db);
     let runner: CallRunner | null = null;
     let lines = 0;
-    const run = await runSession(scenarioSetup(readScenario(path.join(libraryDir, 'happy-path.json'))), { store }, {
-      pacing: 'virtual',
-      onStart: (r) => (runner = r),
-      // stopped as the agent starts its second line, mid-call
-      onEntry: (e) => {
-        if (e.kind === 'command' && e.command.type === 'agent.speak' && ++lines === 2) runner!.stop();
+    const run = await runSession(
+      scenarioSetup(readScenario(path.join(libraryDir, 'happy-path.json'))),
+      { store },
+      {
+        pacing: 'virtual',
+        onStart: (r) => (runner = r),
+        // stopped as the agent starts its second line, mid-call
+        onEntry: (e) => {
+          if (e.kind === 'command' && e.command.type === 'agent.speak' && ++lines === 2) runner!.stop();
+        },
       },
-    });
+    );
     expect(run.error).toBeNull();
     const journal = store.journal(run.sessionId);
     const stop = journal.find((e) => e.kind === 'input' && e.event.type === 'control.stop')!;

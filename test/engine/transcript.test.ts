@@ -26,7 +26,7 @@ async function run(file: string) {
   return { r, said, callerTexts, timelineTexts, fold };
 }
 
-describe("the transcript gives each caller turn its own words", () => {
+describe('the transcript gives each caller turn its own words', () => {
   // A text caller speaks each `say` as one stretch of speech, so the n-th caller turn said the
   // n-th line: its words are that line, or nothing where recognition failed (none of the
   // library garbles words).

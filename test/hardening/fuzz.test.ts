@@ -27,8 +27,94 @@ interface Stats {
 }
 
 // Keys of the files' schemas and values that mean something to them, for keys a file did not have.
-const knownKeys = ['at', 'afterAgentMs', 'bargeInMs', 'say', 'silentMs', 'hangUp', 'model', 'tools', 'faults', 'policy', 'expect', 'thinkMs', 'tokensPerStep', 'onToolError', 'strict', 'seed', 'description', 'target', 'mode', 'ms', 'status', 'probability', 'fromMs', 'toMs', 'calls', 'baseUrl', 'name', 'apiKeyEnv', 'systemPrompt', 'stream', 'headers', 'url', 'method', 'allowEnv', 'asr', 'timeoutMs', 'language', 'outcome', 'handoffReason', 'handoffWithinMs', 'maxTokens', 'minBargeIns', 'deadAirMs', 'deadAirReprompts', 'tokenBudget', 'toolLatencyBudgetMs', 'thinkingBudgetMs', 'endOfTurnSilenceMs', 'circuitBreakerFailures', 'frustrationThreshold'];
-const knownValues: Json[] = [0, 1, -1, 2, 0.5, 3_600_000, 1e308, true, false, null, '', 'x', 'retry', 'apologize', 'handoff', 'dead_air', 'asr', 'agent', 'crm.lookupCustomer', 'timeout', 'garble', 'error', 'latency', [1, 2], [], {}, { min: 100, max: 50 }, { min: 100, max: 900 }, { baseUrl: 'http://127.0.0.1:9/v1', name: 'm' }, { url: 'http://127.0.0.1:9/x' }, { 'crm.lookupCustomer': { url: 'http://127.0.0.1:9/x' } }, [{ target: 'agent', mode: 'timeout' }], [{ say: 'representative' }], { deadAirMs: 1 }];
+const knownKeys = [
+  'at',
+  'afterAgentMs',
+  'bargeInMs',
+  'say',
+  'silentMs',
+  'hangUp',
+  'model',
+  'tools',
+  'faults',
+  'policy',
+  'expect',
+  'thinkMs',
+  'tokensPerStep',
+  'onToolError',
+  'strict',
+  'seed',
+  'description',
+  'target',
+  'mode',
+  'ms',
+  'status',
+  'probability',
+  'fromMs',
+  'toMs',
+  'calls',
+  'baseUrl',
+  'name',
+  'apiKeyEnv',
+  'systemPrompt',
+  'stream',
+  'headers',
+  'url',
+  'method',
+  'allowEnv',
+  'asr',
+  'timeoutMs',
+  'language',
+  'outcome',
+  'handoffReason',
+  'handoffWithinMs',
+  'maxTokens',
+  'minBargeIns',
+  'deadAirMs',
+  'deadAirReprompts',
+  'tokenBudget',
+  'toolLatencyBudgetMs',
+  'thinkingBudgetMs',
+  'endOfTurnSilenceMs',
+  'circuitBreakerFailures',
+  'frustrationThreshold',
+];
+const knownValues: Json[] = [
+  0,
+  1,
+  -1,
+  2,
+  0.5,
+  3_600_000,
+  1e308,
+  true,
+  false,
+  null,
+  '',
+  'x',
+  'retry',
+  'apologize',
+  'handoff',
+  'dead_air',
+  'asr',
+  'agent',
+  'crm.lookupCustomer',
+  'timeout',
+  'garble',
+  'error',
+  'latency',
+  [1, 2],
+  [],
+  {},
+  { min: 100, max: 50 },
+  { min: 100, max: 900 },
+  { baseUrl: 'http://127.0.0.1:9/v1', name: 'm' },
+  { url: 'http://127.0.0.1:9/x' },
+  { 'crm.lookupCustomer': { url: 'http://127.0.0.1:9/x' } },
+  [{ target: 'agent', mode: 'timeout' }],
+  [{ say: 'representative' }],
+  { deadAirMs: 1 },
+];
 
 /** One change somewhere in a JSON document, or in its text. */
 const jsonMutation = fc.record({
@@ -142,7 +228,9 @@ describe('fuzz: every input kind through the CLI', () => {
     // The agent file's servers: a model that looks the caller up, then answers; tools that answer JSON.
     model = await chatServer((req) => {
       const last = req.body?.messages?.at(-1);
-      return last?.role === 'tool' ? { content: 'Your balance is 42 dollars.', tokens: 50 } : { content: null, toolCalls: [{ name: 'crm_lookupCustomer', arguments: { phone: '555-0100' } }], tokens: 50 };
+      return last?.role === 'tool'
+        ? { content: 'Your balance is 42 dollars.', tokens: 50 }
+        : { content: null, toolCalls: [{ name: 'crm_lookupCustomer', arguments: { phone: '555-0100' } }], tokens: 50 };
     });
     tools = await toolServer({
       '/customers/lookup': () => ({ body: '{"customerId":"C-1","name":"Ada"}' }),
@@ -181,13 +269,20 @@ describe('fuzz: every input kind through the CLI', () => {
     if (list.code !== 0) throw fail('sessions list', list);
     const row = (JSON.parse(list.stdout) as { sessionId: string; status: string; events: number }[]).find((s) => s.sessionId === id);
     if (!row) throw new Error(`${id} stored but not listed`);
-    for (const args of [['sessions', 'show', id], ['sessions', 'export', id], ['replay', id, '--json']]) {
+    for (const args of [
+      ['sessions', 'show', id],
+      ['sessions', 'export', id],
+      ['replay', id, '--json'],
+    ]) {
       const r = await callsim([...args, '--db', db]);
       if (r.code !== 0) throw fail(args.join(' '), r);
       if (args[0] === 'replay' && row.status === 'complete' && !JSON.parse(r.stdout).identical) throw fail('stored, but its replay diverges', r);
     }
     if (row.status !== 'complete' || row.events === 0) return;
-    for (const args of [['sessions', 'to-scenario', id], ['whatif', id, '--policy', whatIfPolicy]]) {
+    for (const args of [
+      ['sessions', 'to-scenario', id],
+      ['whatif', id, '--policy', whatIfPolicy],
+    ]) {
       const r = await callsim([...args, '--db', db]);
       if (r.code !== 0) throw fail(args.join(' '), r);
     }
@@ -235,7 +330,10 @@ describe('fuzz: every input kind through the CLI', () => {
       }),
       { numRuns: runs, seed: 20261207, timeout: 120_000, endOnFailure: !process.env.CALLSIM_FUZZ_SHRINK },
     );
-    if (process.env.CALLSIM_FUZZ_RUNS) console.log(`fuzz ${kind}: ${runs} mutated files, ${stats.refused} refused (exit 2, nothing stored), ${stats.accepted} ran (exit 0/1) and read every way, ${stats.overLimit} over the hour (exit 2, kept, read every way), 0 crashes`);
+    if (process.env.CALLSIM_FUZZ_RUNS)
+      console.log(
+        `fuzz ${kind}: ${runs} mutated files, ${stats.refused} refused (exit 2, nothing stored), ${stats.accepted} ran (exit 0/1) and read every way, ${stats.overLimit} over the hour (exit 2, kept, read every way), 0 crashes`,
+      );
     expect(stats.refused + stats.accepted + stats.overLimit).toBe(runs);
     expect(stats.refused).toBeGreaterThan(0);
     expect(stats.accepted).toBeGreaterThan(0);
@@ -266,7 +364,21 @@ describe('fuzz: every input kind through the CLI', () => {
   }, 600_000);
 
   it('policy', async () => {
-    const full = { toolLatencyBudgetMs: 800, toolRetries: 1, circuitBreakerFailures: 3, sameToolMaxConsecutive: 3, fillerAfterMs: 600, thinkingBudgetMs: 3000, deadAirMs: 5000, deadAirReprompts: 2, noProgressTurns: 3, tokenBudget: 20000, frustrationThreshold: 0.7, bargeInMinSpeechMs: 250, endOfTurnSilenceMs: 600 };
+    const full = {
+      toolLatencyBudgetMs: 800,
+      toolRetries: 1,
+      circuitBreakerFailures: 3,
+      sameToolMaxConsecutive: 3,
+      fillerAfterMs: 600,
+      thinkingBudgetMs: 3000,
+      deadAirMs: 5000,
+      deadAirReprompts: 2,
+      noProgressTurns: 3,
+      tokenBudget: 20000,
+      frustrationThreshold: 0.7,
+      bargeInMinSpeechMs: 250,
+      endOfTurnSilenceMs: 600,
+    };
     const bases = [full, { circuitBreakerFailures: 2, deadAirMs: 3000 }, { tokenBudget: 1500, sameToolMaxConsecutive: 2 }];
     let n = 0;
     const scenarios = [happyPath, crmBlackout];

@@ -77,7 +77,10 @@ describe('kill -9 at random moments', () => {
     for (const s of JSON.parse(list.stdout) as { sessionId: string; status: string; events: number }[]) {
       expect(['complete', 'interrupted'], `${s.sessionId} is ${s.status} with no process left`).toContain(s.status);
       statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-      for (const args of [['sessions', 'show', s.sessionId], ['sessions', 'export', s.sessionId]]) {
+      for (const args of [
+        ['sessions', 'show', s.sessionId],
+        ['sessions', 'export', s.sessionId],
+      ]) {
         const r = await callsim([...args, '--db', db]);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       }
@@ -88,31 +91,38 @@ describe('kill -9 at random moments', () => {
     return statuses;
   }
 
-  it(`${kills} kills across realtime, live, headless and import leave every session readable`, async () => {
-    const rng = createRng(20261207);
-    const outcomes: Record<string, { killed: number; endedFirst: number }> = {};
-    for (let i = 0; i < kills; i++) {
-      const kind = kinds[i % kinds.length];
-      if (kind.name === 'import') {
-        // a session id of its own each time, so that each import has something to store
-        const doc = JSON.parse(exportText) as { session: { sessionId: string } };
-        doc.session.sessionId += `-kill${i}`;
-        fs.writeFileSync(exportFile, JSON.stringify(doc));
+  it(
+    `${kills} kills across realtime, live, headless and import leave every session readable`,
+    async () => {
+      const rng = createRng(20261207);
+      const outcomes: Record<string, { killed: number; endedFirst: number }> = {};
+      for (let i = 0; i < kills; i++) {
+        const kind = kinds[i % kinds.length];
+        if (kind.name === 'import') {
+          // a session id of its own each time, so that each import has something to store
+          const doc = JSON.parse(exportText) as { session: { sessionId: string } };
+          doc.session.sessionId += `-kill${i}`;
+          fs.writeFileSync(exportFile, JSON.stringify(doc));
+        }
+        const afterMs = rng.int(0, kind.withinMs);
+        const { code, stderr } = await killAfter(kind, afterMs);
+        const o = (outcomes[kind.name] ??= { killed: 0, endedFirst: 0 });
+        if (code === null) o.killed++;
+        else {
+          expect({ code, stderr }, `${kind.name} ended by itself before its kill at ${afterMs} ms`).toEqual({ code: 0, stderr: '' });
+          o.endedFirst++;
+        }
+        if (fs.existsSync(db)) await checkStore();
       }
-      const afterMs = rng.int(0, kind.withinMs);
-      const { code, stderr } = await killAfter(kind, afterMs);
-      const o = (outcomes[kind.name] ??= { killed: 0, endedFirst: 0 });
-      if (code === null) o.killed++;
-      else {
-        expect({ code, stderr }, `${kind.name} ended by itself before its kill at ${afterMs} ms`).toEqual({ code: 0, stderr: '' });
-        o.endedFirst++;
-      }
-      if (fs.existsSync(db)) await checkStore();
-    }
-    const statuses = await checkStore();
-    if (process.env.CALLSIM_KILLS) console.log(`kills: ${kills} — ${JSON.stringify(outcomes)}; sessions ${JSON.stringify(statuses)}; integrity ok, no journal gaps, every session listed, shown, exported and replayed with exit 0`);
-    // the kills did land mid-call: some realtime and live sessions were cut
-    expect(statuses.interrupted).toBeGreaterThan(0);
-    expect(outcomes.realtime.killed + outcomes.live.killed).toBeGreaterThan(0);
-  }, 60_000 + kills * 20_000);
+      const statuses = await checkStore();
+      if (process.env.CALLSIM_KILLS)
+        console.log(
+          `kills: ${kills} — ${JSON.stringify(outcomes)}; sessions ${JSON.stringify(statuses)}; integrity ok, no journal gaps, every session listed, shown, exported and replayed with exit 0`,
+        );
+      // the kills did land mid-call: some realtime and live sessions were cut
+      expect(statuses.interrupted).toBeGreaterThan(0);
+      expect(outcomes.realtime.killed + outcomes.live.killed).toBeGreaterThan(0);
+    },
+    60_000 + kills * 20_000,
+  );
 });

@@ -27,7 +27,12 @@ describe('length limits', () => {
     ['1,001 turns', 'turns.json', scenario(Array.from({ length: 1001 }, () => ({ say: 'hi' }))), /: \$\.caller\.turns: Too big: expected array to have <=1000 items\n$/],
     ['a time past the hour', 'late.json', scenario([{ at: 3_600_001, say: 'hi' }]), /: \$\.caller\.turns\[0\]\.at: Too big: expected number to be <=3600000\n$/],
     ['a 300-character name', 'name.json', { ...scenario([{ say: 'hi' }]), name: 'n'.repeat(300) }, /: \$\.name: Too big/],
-    ['a 200 kB system prompt', 'prompt.json', scenario([{ say: 'hi' }], { agent: { model: { baseUrl: 'http://127.0.0.1:9/v1', name: 'm', systemPrompt: 'p'.repeat(200_000) } } }), /: \$\.agent\.model\.systemPrompt: Too big/],
+    [
+      'a 200 kB system prompt',
+      'prompt.json',
+      scenario([{ say: 'hi' }], { agent: { model: { baseUrl: 'http://127.0.0.1:9/v1', name: 'm', systemPrompt: 'p'.repeat(200_000) } } }),
+      /: \$\.agent\.model\.systemPrompt: Too big/,
+    ],
   ])('%s is refused with one line, nothing stored', async (_what, name, value, message) => {
     const file = write(dir, name, value);
     const r = await callsim(['run', file, '--db', db]);
@@ -38,7 +43,11 @@ describe('length limits', () => {
 
   it('a policy, fault plan and agent file past their limits are refused with one line', async () => {
     const ok = write(dir, 'ok.json', scenario([{ say: 'hi' }]));
-    const faults = write(dir, 'faults.json', Array.from({ length: 1001 }, () => ({ target: 'asr', mode: 'timeout' })));
+    const faults = write(
+      dir,
+      'faults.json',
+      Array.from({ length: 1001 }, () => ({ target: 'asr', mode: 'timeout' })),
+    );
     const policy = write(dir, 'policy.json', `{"deadAirMs": 4000${' '.repeat(1 << 20)}}`);
     const agent = write(dir, 'agent.json', { tools: { 'crm.lookupCustomer': { url: `http://127.0.0.1:9/${'a'.repeat(3000)}` } } });
     for (const [flag, file, message] of [
@@ -62,7 +71,12 @@ describe('length limits', () => {
     const [s] = await sessions();
     expect(s.outcome).toBe('error');
     expect(JSON.parse(r.stdout).sessionId).toBe(s.sessionId);
-    for (const args of [['replay', s.sessionId], ['sessions', 'show', s.sessionId], ['sessions', 'export', s.sessionId], ['sessions', 'to-scenario', s.sessionId]])
+    for (const args of [
+      ['replay', s.sessionId],
+      ['sessions', 'show', s.sessionId],
+      ['sessions', 'export', s.sessionId],
+      ['sessions', 'to-scenario', s.sessionId],
+    ])
       expect((await callsim([...args, '--db', db])).code, args.join(' ')).toBe(0);
   });
 });
@@ -109,7 +123,11 @@ describe('nesting depth', () => {
       ['closed.json', `{"callsim": 1, "name": "x", "caller": {"turns": []}, "description": ${'['.repeat(300)}${']'.repeat(300)}}`],
     ]) {
       const file = write(dir, name, text);
-      for (const args of [['run', file], ['run', path.join(libraryDir, 'happy-path.json'), '--policy', file], ['sessions', 'import', file]]) {
+      for (const args of [
+        ['run', file],
+        ['run', path.join(libraryDir, 'happy-path.json'), '--policy', file],
+        ['sessions', 'import', file],
+      ]) {
         const r = await callsim([...args, '--db', db]);
         expect(isRefusalOf(r, file), r.stderr).toBe(true);
         expect(r.stderr).toMatch(/: line 1:\d+: nested more than 256 arrays or objects deep\n$/);

@@ -40,12 +40,33 @@ describe('the label of the transition just taken', () => {
   });
 
   it('sits beside a vertical segment and above a horizontal one, aligned away from the line', () => {
-    const v = placeEdgeLabel([{ x: 100, y: 0 }, { x: 100, y: 200 }], 'after deadAirMs', [])!;
+    const v = placeEdgeLabel(
+      [
+        { x: 100, y: 0 },
+        { x: 100, y: 200 },
+      ],
+      'after deadAirMs',
+      [],
+    )!;
     expect(v).toMatchObject({ x: 107, y: 104, anchor: 'start' });
-    const h = placeEdgeLabel([{ x: 0, y: 50 }, { x: 300, y: 50 }], 'tool.result', [])!;
+    const h = placeEdgeLabel(
+      [
+        { x: 0, y: 50 },
+        { x: 300, y: 50 },
+      ],
+      'tool.result',
+      [],
+    )!;
     expect(h).toMatchObject({ x: 150, y: 44, anchor: 'middle' });
     // A state to the right of the vertical line: the label moves to its left.
-    const left = placeEdgeLabel([{ x: 100, y: 0 }, { x: 100, y: 200 }], 'after deadAirMs', [{ x: 102, y: 0, width: 200, height: 200 }])!;
+    const left = placeEdgeLabel(
+      [
+        { x: 100, y: 0 },
+        { x: 100, y: 200 },
+      ],
+      'after deadAirMs',
+      [{ x: 102, y: 0, width: 200, height: 200 }],
+    )!;
     expect(left.anchor).toBe('end');
     expect(left.box.x + left.box.width).toBeLessThanOrEqual(100);
   });

@@ -35,7 +35,11 @@ describe('the lit statechart tells only what a step changed', () => {
       const states = new Set([...now].filter((p) => !before.has(p)).concat([...before].filter((p) => !now.has(p))));
       if (prev?.entered !== frame.entered) for (const p of [prev?.entered, frame.entered]) if (p) states.add(p);
       const prevEdges = new Map(stepEdges(graph, prev).map((e) => [e.id, e.label]));
-      const edges = new Set(stepEdges(graph, frame).filter((e) => prevEdges.get(e.id) !== e.label).map((e) => e.id));
+      const edges = new Set(
+        stepEdges(graph, frame)
+          .filter((e) => prevEdges.get(e.id) !== e.label)
+          .map((e) => e.id),
+      );
       for (const id of prevEdges.keys()) if (!stepEdges(graph, frame).some((e) => e.id === id)) edges.add(id);
       const expected = new Set([...[...states].map(LitChart.stateKey), ...[...edges].map(LitChart.edgeKey), LitChart.stepKey]);
       expect(new Set(told.keys()), `at ${frame.atMs} ms entering ${frame.entered}`).toEqual(expected);

@@ -181,7 +181,13 @@ describe('joining a running call', () => {
     whole.applyJournal(all);
     const batch = (entries: typeof all) => ({ sessionId: 's', nowMs: entries.at(-1)?.atMs ?? 0, sentAt: 0, entries, inspection: [] });
     // (the journal so far always reaches the first push: the page listened before it asked)
-    for (const [joinedAt, pushedFrom] of [[20, 15], [25, 25], [all.length - 3, 5], [0, 0], [all.length, all.length - 2]] as const) {
+    for (const [joinedAt, pushedFrom] of [
+      [20, 15],
+      [25, 25],
+      [all.length - 3, 5],
+      [0, 0],
+      [all.length, all.length - 2],
+    ] as const) {
       const m = new CallModel('s', graph);
       m.beginJoin();
       // pushes from `pushedFrom` on, in batches of 4, arrive while the journal (up to `joinedAt`) is fetched

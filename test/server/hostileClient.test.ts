@@ -24,7 +24,7 @@ afterAll(() => server.close());
 
 /** Waits for `done` (polled), failing after a generous deadline rather than a timed window. */
 async function until(done: () => boolean, what: string): Promise<void> {
-  for (const end = Date.now() + 30_000; !done(); ) {
+  for (const end = Date.now() + 30_000; !done();) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -82,7 +82,7 @@ async function rawSocket(p: string) {
   /** The server's frames after the upgrade: opcode and payload (the server never masks). */
   const frames = () => {
     const out: { opcode: number; payload: Buffer }[] = [];
-    for (let at = headEnd; at + 2 <= data.length; ) {
+    for (let at = headEnd; at + 2 <= data.length;) {
       let len = data[at + 1] & 0x7f;
       let start = at + 2;
       if (len === 126) {
@@ -120,7 +120,11 @@ const classes: { name: string; bytes: Buffer; code: number; on?: '/ws' | '/inspe
   { name: 'a continuation with nothing to continue', bytes: frame({ opcode: 0x0, payload: Buffer.from('x') }), code: 1002 },
   { name: 'a new message inside a fragmented one', bytes: Buffer.concat([frame({ opcode: 0x1, payload: Buffer.from('{'), fin: false }), text('}')]), code: 1002 },
   { name: 'invalid UTF-8 in a text frame', bytes: text(Buffer.from([0x7b, 0xc0, 0xaf, 0x7d])), code: 1007 },
-  { name: 'invalid UTF-8 across fragments', bytes: Buffer.concat([frame({ opcode: 0x1, payload: Buffer.from([0xe2, 0x82]), fin: false }), frame({ opcode: 0x0, payload: Buffer.from([0x28]) })]), code: 1007 },
+  {
+    name: 'invalid UTF-8 across fragments',
+    bytes: Buffer.concat([frame({ opcode: 0x1, payload: Buffer.from([0xe2, 0x82]), fin: false }), frame({ opcode: 0x0, payload: Buffer.from([0x28]) })]),
+    code: 1007,
+  },
   { name: 'a ping of 126 bytes (control frames carry 125 at most)', bytes: frame({ opcode: 0x9, payload: Buffer.alloc(126, 1) }), code: 1002 },
   { name: 'a fragmented ping', bytes: frame({ opcode: 0x9, payload: Buffer.from('p'), fin: false }), code: 1002 },
   { name: 'close code 999', bytes: closeFrame(999), code: 1002 },
@@ -183,7 +187,15 @@ describe('callsim serve: a malformed WebSocket frame closes that socket only', (
     for (let i = 0; i < 100; i++) {
       const r = net.connect({ host: '127.0.0.1', port: server.port });
       r.on('error', () => {});
-      r.on('connect', () => (r.write(`GET /ws?token=nope HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`), r.resetAndDestroy()));
+      r.on(
+        'connect',
+        () => (
+          r.write(
+            `GET /ws?token=nope HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          ),
+          r.resetAndDestroy()
+        ),
+      );
     }
     expect((await ask(99)).result.ok).toBe(true);
   });
@@ -224,7 +236,12 @@ describe('callsim serve: a request that could be read two ways is refused (400)'
     socket.on('error', () => {});
     await new Promise((r) => socket.once('connect', r));
     const ws: [string, string][] = upgrade
-      ? [['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Key', randomBytes(16).toString('base64')], ['Sec-WebSocket-Version', '13']]
+      ? [
+          ['Upgrade', 'websocket'],
+          ['Connection', 'Upgrade'],
+          ['Sec-WebSocket-Key', randomBytes(16).toString('base64')],
+          ['Sec-WebSocket-Version', '13'],
+        ]
       : [['Connection', 'close']];
     socket.write(`GET ${p} HTTP/1.1\r\n${[...headers, ...ws].map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
     await until(() => /^HTTP\/1\.1 \d{3} /.test(data), `an answer to ${p}`);

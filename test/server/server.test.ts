@@ -183,7 +183,19 @@ describe('callsim serve: the contract over the WebSocket', () => {
 });
 
 describe('callsim serve: Stately inspection at /inspect', () => {
-  type Inspected = { type: string; sessionId: string; rootId?: string; id: string; createdAt: string; _version: string; event?: { type: string }; sourceId?: string; snapshot?: { status: string; value?: unknown }; name?: string; definition?: string };
+  type Inspected = {
+    type: string;
+    sessionId: string;
+    rootId?: string;
+    id: string;
+    createdAt: string;
+    _version: string;
+    event?: { type: string };
+    sourceId?: string;
+    snapshot?: { status: string; value?: unknown };
+    name?: string;
+    definition?: string;
+  };
 
   /** A WebSocket client on `path` that keeps every message, and how it closed. */
   async function inspector(p: string) {
@@ -262,7 +274,9 @@ describe('callsim serve: Stately inspection at /inspect', () => {
     // Each event the machine took, then the snapshot it stepped to, alternately.
     expect(events.slice(2).map((e) => e.type)).toEqual(events.slice(2).map((_, k) => (k % 2 ? '@xstate.snapshot' : '@xstate.event')));
     const machineEvents = events.filter((e) => e.type === '@xstate.event');
-    const inputs = journalOf(id).filter((e) => e.kind === 'input').map((e) => e.event!.type);
+    const inputs = journalOf(id)
+      .filter((e) => e.kind === 'input')
+      .map((e) => e.event!.type);
     expect(machineEvents.map((e) => e.event!.type.replace(/^xstate\.init$/, 'session.started').replace(/^xstate\.after\..*/, 'timer.fired'))).toEqual(inputs);
     expect(machineEvents.map((e) => e.sourceId)).toEqual(machineEvents.map((e) => (e.event!.type.startsWith('xstate.after.') ? root : `${id}/world`)));
     // Every transition, in order: exactly the journal's.
@@ -297,7 +311,9 @@ describe('callsim serve: Stately inspection at /inspect', () => {
     ]);
     expect(i.got.at(-1)).toMatchObject({ type: '@xstate.snapshot', sessionId: root, snapshot: { status: 'done', value: 'transferred' } });
     // From the snapshot it joined at to the end: the journal's transitions after that point, all of them.
-    const transitions = ((await server.api.handle('sessions.open', { sessionId: id })) as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions.map((t) => t.state);
+    const transitions = ((await server.api.handle('sessions.open', { sessionId: id })) as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions.map(
+      (t) => t.state,
+    );
     const seen = entered(i.got, root);
     expect(seen.length).toBeLessThan(transitions.length);
     const current = leafPaths(i.got[2].snapshot!.value);
@@ -315,17 +331,24 @@ describe('callsim serve: Stately inspection at /inspect', () => {
     const unreachable = await startServer({ dbPath: path.join(dir, 'u.db'), rendererDir, inspect: { url: 'ws://127.0.0.1:9', onError: (m) => errors.push(m) } });
     try {
       // Sent at once, before the connection is even open: held, then delivered in order.
-      const started = (await forwarding.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' })) as { ok: true; value: { sessionId: string } };
+      const started = (await forwarding.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/crm-blackout.json' }, pacing: 'virtual' })) as {
+        ok: true;
+        value: { sessionId: string };
+      };
       const id = started.value.sessionId;
       for (let k = 0; k < 300 && !received.some((e) => e.snapshot?.status === 'done'); k++) await new Promise((r) => setTimeout(r, 10));
       for (const e of received) expectStatelyShape(e);
       expect(received[0]).toMatchObject({ type: '@xstate.actor', sessionId: `${id}/world` });
-      const transitions = ((await forwarding.api.handle('sessions.open', { sessionId: id })) as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions.map((t) => t.state);
+      const transitions = ((await forwarding.api.handle('sessions.open', { sessionId: id })) as { ok: true; value: { result: { transitions: { state: string }[] } } }).value.result.transitions.map(
+        (t) => t.state,
+      );
       expect(entered(received, machineId(received, id))).toEqual(transitions);
       expect(await unreachable.api.handle('call.start', { source: { kind: 'library', file: 'scenarios/happy-path.json' }, pacing: 'virtual' })).toMatchObject({ ok: true });
       for (let k = 0; k < 300 && !errors.length; k++) await new Promise((r) => setTimeout(r, 10));
       expect(errors).toEqual([expect.stringMatching(/^the inspector at ws:\/\/127\.0\.0\.1:9 cannot be reached \(.+\); trying again every 5 s, inspection events held until it is back$/)]);
-      await expect(startServer({ dbPath: path.join(dir, 'x.db'), rendererDir, inspect: { url: 'http://localhost:8080' } })).rejects.toThrow(/--inspect.*"http:\/\/localhost:8080" is not a WebSocket URL/);
+      await expect(startServer({ dbPath: path.join(dir, 'x.db'), rendererDir, inspect: { url: 'http://localhost:8080' } })).rejects.toThrow(
+        /--inspect.*"http:\/\/localhost:8080" is not a WebSocket URL/,
+      );
     } finally {
       await forwarding.close();
       await unreachable.close();

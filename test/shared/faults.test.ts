@@ -34,12 +34,18 @@ describe('fault time windows', () => {
   it('a window applies on the call clock: a blackout over the first call only, retried after it closes', async () => {
     // "Where is my package?" is asked 1000–2620; the agent calls the tool at 3620 (seeded latency
     // 246), the orchestration layer retries 100 ms after the failure, at 3966
-    const r = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { hangUp: true }] }, faults: [{ target: 'orders.getShippingStatus', mode: 'error', status: 503, fromMs: 3600, toMs: 3900 }] });
+    const r = await run({
+      caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { hangUp: true }] },
+      faults: [{ target: 'orders.getShippingStatus', mode: 'error', status: 503, fromMs: 3600, toMs: 3900 }],
+    });
     expect(r.result.toolCalls.map((c) => [c.startMs, c.endMs, c.outcome, c.status])).toEqual([
       [3620, 3866, 'error', 503],
       [3966, 4185, 'ok', 200],
     ]);
-    const later = await run({ caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { hangUp: true }] }, faults: [{ target: 'orders.getShippingStatus', mode: 'error', status: 503, fromMs: 3621 }] });
+    const later = await run({
+      caller: { turns: [{ at: 1000, say: 'Where is my package?' }, { hangUp: true }] },
+      faults: [{ target: 'orders.getShippingStatus', mode: 'error', status: 503, fromMs: 3621 }],
+    });
     expect(later.result.toolCalls.map((c) => [c.startMs, c.outcome])).toEqual([[3620, 'ok']]);
   });
 });

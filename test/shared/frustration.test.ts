@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  assessUtterance,
-  initialFrustration,
-  updateFrustration,
-  type FrustrationState,
-  type UtteranceKind,
-} from '../../shared/frustration.ts';
+import { assessUtterance, initialFrustration, updateFrustration, type FrustrationState, type UtteranceKind } from '../../shared/frustration.ts';
 
 interface LabelledUtterance {
   text: string;
@@ -28,10 +22,7 @@ function assess(item: LabelledUtterance) {
 
 /** Rows: label; columns: predicted kind. */
 function confusion(items: LabelledUtterance[]): Record<UtteranceKind, Record<UtteranceKind, number>> {
-  const table = Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(KINDS.map((j) => [j, 0]))])) as Record<
-    UtteranceKind,
-    Record<UtteranceKind, number>
-  >;
+  const table = Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(KINDS.map((j) => [j, 0]))])) as Record<UtteranceKind, Record<UtteranceKind, number>>;
   for (const item of items) table[item.label][assess(item).kind]++;
   return table;
 }
@@ -152,11 +143,7 @@ describe('assessUtterance', () => {
     expect(assessUtterance("this is ridiculous, I've been waiting for an hour", { recentToolFailures: 0 })).toEqual({
       kind: 'anger',
       score: 0.95,
-      reasons: [
-        "negative 'ridiculous' (+0.50)",
-        "complains of waiting 'been waiting' (+0.30)",
-        "complains of a duration 'an hour' (+0.15)",
-      ],
+      reasons: ["negative 'ridiculous' (+0.50)", "complains of waiting 'been waiting' (+0.30)", "complains of a duration 'an hour' (+0.15)"],
     });
   });
 
@@ -166,23 +153,16 @@ describe('assessUtterance', () => {
     expect(assessUtterance("i'd like to cancel my subscription please", { recentToolFailures: 0 })).toEqual({
       kind: 'polite',
       score: 0.13,
-      reasons: [
-        "polite: 'please'",
-        "wants to cancel 'cancel my subscription' (+0.25)",
-        'polite turn counts its negative points at 50% (0.25 → 0.13)',
-      ],
+      reasons: ["polite: 'please'", "wants to cancel 'cancel my subscription' (+0.25)", 'polite turn counts its negative points at 50% (0.25 → 0.13)'],
     });
   });
 
   it('handles negation, intensifiers, capitals, exclamations and repeated questions', () => {
-    const score = (text: string, recentToolFailures = 0, agentApologies = 0) =>
-      assessUtterance(text, { recentToolFailures, agentApologies });
+    const score = (text: string, recentToolFailures = 0, agentApologies = 0) => assessUtterance(text, { recentToolFailures, agentApologies });
     expect(score("i'm not happy")).toEqual({ kind: 'anger', score: 0.3, reasons: ["negated praise 'not happy' reads as a complaint (+0.30)"] });
     expect(score('not bad at all')).toEqual({ kind: 'neutral', score: 0, reasons: ["'not bad' is negated, not counted"] });
     expect(score('this is ridiculous').score).toBe(0.5);
-    expect(score('this is absolutely ridiculous').reasons).toEqual([
-      "negative 'ridiculous' intensified by 'absolutely' (+0.50 × 1.4 = +0.70)",
-    ]);
+    expect(score('this is absolutely ridiculous').reasons).toEqual(["negative 'ridiculous' intensified by 'absolutely' (+0.50 × 1.4 = +0.70)"]);
     expect(score('this is absolutely ridiculous').score).toBe(0.7);
     expect(score('this is RIDICULOUS').reasons).toEqual(["negative 'ridiculous' (+0.50)", "shouting: 'RIDICULOUS' in capitals (+0.10)"]);
     expect(score('this is ridiculous!').score).toBe(0.6);
@@ -198,13 +178,9 @@ describe('assessUtterance', () => {
   });
 
   it('weighs negative words more after failed tools (up to three) and after repeated agent apologies', () => {
-    const ridiculous = (recentToolFailures: number, agentApologies = 0) =>
-      assessUtterance('this is ridiculous', { recentToolFailures, agentApologies }).score;
+    const ridiculous = (recentToolFailures: number, agentApologies = 0) => assessUtterance('this is ridiculous', { recentToolFailures, agentApologies }).score;
     expect([0, 1, 2, 3, 9].map((f) => ridiculous(f))).toEqual([0.5, 0.57, 0.65, 0.73, 0.73]);
-    expect(assessUtterance('this is ridiculous', { recentToolFailures: 2 }).reasons).toEqual([
-      "negative 'ridiculous' (+0.50)",
-      'after 2 failed tool calls negative words weigh × 1.30 (0.50 → 0.65)',
-    ]);
+    expect(assessUtterance('this is ridiculous', { recentToolFailures: 2 }).reasons).toEqual(["negative 'ridiculous' (+0.50)", 'after 2 failed tool calls negative words weigh × 1.30 (0.50 → 0.65)']);
     expect(ridiculous(0, 1)).toBe(0.5);
     expect(ridiculous(0, 2)).toBe(0.6);
   });
@@ -231,7 +207,35 @@ describe('assessUtterance', () => {
   it('is deterministic and explains every non-zero score', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('this', 'is', 'not', 'so', 'great', 'ridiculous', 'thanks', 'for', 'nothing', 'sorry', 'anyway', 'where', 'my', 'order', 'WHY', '!', '?', ',', 'oh', 'again', 'damn', 'cancel', 'account', 'venting'), { maxLength: 20 }),
+        fc.array(
+          fc.constantFrom(
+            'this',
+            'is',
+            'not',
+            'so',
+            'great',
+            'ridiculous',
+            'thanks',
+            'for',
+            'nothing',
+            'sorry',
+            'anyway',
+            'where',
+            'my',
+            'order',
+            'WHY',
+            '!',
+            '?',
+            ',',
+            'oh',
+            'again',
+            'damn',
+            'cancel',
+            'account',
+            'venting',
+          ),
+          { maxLength: 20 },
+        ),
         fc.integer({ min: 0, max: 5 }),
         fc.integer({ min: 0, max: 4 }),
         (words, recentToolFailures, agentApologies) => {
@@ -292,8 +296,18 @@ describe('updateFrustration (the running score)', () => {
   });
 
   it('crosses at once on sharp anger or sarcasm after a failure', () => {
-    expect(run([['can you check my balance', 0], ["this is absolutely ridiculous, i've been waiting for an hour", 1]]).trajectory).toEqual([0, 1]);
-    expect(run([['okay can you check my order', 0], ['wow, thanks for nothing, amazing service', 1]]).trajectory).toEqual([0, 0.85]);
+    expect(
+      run([
+        ['can you check my balance', 0],
+        ["this is absolutely ridiculous, i've been waiting for an hour", 1],
+      ]).trajectory,
+    ).toEqual([0, 1]);
+    expect(
+      run([
+        ['okay can you check my order', 0],
+        ['wow, thanks for nothing, amazing service', 1],
+      ]).trajectory,
+    ).toEqual([0, 0.85]);
   });
 
   it('decays on polite and neutral turns', () => {

@@ -26,11 +26,11 @@ const REQUESTS = [
   'give me a human being',
   'is there a real person i can talk to',
   'connect me with a customer service rep',
-  "i want to talk to a person not a machine",
+  'i want to talk to a person not a machine',
   'get me your manager now',
   'i demand to speak to a manager',
-  "just let me talk to somebody",
-  "are you a real person? i want a real person",
+  'just let me talk to somebody',
+  'are you a real person? i want a real person',
   'can i have a representative please',
   'i need a human',
   "i don't want to talk to a robot, give me a person",
@@ -59,7 +59,7 @@ const NOT_REQUESTS = [
   'no need for a human, i just want my balance',
   "i don't want to talk to anyone just tell me my balance",
   'my manager wants the invoice',
-  "that was human error on my part",
+  'that was human error on my part',
   "i'm a real person not a robot",
   'hello is there anyone there',
   'can you transfer me to billing',
@@ -86,7 +86,7 @@ describe('asksForHuman', () => {
   });
 
   it('is deterministic and does not depend on case or apostrophe style', () => {
-    expect(asksForHuman("I DON’T need an agent")).toBe(false);
+    expect(asksForHuman('I DON’T need an agent')).toBe(false);
     expect(asksForHuman('Get Me A Human')).toBe(true);
     expect(asksForHuman('')).toBe(false);
   });

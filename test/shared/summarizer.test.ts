@@ -66,6 +66,7 @@ describe('handoff packet: PII in caller text', () => {
     const packet = packetOf(r);
     expect(packet.reason).toBe('caller_request');
     expect(packet.lastCallerUtterances).toEqual(['the long number is [card ••••0366]', 'my email is [email] and my social is [ssn]', 'get me an operator']);
-    for (const raw of ['four five three two', 'three zero three six six', 'jane doe', 'gmail', 'one two three four five six', '4532015112830366', '123456789']) expect(leaks(packet, raw), raw).toEqual([]);
+    for (const raw of ['four five three two', 'three zero three six six', 'jane doe', 'gmail', 'one two three four five six', '4532015112830366', '123456789'])
+      expect(leaks(packet, raw), raw).toEqual([]);
   });
 });

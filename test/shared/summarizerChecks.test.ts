@@ -17,14 +17,28 @@ describe('handoff packet: a summarizer model checked against the journal', () =>
     const base = buildHandoffPacket(r.entries);
     expect(base.checks).toBeUndefined();
     expect(base.customer.name).not.toBeNull();
-    const answer = { customer: { customerId: 'C-99999', name: base.customer.name, tier: base.customer.tier }, intent: 'balance', toolsAttempted: base.toolsAttempted, transcriptExcerpt: 'Caller: Representative!', openQuestions: ['Give the caller their balance.'] };
+    const answer = {
+      customer: { customerId: 'C-99999', name: base.customer.name, tier: base.customer.tier },
+      intent: 'balance',
+      toolsAttempted: base.toolsAttempted,
+      transcriptExcerpt: 'Caller: Representative!',
+      openQuestions: ['Give the caller their balance.'],
+    };
     const packet = buildHandoffPacket(withAnswer(r.entries, { content: JSON.stringify(answer) }));
     expect(handoffPacketSchema.safeParse(packet).success).toBe(true);
     expect(packet.customer.customerId).toBe(base.customer.customerId);
     expect(packet.customer.name).toBe(base.customer.name);
     expect(packet.transcriptExcerpt).toBe('Caller: Representative!');
     const verdicts = Object.fromEntries(packet.checks!.map((c) => [c.field, c.verdict]));
-    expect(verdicts).toEqual({ 'customer.customerId': 'replaced', 'customer.name': 'verified', 'customer.tier': 'verified', intent: 'verified', toolsAttempted: 'verified', transcriptExcerpt: 'verified', openQuestions: 'verified' });
+    expect(verdicts).toEqual({
+      'customer.customerId': 'replaced',
+      'customer.name': 'verified',
+      'customer.tier': 'verified',
+      intent: 'verified',
+      toolsAttempted: 'verified',
+      transcriptExcerpt: 'verified',
+      openQuestions: 'verified',
+    });
     expect(packet.checks!.find((c) => c.field === 'customer.customerId')!.why).toBe('"C-99999" is in no tool result and nothing the caller said');
   });
 

@@ -41,17 +41,21 @@ describe('one store, several writers', () => {
     const store = new SessionStore(db);
     let release: (() => void) | null = null;
     let tick = 0;
-    const call = await runScenario(readScenario(path.join(repoRoot, 'recordings/scenarios/caller-hangs-up.json')), { store }, {
-      pacing: 'realtime',
-      // taken after the call's first entries, let go 1.5 s later: the realtime ticks in between
-      // cannot commit (a tick that waited out the 5 s busy timeout would also stop the timer)
-      onEntry: () => {
-        if (tick++ === 2) {
-          release = holdLock(db);
-          setTimeout(() => release!(), 1500);
-        }
+    const call = await runScenario(
+      readScenario(path.join(repoRoot, 'recordings/scenarios/caller-hangs-up.json')),
+      { store },
+      {
+        pacing: 'realtime',
+        // taken after the call's first entries, let go 1.5 s later: the realtime ticks in between
+        // cannot commit (a tick that waited out the 5 s busy timeout would also stop the timer)
+        onEntry: () => {
+          if (tick++ === 2) {
+            release = holdLock(db);
+            setTimeout(() => release!(), 1500);
+          }
+        },
       },
-    });
+    );
     expect(release).not.toBeNull();
     expect(call.error).toBeNull();
     expect(call.failures).toEqual([]); // the scenario's own expect block

@@ -45,7 +45,7 @@ describe('a store callsim may not write', () => {
   it("another application's SQLite file is refused before a byte of it changes (no WAL switch, no -wal file)", () => {
     const file = path.join(tempDir(), 'photos.db');
     const other = new Database(file);
-    other.exec("CREATE TABLE photos (id INTEGER); INSERT INTO photos VALUES (1)");
+    other.exec('CREATE TABLE photos (id INTEGER); INSERT INTO photos VALUES (1)');
     other.close();
     const before = sha(file);
     const r = callsim(['run', scenario('happy-path'), '--db', file]);
@@ -67,9 +67,14 @@ describe('a store callsim may not write', () => {
     const pageSize = bytes.readUInt16BE(16);
     for (let i = pageSize; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
     fs.writeFileSync(file, bytes);
-    for (const args of [['sessions', 'list'], ['run', scenario('happy-path')]]) {
+    for (const args of [
+      ['sessions', 'list'],
+      ['run', scenario('happy-path')],
+    ]) {
       const r = callsim([...args, '--db', file]);
-      expect(r.stderr).toMatch(new RegExp(`^callsim: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: is damaged \\(database disk image is malformed\\): restore it from a copy, or give another --db\\n$`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^callsim: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: is damaged \\(database disk image is malformed\\): restore it from a copy, or give another --db\\n$`),
+      );
       oneLine(r);
       expect(r.code).toBe(2);
     }
@@ -143,7 +148,11 @@ describe('readers do not wait on a writer', () => {
       const list = callsim(['sessions', 'list', '--json', '--db', file]);
       expect(list.stderr).toBe('');
       expect(JSON.parse(list.stdout).map((s: { sessionId: string }) => s.sessionId)).toEqual([run.sessionId]);
-      for (const args of [['sessions', 'show', run.sessionId, '--json'], ['sessions', 'export', run.sessionId], ['replay', run.sessionId, '--json']]) {
+      for (const args of [
+        ['sessions', 'show', run.sessionId, '--json'],
+        ['sessions', 'export', run.sessionId],
+        ['replay', run.sessionId, '--json'],
+      ]) {
         const r = callsim([...args, '--db', file]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
@@ -162,7 +171,9 @@ describe('faults.ts', () => {
     expect(storeProblem('SQLITE_CONSTRAINT_PRIMARYKEY', 'UNIQUE constraint failed')).toBeNull();
     const s = new SessionStore(path.join(tempDir(), 'named.db'));
     s.close();
-    expect(storeFaultLine(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe(`${s.file}: cannot grow: the disk is full (database or disk is full); free some space, or give another --db`);
+    expect(storeFaultLine(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe(
+      `${s.file}: cannot grow: the disk is full (database or disk is full); free some space, or give another --db`,
+    );
     expect(storeFaultLine(new Error('boom'))).toBeNull();
   });
 });

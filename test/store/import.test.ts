@@ -64,13 +64,21 @@ describe('sessions import', () => {
   const cases: [string, (d: Doc) => void, RegExp][] = [
     ['an input entry without its event', (d) => delete d.journal.find((e, i) => i > 0 && e.kind === 'input')!.event, /^probe\.json: \$\.journal\[\d+\]\.event: /],
     ['a duplicate seq', (d) => (d.journal[5].seq = 4), /^probe\.json: \$\.journal\[5\]\.seq: is 4, expected 5/],
-    ['an unknown handoff reason', (d) => ((d.journal.find((e) => (e.command as { type?: string })?.type === 'handoff.start')!.command as { reason: string }).reason = 'bored'), /^probe\.json: \$\.journal\[\d+\]\.command\.reason: /],
+    [
+      'an unknown handoff reason',
+      (d) => ((d.journal.find((e) => (e.command as { type?: string })?.type === 'handoff.start')!.command as { reason: string }).reason = 'bored'),
+      /^probe\.json: \$\.journal\[\d+\]\.command\.reason: /,
+    ],
     ['faults: null', (d) => ((d.journal[0].event as { faults: unknown }).faults = null), /^probe\.json: \$\.journal\[0\]\.event\.faults: /],
     ['a policy key missing', (d) => delete (d.journal[0].event as { policy: Record<string, unknown> }).policy.deadAirMs, /^probe\.json: \$\.journal\[0\]\.event\.policy\.deadAirMs: /],
     ['an unknown key in an entry', (d) => (d.journal[2].extra = 1), /^probe\.json: \$\.journal\[2\]: unknown key "extra"/],
     ['a journal entry of no kind', (d) => (d.journal[2].kind = 'thought'), /^probe\.json: \$\.journal\[2\]\.kind: /],
     ['time going backwards', (d) => (d.journal[d.journal.length - 1].atMs = 0), /^probe\.json: \$\.journal\[\d+\]\.atMs: is 0, before the entry above it/],
-    ['a recorded transition the machine does not take', (d) => (d.journal.find((e, i) => i > 3 && e.kind === 'transition')!.state = 'active.nowhere'), /^probe\.json: \$\.journal\[\d+\]: does not replay: transition \d+ at \d+ ms, recorded active\.nowhere/],
+    [
+      'a recorded transition the machine does not take',
+      (d) => (d.journal.find((e, i) => i > 3 && e.kind === 'transition')!.state = 'active.nowhere'),
+      /^probe\.json: \$\.journal\[\d+\]: does not replay: transition \d+ at \d+ ms, recorded active\.nowhere/,
+    ],
     ['no session.started first', (d) => d.journal.shift(), /^probe\.json: \$\.journal\[0\]\.seq: is 1, expected 0/],
     ['an empty journal', (d) => (d.journal = []), /^probe\.json: \$\.journal: is empty/],
     ['a complete session cut short', (d) => (d.journal = d.journal.slice(0, 20)), /^probe\.json: \$\.journal: does not replay: transition \d+ at \d+ ms, recorded no transition/],

@@ -42,7 +42,7 @@ describe('migrations', () => {
     expect(fs.readFileSync(file, 'utf8').startsWith('this is not sqlite')).toBe(true); // nothing lost
   });
 
-  it('another application\'s SQLite database is refused, untouched', () => {
+  it("another application's SQLite database is refused, untouched", () => {
     const file = path.join(tempDir(), 'other.db');
     const other = new Database(file);
     other.exec('CREATE TABLE photos (id INTEGER)');

@@ -128,10 +128,7 @@ describe('an exported session decides as the original did', () => {
     const angry = scenario({
       name: 'angry-card',
       caller: {
-        turns: [
-          { at: 1000, say: 'This is annoying, my card is 4111 1111 1111 1111, what is my balance?' },
-          { say: 'Ugh. Account 12345678, and get me a representative if you cannot do it.' },
-        ],
+        turns: [{ at: 1000, say: 'This is annoying, my card is 4111 1111 1111 1111, what is my balance?' }, { say: 'Ugh. Account 12345678, and get me a representative if you cannot do it.' }],
       },
     });
     const store = new SessionStore(path.join(tempDir(), 'angry.db'));

@@ -142,7 +142,13 @@ function seededRandom(seed: number): () => number {
 function pinkNoise(length: number, seed: number): Float32Array {
   const random = seededRandom(seed);
   const out = new Float32Array(length);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   for (let i = 0; i < length; i++) {
     const white = random() * 2 - 1;
     b0 = 0.99886 * b0 + white * 0.0555179;
@@ -185,8 +191,7 @@ interface Placed {
  * silence.
  */
 function place(steps: Step[], tailMs: number, seed: number): Placed {
-  const lengthSamples =
-    steps.reduce((n, step) => n + (step.pauseMs * RATE) / 1000 + step.utterance.samples.length, 0) + (tailMs * RATE) / 1000;
+  const lengthSamples = steps.reduce((n, step) => n + (step.pauseMs * RATE) / 1000 + step.utterance.samples.length, 0) + (tailMs * RATE) / 1000;
   const samples = new Float32Array(Math.round(lengthSamples));
   const random = seededRandom(seed);
   const recorded = steps.filter((step) => !step.utterance.synthesized);
@@ -283,12 +288,7 @@ async function main(): Promise<void> {
       2500,
       3,
     );
-    const agentLines = [
-      'Thank you for calling. How can I help you today?',
-      'I see. Could you tell me more?',
-      'Let me look into that for you.',
-      'One moment please.',
-    ];
+    const agentLines = ['Thank you for calling. How can I help you today?', 'I see. Could you tell me more?', 'Let me look into that for you.', 'One moment please.'];
     const agentSamples = new Float32Array(caller.samples.length);
     const agentSegments: { startMs: number; endMs: number; text: string }[] = [];
     // Each agent line starts 300 ms after the previous caller segment ends (the first at 200 ms).
@@ -372,8 +372,7 @@ async function main(): Promise<void> {
       5,
     );
     writeCall(outDir, 'backchannel-call', encodeWav16(call.samples, RATE), {
-      description:
-        'LibriVox reader (public domain) with flite (rms) backchannels "okay", "yeah", "right" between the turns; 16 kHz mono',
+      description: 'LibriVox reader (public domain) with flite (rms) backchannels "okay", "yeah", "right" between the turns; 16 kHz mono',
       sampleRate: RATE,
       channels: 1,
       segments: call.segments,

@@ -49,7 +49,12 @@ export function wordErrors(reference: string[], hypothesis: string[]): number {
 }
 
 /** Lower-case words of a transcript; "mister" as the recognizer writes it, "mr". Pure. */
-export const words = (text: string): string[] => text.toLowerCase().replace(/\bmister\b/g, 'mr').split(/\s+/).filter(Boolean);
+export const words = (text: string): string[] =>
+  text
+    .toLowerCase()
+    .replace(/\bmister\b/g, 'mr')
+    .split(/\s+/)
+    .filter(Boolean);
 
 async function main(): Promise<void> {
   const dir = resolve(process.argv[2] ?? 'recordings/audio');
@@ -75,7 +80,10 @@ async function main(): Promise<void> {
     const speechS = truth.segments.reduce((s, t) => s + (t.endMs - t.startMs), 0) / 1000;
     const reference = truth.segments.flatMap((t) => words(t.text));
     const errors = truth.segments.reduce((n, t, i) => n + wordErrors(words(t.text), words(recognized[i].text)), 0);
-    const pipelineErrors = wordErrors(reference, analyzed.segments.flatMap((s) => words(s.text)));
+    const pipelineErrors = wordErrors(
+      reference,
+      analyzed.segments.flatMap((s) => words(s.text)),
+    );
     totals.audioS += audioS;
     totals.vadCpuS += vadCpuS;
     totals.asrCpuS += asrCpuS;
