@@ -33,6 +33,7 @@ export function checkExpectations(result: RunResult, entries: readonly JournalEn
       fail('noAgentSpeechAfterHandoff', 'only scripted lines after the handoff', `"${unscripted.command.text}" at ${unscripted.atMs} ms`);
   }
   if (expect.minBargeIns !== undefined && result.metrics.bargeIns < expect.minBargeIns) fail('minBargeIns', `at least ${expect.minBargeIns}`, result.metrics.bargeIns);
+  if (expect.maxBargeIns !== undefined && result.metrics.bargeIns > expect.maxBargeIns) fail('maxBargeIns', `at most ${expect.maxBargeIns}`, result.metrics.bargeIns);
   if (expect.minFillerPlays !== undefined && result.metrics.fillerPlays < expect.minFillerPlays) fail('minFillerPlays', `at least ${expect.minFillerPlays}`, result.metrics.fillerPlays);
   return fails;
 }

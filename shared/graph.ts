@@ -91,7 +91,11 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
 /** What a set of runs entered, against the machine's graph. */
 export interface Coverage {
   states: { total: number; entered: number; never: string[] };
-  transitions: { total: number; taken: number; never: string[] };
+  /**
+   * `legacy`: transitions only sessions journaled under an older policy take (LEGACY_GUARDS),
+   * not counted in `total` unless a run took one.
+   */
+  transitions: { total: number; taken: number; never: string[]; legacy: string[] };
 }
 
 /** Names a transition for reports: `active.conversation.thinking --after thinkingBudgetMs--> handoff`. */
@@ -157,13 +161,20 @@ export function traceCollector(): { trace: RunTrace; observe: (e: { type: string
 }
 
 /** Which states and transitions a set of runs never entered or took. Pure. */
-export function coverage(graph: MachineGraph, traces: readonly RunTrace[]): Coverage {
+export function coverage(graph: MachineGraph, traces: readonly RunTrace[], legacyGuards: ReadonlySet<string> = new Set()): Coverage {
   const entered = new Set(traces.flatMap((t) => t.entered));
   const taken = new Set(traces.flatMap((t) => t.taken));
   const states = graph.states.filter((s) => s.type !== 'history');
   const isTaken = (g: GraphTransition) => taken.has(transitionKey(g));
+  const legacyUntaken = (g: GraphTransition) => g.guard !== null && legacyGuards.has(g.guard) && !isTaken(g);
+  const counted = graph.transitions.filter((g) => !legacyUntaken(g));
   return {
     states: { total: states.length, entered: states.filter((s) => entered.has(s.path)).length, never: states.filter((s) => !entered.has(s.path)).map((s) => s.path) },
-    transitions: { total: graph.transitions.length, taken: graph.transitions.filter(isTaken).length, never: graph.transitions.filter((g) => !isTaken(g)).map(transitionName) },
+    transitions: {
+      total: counted.length,
+      taken: counted.filter(isTaken).length,
+      never: counted.filter((g) => !isTaken(g)).map(transitionName),
+      legacy: graph.transitions.filter(legacyUntaken).map(transitionName),
+    },
   };
 }

@@ -107,6 +107,12 @@ const handoff = (reason: HandoffReason) => ({ type: 'setHandoff' as const, param
 /** A parameterized action reference: the next line the agent will say. */
 const say = (text: string, purpose: SpeechPurpose, scripted: boolean) => ({ type: 'setSpeech' as const, params: { text, purpose, scripted } });
 
+/**
+ * Guards true only for sessions journaled before a policy key existed (see keysAddedSince in
+ * policy.ts): no call made today takes their transitions, so coverage reports them apart.
+ */
+export const LEGACY_GUARDS: ReadonlySet<string> = new Set(['stopsWithoutPause']);
+
 export const callMachine = setup({
   types: {
     context: {} as CallContext,

@@ -86,6 +86,8 @@ export const expectSchema = z
     maxTokens: z.number().int().min(0).optional(),
     noAgentSpeechAfterHandoff: z.boolean().optional(),
     minBargeIns: z.number().int().min(0).optional(),
+    /** A backchannel that pauses the agent and resumes it is not a barge-in: `maxBargeIns: 0` says so. */
+    maxBargeIns: z.number().int().min(0).optional(),
     minFillerPlays: z.number().int().min(0).optional(),
   })
   .strict();

@@ -28,7 +28,7 @@ import { fork, ForkDivergedError, replaySession, whatIf } from '../engine/invest
 import { checkReproduction, sessionToScenario } from '../engine/toScenario.ts';
 import { junitReport, passed, runSuite, shardOf, type SuiteCaseResult } from '../engine/redteam.ts';
 import { coverage as computeCoverage, machineGraph } from '../../shared/graph.ts';
-import { callMachine } from '../../shared/machine.ts';
+import { callMachine, LEGACY_GUARDS } from '../../shared/machine.ts';
 import { scenarioFiles } from '../input/files.ts';
 import path from 'node:path';
 
@@ -300,6 +300,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
     ? computeCoverage(
         machineGraph(callMachine),
         results.flatMap((r) => (r.trace ? [r.trace] : [])),
+        LEGACY_GUARDS,
       )
     : undefined;
   if (values.junit) fs.writeFileSync(values.junit, junitReport(results, cov));
@@ -319,6 +320,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
       out.stdout(`\ncoverage: ${cov.states.entered}/${cov.states.total} states entered, ${cov.transitions.taken}/${cov.transitions.total} transitions taken\n`);
       for (const s of cov.states.never) out.stdout(`  never entered: ${s}\n`);
       for (const t of cov.transitions.never) out.stdout(`  never taken:   ${t}\n`);
+      for (const t of cov.transitions.legacy) out.stdout(`  not counted:   ${t} (only sessions journaled before its policy key take it)\n`);
     }
   }
   // the plain closing line CI runners read; with --json on stderr, so that stdout is one JSON document

@@ -18,6 +18,12 @@ export function formatRunSummary(name: string, r: RunResult, failures: Expectati
   for (const c of r.toolCalls) rows.push({ at: c.startMs, order: 2, text: `tool   ${c.tool} → ${c.outcome}${c.status !== undefined ? ` ${c.status}` : ''} (${c.endMs - c.startMs} ms)` });
   // model failures are inputs, not turns: show them so a reader sees why the breaker opened
   for (const e of entries) if (e.kind === 'input' && e.event.type === 'agent.failed') rows.push({ at: e.atMs, order: 2, text: `model  failed: ${e.event.error}` });
+  // speech over the agent: a reader sees it pause, and resume on an acknowledgement (not a turn)
+  for (const e of entries) {
+    if (e.kind === 'input' && e.event.type === 'caller.backchannel') rows.push({ at: e.event.startMs, order: 1, text: `caller ${JSON.stringify(e.event.text)}  [backchannel]` });
+    if (e.kind === 'command' && e.command.type === 'agent.speech.pause') rows.push({ at: e.atMs, order: 2, text: `agent  paused (${e.command.reason.replace(/_/g, ' ')})` });
+    if (e.kind === 'command' && e.command.type === 'agent.speech.resume') rows.push({ at: e.atMs, order: 2, text: `agent  resumed (${e.command.reason.replace(/_/g, ' ')})` });
+  }
   let prevConv = '';
   for (const t of r.transitions) {
     const conv = t.state.replace(/^active\.conversation\./, '').replace(/^active\.callerMonitor\./, 'caller:');

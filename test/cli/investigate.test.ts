@@ -132,7 +132,10 @@ describe('callsim redteam', () => {
     expect(r.stderr.trim().split('\n').at(-1)).toBe(`redteam: ${n} passed, 0 failed`);
     // the library takes every path of the machine; the guarded ones are each reported on their own
     expect(report.coverage.states).toEqual({ total: 25, entered: 25, never: [] });
-    expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length);
+    // the one transition only sessions journaled before pauses existed take is reported apart, not counted
+    const legacy = 'active.conversation.agentSpeaking.callerOverlap --after bargeInMinSpeechMs [stopsWithoutPause]--> active.conversation.callerSpeaking';
+    expect(report.coverage.transitions.legacy).toEqual([legacy]);
+    expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length - 1);
     expect(report.coverage.transitions.never).toEqual([]);
     expect(report.coverage.transitions.taken).toBe(report.coverage.transitions.total);
     for (const t of [

@@ -56,6 +56,24 @@ describe('transition coverage', () => {
     expect(coverage(graph, [tracer.trace]).transitions.taken).toBe(1);
   });
 
+  it("reports a legacy guard's path apart while no run takes it, and counts it once one does", () => {
+    const run = (route: string) => {
+      const tracer = traceCollector();
+      const actor = createActor(forked, { inspect: (e) => tracer.observe(e as never) });
+      actor.start();
+      actor.send({ type: 'go', route });
+      return coverage(machineGraph(forked), [tracer.trace], new Set(['viaB'])).transitions;
+    };
+    const a = run('a');
+    expect(a.legacy).toEqual(['waiting --go [viaB]--> done']);
+    expect(a.total).toBe(4);
+    expect(a.never).not.toContain('waiting --go [viaB]--> done');
+    const b = run('b');
+    expect(b.legacy).toEqual([]);
+    expect(b.total).toBe(5);
+    expect(b.taken).toBe(1);
+  });
+
   it('gives every transition of the call machine its own key', () => {
     const keys = machineGraph(callMachine).transitions.map(transitionKey);
     expect(new Set(keys).size).toBe(keys.length);
