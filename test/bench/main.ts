@@ -15,6 +15,7 @@ try {
     (s) => process.stdout.write(s),
     [
       { name: 'audio pipeline', load: async () => (await import('./audio.ts')).audioBench },
+      { name: 'live barge-in', load: async () => (await import('./liveBargeIn.ts')).liveBargeInBench },
       { name: 'UI in Chromium', load: async () => (await import('./uiRows.ts')).uiBench },
     ],
     { only, progress: (s) => process.stderr.write(s) },
