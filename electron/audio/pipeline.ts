@@ -5,6 +5,7 @@
 import { DEFAULT_PAD_MS, recognizeSegments, recognizeShortResponses, type LiveRecognizer, type RecognizedUtterance } from './asr.ts';
 import type { HttpTranscriber } from './transcriber.ts';
 import { to16kMono } from './resample.ts';
+import { stretchSound } from './sound.ts';
 import { detectSpeechSegments } from './vad.ts';
 import { readWavFile, type ChannelChoice } from './wav.ts';
 
@@ -22,6 +23,8 @@ export interface AnalyzedSegment {
    * anything is the engine's decision.
    */
   backchannel: boolean;
+  /** How the stretch sounded (audio/sound.ts): what, with the words, told whether it was a backchannel. */
+  sound?: StretchSound;
   /** Why the recognizer gave no words (your own recognizer failed): the machine hears a recognition failure. */
   failed?: string;
 }
@@ -57,7 +60,7 @@ export interface AnalyzeOptions extends HearOptions {
 
 // The backchannel rule is shared: the text voice, recordings and live calls all use it.
 export { BACKCHANNEL_MAX_MS, isBackchannel } from '../../shared/backchannel.ts';
-import { BACKCHANNEL_MAX_MS, isBackchannel } from '../../shared/backchannel.ts';
+import { BACKCHANNEL_MAX_MS, isBackchannel, type StretchSound } from '../../shared/backchannel.ts';
 
 /**
  * Analyzes a recorded call: where the caller speaks, and what is said — the one path from a WAV
@@ -113,7 +116,7 @@ export async function hearSegments(samples: Float32Array, speech: { startMs: num
   // Two independent recognizer runs (open vocabulary; closed list for the short segments).
   const [recognized, shortTexts] = await Promise.all([recognizeSegments(samples, speech), recognizeShortResponses(samples, short)]);
   const shortResponses = new Map(short.map((segment, i) => [segment, shortTexts[i]]));
-  return speech.map((segment, i) => heardSegment(segment, recognized[i], shortResponses.get(segment) ?? null));
+  return speech.map((segment, i) => heardSegment(samples, segment, recognized[i], shortResponses.get(segment) ?? null));
 }
 
 /**
@@ -131,7 +134,7 @@ async function transcribeSegments(samples: Float32Array, speech: { startMs: numb
     const from = Math.max(segment.startMs - DEFAULT_PAD_MS, i > 0 ? speech[i - 1].endMs : 0, 0);
     const to = Math.min(segment.endMs + DEFAULT_PAD_MS, i + 1 < speech.length ? speech[i + 1].startMs : Infinity, samples.length / 16);
     const heard = await transcriber.transcribe(samples.subarray(Math.floor(from * 16), Math.ceil(to * 16)));
-    out.push(heard.ok ? heardSegment(segment, heard.utterance, null) : { startMs: segment.startMs, endMs: segment.endMs, text: '', confidence: 0, backchannel: false, failed: heard.error });
+    out.push(heard.ok ? heardSegment(samples, segment, heard.utterance, null) : { startMs: segment.startMs, endMs: segment.endMs, text: '', confidence: 0, backchannel: false, failed: heard.error });
   }
   return out;
 }
@@ -153,12 +156,16 @@ export async function hearLiveSegment(
     recognizer.recognize(samples, segment, around),
     segment.endMs - segment.startMs <= BACKCHANNEL_MAX_MS ? recognizer.recognizeShortResponse(samples, segment, around) : null,
   ]);
-  return heardSegment(segment, open, shortResponse);
+  return heardSegment(samples, segment, open, shortResponse);
 }
 
-/** A segment, its open-vocabulary recognition and closed-list choice, classified. Pure. */
-function heardSegment(segment: { startMs: number; endMs: number }, open: RecognizedUtterance, shortResponse: string | null): AnalyzedSegment {
-  const backchannel = isBackchannel(segment.endMs - segment.startMs, open, shortResponse);
+/**
+ * A segment of the 16 kHz `samples`, its open-vocabulary recognition and closed-list choice,
+ * classified by the shared rule with the stretch's sound. Pure.
+ */
+function heardSegment(samples: Float32Array, segment: { startMs: number; endMs: number }, open: RecognizedUtterance, shortResponse: string | null): AnalyzedSegment {
+  const sound = stretchSound(samples, segment.startMs, segment.endMs);
+  const backchannel = isBackchannel({ durationMs: segment.endMs - segment.startMs, words: open.words, wordConfidences: open.wordConfidences, shortResponse, sound });
   return {
     startMs: segment.startMs,
     endMs: segment.endMs,
@@ -166,5 +173,6 @@ function heardSegment(segment: { startMs: number; endMs: number }, open: Recogni
     text: backchannel && shortResponse ? shortResponse : open.text,
     confidence: open.confidence,
     backchannel,
+    sound,
   };
 }

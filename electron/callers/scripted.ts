@@ -116,7 +116,7 @@ export class ScriptedCaller implements WorldPart {
       if (this.done) return;
       // The same rule as for audio: an acknowledgement begun over the agent is no turn (its
       // words are known here, each certain), and a paused agent resumes.
-      if (overAgent && isBackchannel(spokenMs, { words: lineWords(text), wordConfidences: lineWords(text).map(() => 1) }, null)) {
+      if (overAgent && isBackchannel({ durationMs: spokenMs, words: lineWords(text), wordConfidences: lineWords(text).map(() => 1), shortResponse: null })) {
         ctx.record({ type: 'caller.backchannel', startMs, endMs: ctx.scheduler.now, text });
         ctx.deliver({ type: 'caller.speech.ended', backchannel: true });
       } else {

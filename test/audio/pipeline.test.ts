@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeRecording, isBackchannel, type AnalyzedSegment } from '../../electron/audio/pipeline.ts';
+import { analyzeRecording, isBackchannel as isBackchannelRule, type AnalyzedSegment } from '../../electron/audio/pipeline.ts';
 import { AudioInputError } from '../../electron/audio/wav.ts';
 import { END_TOLERANCE_MS, loadTruth, START_TOLERANCE_MS, wavPath, wordErrors, words, type TruthSegment } from './recordings.ts';
 
@@ -78,11 +78,12 @@ describe('analyzeRecording', () => {
   });
 });
 
-describe('isBackchannel', () => {
+describe('isBackchannel by words (no sound: the text voice)', () => {
   const open = (text: string, confidence: number) => {
     const w = text.split(' ').filter(Boolean);
     return { words: w, wordConfidences: w.map(() => confidence) };
   };
+  const isBackchannel = (durationMs: number, o: { words: string[]; wordConfidences: number[] }, shortResponse: string | null): boolean => isBackchannelRule({ durationMs, ...o, shortResponse });
 
   it('short acknowledgements are backchannels', () => {
     expect(isBackchannel(500, open('okay', 0.8), 'okay')).toBe(true);
