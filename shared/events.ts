@@ -1,5 +1,6 @@
 import type { JournaledPolicy, PolicyOverride } from './policy.ts';
 import type { Fault } from './faults.ts';
+import type { StretchSound } from './backchannel.ts';
 
 // Each vocabulary is one list: the type comes from it here, and the schemas of scenario files
 // and the handoff packet take it with z.enum, so a new member is added in one place.
@@ -67,7 +68,8 @@ export type WorldEvent =
   /** The user stopped the call where it was (stop button, `stop` of the API, the window closed, Ctrl-C). */
   | { type: 'control.stop' }
   | { type: 'caller.audio'; startMs: number; endMs: number; sampleRate: number; pcm16: string /* base64 */ }
-  | { type: 'caller.backchannel'; startMs: number; endMs: number; text: string }
+  /** A stretch told a backchannel; `sound` (recorded, synthesized and live calls) is how it sounded, what the rule weighed with its words. */
+  | { type: 'caller.backchannel'; startMs: number; endMs: number; text: string; sound?: StretchSound }
   | { type: 'vad.probability'; atMs: number; p: number }
   /**
    * The summarizer model's answer for the handoff packet (SPEC §5), asked once the call has

@@ -11,6 +11,18 @@ import { scenarioSchema } from './scenario.ts';
 const ms = z.number().int().min(0);
 const count = z.number().int().min(0);
 const text = z.string().max(100_000);
+const unit = z.number().min(0).max(1);
+/** How a backchannel sounded (shared/backchannel.ts StretchSound). */
+const stretchSound = z
+  .object({
+    voicedFraction: unit,
+    unvoicedEnergyFraction: unit,
+    zeroCrossingRate: unit,
+    pitchSpreadSemitones: z.number().min(0).max(200),
+    lowBandFraction: unit,
+    syllables: z.number().int().min(0).max(1000),
+  })
+  .strict();
 const args = z.record(z.string(), z.unknown());
 
 const agentResponse = z.discriminatedUnion('kind', [
@@ -66,7 +78,7 @@ const journalInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('control.fault.cleared'), target: text }).strict(),
   z.object({ type: z.literal('control.stop') }).strict(),
   z.object({ type: z.literal('caller.audio'), startMs: ms, endMs: ms, sampleRate: z.number().int().min(1), pcm16: z.base64() }).strict(),
-  z.object({ type: z.literal('caller.backchannel'), startMs: ms, endMs: ms, text }).strict(),
+  z.object({ type: z.literal('caller.backchannel'), startMs: ms, endMs: ms, text, sound: stretchSound.optional() }).strict(),
   z.object({ type: z.literal('vad.probability'), atMs: ms, p: z.number().min(0).max(1) }).strict(),
   z.object({ type: z.literal('summarizer.result'), model: text, latencyMs: ms, tokens: count, content: text.optional(), error: text.optional() }).strict(),
 ]);

@@ -228,7 +228,7 @@ export class LiveAudioCaller {
     const h = await heard;
     if (this.ended) return false;
     if (h.backchannel) {
-      this.input.record({ type: 'caller.backchannel', startMs: this.callMs(segment.startMs), endMs: this.callMs(segment.endMs), text: h.text });
+      this.input.record({ type: 'caller.backchannel', startMs: this.callMs(segment.startMs), endMs: this.callMs(segment.endMs), text: h.text, ...(h.sound ? { sound: h.sound } : {}) });
       this.input.inject({ type: 'caller.speech.ended', speechAtMs: this.callMs(segment.endMs), backchannel: true });
       return false;
     }

@@ -3,7 +3,7 @@ import type { CallEvent } from '../../shared/events.ts';
 import type { FaultFailure } from '../../shared/faults.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { WorldContext } from './world.ts';
-import { BACKCHANNEL_DECISION_MS } from '../../shared/backchannel.ts';
+import { BACKCHANNEL_DECISION_MS, type StretchSound } from '../../shared/backchannel.ts';
 
 const garbleWords = ['uh', 'the', 'bell', 'count', 'cold', 'order', 'walk', 'um', 'fine', 'tree'];
 
@@ -49,6 +49,8 @@ export interface HeardSegment {
   confidence: number;
   /** A short acknowledgement ("mhm", "okay"): journaled, but neither a turn nor a barge-in. */
   backchannel: boolean;
+  /** How it sounded (audio/sound.ts), journaled with a backchannel. */
+  sound?: StretchSound;
   /** The segment's audio, 16 kHz mono 16-bit little-endian, base64 (journaled as caller.audio). */
   pcm16?: string;
   /** Why the recognizer gave no words: delivered as the recognition failure. */
@@ -70,7 +72,7 @@ export function playHeardSegments(ctx: WorldContext, originMs: number, segments:
       if (!stillOn()) return;
       if (seg.pcm16) ctx.record({ type: 'caller.audio', startMs: originMs + seg.startMs, endMs: originMs + seg.endMs, sampleRate: 16000, pcm16: seg.pcm16 });
       overAgent = seg.backchannel && ctx.agentSpeaking();
-      if (seg.backchannel) ctx.record({ type: 'caller.backchannel', startMs: originMs + seg.startMs, endMs: originMs + seg.endMs, text: seg.text });
+      if (seg.backchannel) ctx.record({ type: 'caller.backchannel', startMs: originMs + seg.startMs, endMs: originMs + seg.endMs, text: seg.text, ...(seg.sound ? { sound: seg.sound } : {}) });
       if (!seg.backchannel || overAgent) ctx.deliver({ type: 'caller.speech.started' });
     });
     if (seg.backchannel) {
