@@ -6,6 +6,13 @@ import type { ExtraBench } from './bench.ts';
 export const uiBench: ExtraBench = async (rows) => {
   if (!fs.existsSync('/usr/bin/chromium')) throw new Error('Chromium is not installed at /usr/bin/chromium (apt-get install chromium)');
   const r = await benchUi();
+  const ready = r.pageReady;
+  rows.push({
+    name: `UI: page ready — a fresh tab, navigation start to the statechart drawn (${ready.n} tabs, nothing cached)`,
+    value: `p50 ${ready.p50Ms.toFixed(0)} ms, max ${ready.maxMs.toFixed(0)} ms`,
+    goal: '< 1000',
+    ok: ready.maxMs < 1000,
+  });
   const t = r.transitionToDom;
   rows.push({
     name: `UI: machine transition → lit state in Chromium (${t.transitions} transitions)`,
