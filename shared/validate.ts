@@ -94,6 +94,8 @@ export function issueToError(file: string, issue: z.core.$ZodIssue): InputError 
  * what is wrong. Pure.
  */
 export function parseJsonWith<T>(text: string, file: string, schema: z.ZodType<T>): T {
+  // a byte-order mark (some Windows editors write one) is not part of the JSON
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const deep = tooDeepAt(text);
   if (deep !== null) {
     const lc = lineColumn(text, deep);

@@ -68,7 +68,8 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         out.stdout(`${usage}\n`);
         return command === undefined ? exitCode.badInput : exitCode.done;
       default:
-        throw new InputError('callsim', '', `unknown command "${command}" (try callsim --help)`);
+        out.stderr(`callsim: unknown command "${command}" (try callsim --help)\n`);
+        return exitCode.badInput;
     }
   } catch (err) {
     if (err instanceof InputError) {

@@ -58,6 +58,21 @@ describe('callsim run', () => {
 });
 
 describe('bad input exits 2 with one line naming the file, the place and the problem, storing nothing', () => {
+  it('an unknown command: one line, exit 2, the program named once', () => {
+    const r = callsim(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('callsim: unknown command "frobnicate" (try callsim --help)\n');
+  });
+
+  it('a scenario saved with a byte-order mark is read as JSON', () => {
+    const file = path.join(tempDir(), 'bom.json');
+    fs.writeFileSync(file, '\ufeff' + fs.readFileSync(scenarioPath('barge-in'), 'utf8'));
+    const r = callsim(['run', file, '--json', '--db', path.join(tempDir(), 'bom.db')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).outcome).toBe(JSON.parse(callsim(['run', scenarioPath('barge-in'), '--json', '--db', path.join(tempDir(), 'plain.db')]).stdout).outcome);
+  });
+
   const cases: [string, string, RegExp][] = [
     ['typo.json', '{"callsim": 1, "name": "t", "caller": {"turns": [{"at": 1000, "sya": "hi"}]}}', /typo\.json: \$\.caller\.turns\[0\]: unknown key "sya"/],
     ['syntax.json', '{"callsim": 1,\n  "name": "t",\n  "caller": {"turns": [}\n}', /syntax\.json: line 3:\d+: invalid JSON/],
