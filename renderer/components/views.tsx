@@ -505,7 +505,8 @@ function resultItems(r: RunResult): TimelineItem[] {
   const items: TimelineItem[] = [];
   let id = 0;
   for (const t of r.turns) items.push({ kind: 'turn', id: id++, startMs: t.startMs, endMs: t.endMs, speaker: t.speaker, text: t.text, interrupted: t.interrupted, bargeIn: false, purpose: null });
-  for (const c of r.toolCalls) items.push({ kind: 'tool', id: id++, startMs: c.startMs, endMs: c.endMs, callId: id, tool: c.tool, attempt: 1, outcome: c.outcome, status: c.status ?? null });
+  // a result's tool calls carry no machine call id (SPEC §1): number them in order
+  r.toolCalls.forEach((c, n) => items.push({ kind: 'tool', id: id++, startMs: c.startMs, endMs: c.endMs, callId: n, tool: c.tool, attempt: 1, outcome: c.outcome, status: c.status ?? null }));
   for (const t of r.transitions) items.push({ kind: 'transition', id: id++, startMs: t.atMs, state: t.state, cause: '' });
   if (r.handoff) items.push({ kind: 'handoff', id: id++, startMs: r.handoff.atMs, reason: r.handoff.reason, priority: r.handoff.priority });
   items.push({ kind: 'end', id, startMs: r.durationMs, outcome: r.outcome });
