@@ -77,7 +77,31 @@ export type WorldEvent =
    * built, so replay, what-if and export need no server); `error` says why there is none
    * (timeout, HTTP status, no message).
    */
-  | { type: 'summarizer.result'; model: string; latencyMs: number; tokens: number; content?: string; error?: string };
+  | { type: 'summarizer.result'; model: string; latencyMs: number; tokens: number; content?: string; error?: string }
+  /**
+   * A persona caller's model answered (README, "An LLM-played caller"), asked for the caller's
+   * `turn`-th line: `action` is what the caller does with it (`say` its `line`, stay silent, hang
+   * up after an optional `line`, or `failed`: dead air, with `error`); `content` is the message
+   * verbatim; `request` a hash of the messages sent. `from: 'journal'` marks an answer a what-if
+   * or fork took from its parent's journal instead of asking the model.
+   */
+  | {
+      type: 'caller.model.result';
+      turn: number;
+      model: string;
+      latencyMs: number;
+      tokens: number;
+      action: CallerModelAction;
+      line?: string;
+      content?: string;
+      error?: string;
+      request: string;
+      from?: 'journal';
+    };
+
+/** What a persona caller does with its model's answer. */
+export const callerModelActions = ['say', 'silence', 'hangup', 'failed'] as const;
+export type CallerModelAction = (typeof callerModelActions)[number];
 
 export type JournalInput = CallEvent | WorldEvent;
 

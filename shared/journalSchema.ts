@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { handoffPriorities, handoffReasons, outcomes, toolOutcomes, type CallCommand, type JournalEntry, type JournalInput, type SessionSource } from './events.ts';
+import { callerModelActions, handoffPriorities, handoffReasons, outcomes, toolOutcomes, type CallCommand, type JournalEntry, type JournalInput, type SessionSource } from './events.ts';
 import { faultPlanSchema, faultSchema } from './faults.ts';
 import { keysAddedSince, policyOverrideSchema } from './policy.ts';
 import { scenarioSchema } from './scenario.ts';
@@ -81,6 +81,21 @@ const journalInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('caller.backchannel'), startMs: ms, endMs: ms, text, sound: stretchSound.optional() }).strict(),
   z.object({ type: z.literal('vad.probability'), atMs: ms, p: z.number().min(0).max(1) }).strict(),
   z.object({ type: z.literal('summarizer.result'), model: text, latencyMs: ms, tokens: count, content: text.optional(), error: text.optional() }).strict(),
+  z
+    .object({
+      type: z.literal('caller.model.result'),
+      turn: count,
+      model: text,
+      latencyMs: ms,
+      tokens: count,
+      action: z.enum(callerModelActions),
+      line: text.optional(),
+      content: text.optional(),
+      error: text.optional(),
+      request: text,
+      from: z.literal('journal').optional(),
+    })
+    .strict(),
 ]);
 
 const callCommand = z.discriminatedUnion('type', [

@@ -143,6 +143,7 @@ const worldOnly = new Set([
   'caller.backchannel',
   'vad.probability',
   'summarizer.result',
+  'caller.model.result',
 ]);
 
 /** True for journaled inputs that go to the machine (the rest steer the world). */

@@ -68,6 +68,54 @@ export const asrSchema = z
   })
   .strict();
 
+/** How a persona caller feels; said to its model in the system prompt. */
+export const personaMoods = ['sarcastic', 'angry', 'venting', 'confused', 'calm'] as const;
+
+const msRange = z
+  .object({ min: ms, max: ms })
+  .strict()
+  .refine((r) => r.max >= r.min, { message: '"max" must be at least "min"' });
+
+/**
+ * A caller played by a chat model (an extension of SPEC §2's caller): who it is and what it
+ * wants go into the model's system prompt; when it speaks (reply delay, barge-ins) is drawn
+ * from the session's seeded generator, never from the model.
+ */
+export const personaSchema = z
+  .object({
+    goal: z.string().min(1).max(2_000),
+    mood: z.enum(personaMoods).optional(),
+    /** What the caller knows and may be asked for (card number, order number…). */
+    facts: z.record(z.string().min(1).max(200), z.string().max(500)).optional(),
+    /** Told to the model: give up (a last line, then hang up) after this many of its own lines. */
+    giveUpAfterTurns: z.number().int().min(1).max(maxTurns).optional(),
+    /** Told to the model: when to ask for a human ("representative"). */
+    asksForHumanWhen: z.string().min(1).max(2_000).optional(),
+    /** Lines the caller says at most; the next time it would speak it hangs up (default 12). Enforced, not asked. */
+    maxTurns: z.number().int().min(1).max(maxTurns).optional(),
+    model: modelSchema
+      .pick({ baseUrl: true, name: true, apiKeyEnv: true, systemPrompt: true })
+      .extend({
+        /** A request not answered by then is a caller-model failure (dead air); default 20,000 ms. */
+        timeoutMs: z.number().int().min(1).max(600_000).optional(),
+        temperature: z.number().min(0).max(2).optional(),
+      })
+      .strict(),
+    timing: z
+      .object({
+        /** How long after the agent's line ends the caller answers, drawn per line (default 300–1,200 ms). */
+        replyDelayMs: msRange.optional(),
+        /** The chance, per agent line, that the caller talks over it (default 0). */
+        bargeInProbability: z.number().min(0).max(1).optional(),
+        /** How far into the agent's line a barge-in starts (default 500–1,500 ms). */
+        bargeInAfterMs: msRange.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type Persona = z.infer<typeof personaSchema>;
+
 export const toolEndpointSchema = z
   .object({
     url,
@@ -116,8 +164,13 @@ export const scenarioSchema = z
       .object({
         voice: z.enum(['text', 'flite:rms', 'flite:slt']).optional(),
         turns: z.array(turnSchema).max(maxTurns),
+        /** An LLM-played caller (README, "An LLM-played caller"): its lines come from a chat model; `turns` must then be empty. */
+        persona: personaSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((c, ctx) => {
+        if (c.persona && c.turns.length) ctx.addIssue({ code: 'custom', path: ['turns'], message: 'a caller with a "persona" takes no scripted turns (give "turns": [])' });
+      }),
     faults: faultPlanSchema.optional(),
     expect: expectSchema.optional(),
   })

@@ -18,7 +18,7 @@ import { sessionCheckpoints } from './checkpoints.ts';
 import { toIpcError, UnavailableError } from './errors.ts';
 import { brokenInstallMessage } from '../install.ts';
 import { startMicCall } from './micCall.ts';
-import { envProblem } from '../world/secrets.ts';
+import { envProblem, scenarioEnvConfig } from '../world/secrets.ts';
 
 type Handlers = { [C in Channel]: (request: Request<C>) => Promise<Response<C>> | Response<C> };
 
@@ -36,7 +36,7 @@ type AudioPipeline = typeof import('../audio/pipeline.ts');
  * with the CLI's line, instead of failing at its first request. Pure apart from reading process.env.
  */
 function sendsNoSecrets(scenario: Scenario, file: string): Scenario {
-  const leak = envProblem({ model: scenario.agent?.model, tools: scenario.tools }, new Set(), process.env);
+  const leak = envProblem(scenarioEnvConfig(scenario), new Set(), process.env);
   if (leak)
     throw new InputError(
       file,

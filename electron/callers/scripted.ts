@@ -108,28 +108,40 @@ export class ScriptedCaller implements WorldPart {
       });
       return;
     }
-    const startMs = ctx.scheduler.now;
-    const overAgent = ctx.agentSpeaking();
-    ctx.deliver({ type: 'caller.speech.started' });
-    const spokenMs = callerSpeechMs(text);
-    ctx.scheduler.after(spokenMs, () => {
-      if (this.done) return;
-      // The same rule as for audio: an acknowledgement begun over the agent is no turn (its
-      // words are known here, each certain), and a paused agent resumes.
-      if (overAgent && isBackchannel({ durationMs: spokenMs, words: lineWords(text), wordConfidences: lineWords(text).map(() => 1), shortResponse: null })) {
-        ctx.record({ type: 'caller.backchannel', startMs, endMs: ctx.scheduler.now, text });
-        ctx.deliver({ type: 'caller.speech.ended', backchannel: true });
-      } else {
-        ctx.deliver({ type: 'caller.speech.ended' });
-        this.recognize(text);
-      }
-      this.agentAnswered = false;
-      this.next();
-    });
+    sayText(
+      ctx,
+      text,
+      () => !this.done,
+      () => {
+        this.agentAnswered = false;
+        this.next();
+      },
+    );
   }
+}
 
-  /** Text voice: the words are known; `asr` faults may delay, fail or garble them. */
-  private recognize(text: string): void {
-    deliverRecognition(this.ctx, text, 1);
-  }
+/**
+ * Says one line in the text voice: caller speech from now, for a duration from its word count;
+ * at its end, a stretch begun over the agent that is an acknowledgement (its words are known
+ * here, each certain) is a backchannel and a paused agent resumes; anything else ends the
+ * caller's speech and goes to recognition, where `asr` faults may delay, fail or garble it.
+ * `then` runs after the line, unless the call stopped (`stillOn`). Effects: schedules events.
+ */
+export function sayText(ctx: WorldContext, text: string, stillOn: () => boolean, then: () => void): void {
+  const startMs = ctx.scheduler.now;
+  const overAgent = ctx.agentSpeaking();
+  ctx.deliver({ type: 'caller.speech.started' });
+  const spokenMs = callerSpeechMs(text);
+  ctx.scheduler.after(spokenMs, () => {
+    if (!stillOn()) return;
+    const words = lineWords(text);
+    if (overAgent && isBackchannel({ durationMs: spokenMs, words, wordConfidences: words.map(() => 1), shortResponse: null })) {
+      ctx.record({ type: 'caller.backchannel', startMs, endMs: ctx.scheduler.now, text });
+      ctx.deliver({ type: 'caller.speech.ended', backchannel: true });
+    } else {
+      ctx.deliver({ type: 'caller.speech.ended' });
+      deliverRecognition(ctx, text, 1);
+    }
+    then();
+  });
 }

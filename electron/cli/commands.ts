@@ -9,7 +9,7 @@ import { asrSchema, modelSchema, toolEndpointSchema, type Scenario } from '../..
 import { byoConfigProblem, modelBrainFor } from '../world/model.ts';
 import { httpBackendsFor } from '../world/httpTools.ts';
 import { storeFaultLine } from '../store/faults.ts';
-import { callEnv, envProblem, envUses, parseAllowEnv, type CallEnv } from '../world/secrets.ts';
+import { callEnv, envProblem, envUses, parseAllowEnv, scenarioEnvConfig, type CallEnv } from '../world/secrets.ts';
 import type { AgentBrain } from '../world/agent.ts';
 import type { ToolBackend } from '../world/tools.ts';
 import { SessionStore } from '../store/sessions.ts';
@@ -27,6 +27,7 @@ import { formatRunSummary } from './format.ts';
 import { fork, ForkDivergedError, replaySession, whatIf } from '../engine/investigate.ts';
 import { checkReproduction, sessionToScenario } from '../engine/toScenario.ts';
 import { junitReport, passed, runSuite, shardOf, type SuiteCaseResult } from '../engine/redteam.ts';
+import { callerModelReuseLine } from '../callers/persona.ts';
 import { coverage as computeCoverage, machineGraph } from '../../shared/graph.ts';
 import { callMachine, LEGACY_GUARDS } from '../../shared/machine.ts';
 import { scenarioFiles } from '../input/files.ts';
@@ -211,6 +212,8 @@ export async function cmdWhatIf(args: string[], out: Out): Promise<number> {
   const policy = readPolicy(values.policy);
   return withStore(values.db, async (store) => {
     const r = await whatIf(store, id, policy);
+    const reuse = callerModelReuseLine(r.run.entries);
+    if (reuse) out.stderr(`${reuse}\n`);
     if (values.json) {
       out.stdout(`${JSON.stringify({ parent: r.parent, child: r.child, diff: r.diff })}\n`);
       return exitCode.done;
@@ -249,6 +252,8 @@ export async function cmdFork(args: string[], out: Out): Promise<number> {
       out.stderr(`callsim: ${err.message}\n`);
       return exitCode.expectFailed;
     }
+    const reuse = callerModelReuseLine(r.run.entries);
+    if (reuse) out.stderr(`${reuse}\n`);
     if (values.json) out.stdout(`${JSON.stringify({ parentId: r.parentId, atMs: r.atMs, checkedTransitions: r.checkedTransitions, result: r.run.result })}\n`);
     else out.stdout(`fork of ${r.parentId} at ${r.atMs} ms: identical up to there (${r.checkedTransitions} transitions checked)\n${formatRunSummary(`fork ${r.run.sessionId}`, r.run.result, null)}\n`);
     return exitCode.done;
@@ -262,15 +267,18 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
     coverage: { type: 'boolean' },
     jobs: { type: 'string' },
     save: { type: 'boolean' },
+    repeat: { type: 'string' },
     'allow-env': allowEnvFlag,
   });
   const allowEnv = parseAllowEnv(values['allow-env']);
   if (!(allowEnv instanceof Set)) throw new InputError('callsim', '--allow-env', `"${allowEnv.bad}" is not an environment variable name`);
+  if (values.repeat !== undefined && !(/^[1-9]\d*$/.test(values.repeat) && Number(values.repeat) <= 1000))
+    throw new InputError('callsim redteam', '--repeat', `"${values.repeat}" is not a whole number from 1 to 1000`);
   const all = scenarioFiles(positionals.length ? positionals : [path.join(import.meta.dirname, '../../recordings/scenarios')]);
   // every file valid, and reading only what it may, before anything runs
   for (const f of all) {
     const s = readScenario(f);
-    const leak = envProblem({ model: s.agent?.model, tools: s.tools }, allowEnv, process.env);
+    const leak = envProblem(scenarioEnvConfig(s), allowEnv, process.env);
     if (leak) throw new InputError(f, jsonPath(leak.path[0] === 'model' ? ['agent', ...leak.path] : leak.path), leak.problem);
   }
   const files = shardOf(all, values.shard);
@@ -294,6 +302,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
     coverage: !!values.coverage,
     db: values.save ? defaultDbPath(values.db) : undefined,
     allowEnv: [...allowEnv],
+    repeat: values.repeat ? Number(values.repeat) : undefined,
     onResult: progress,
   });
   const cov = values.coverage
@@ -308,10 +317,12 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
   if (values.json) {
     out.stdout(`${JSON.stringify({ passed: results.length - failed.length, failed: failed.length, results: results.map(({ trace: _trace, ...r }) => r), coverage: cov ?? null })}\n`);
   } else {
-    out.stdout(`${'scenario'.padEnd(28)} ${'outcome'.padEnd(15)} ${'reason'.padEnd(19)} ${'time'.padStart(8)}  result\n`);
+    // as wide as the longest name (repetitions add " #2 (seed 12)"), within reason
+    const nameWidth = Math.min(60, Math.max(28, ...results.map((r) => r.name.length)));
+    out.stdout(`${'scenario'.padEnd(nameWidth)} ${'outcome'.padEnd(15)} ${'reason'.padEnd(19)} ${'time'.padStart(8)}  result\n`);
     for (const r of results) {
       out.stdout(
-        `${r.name.slice(0, 28).padEnd(28)} ${r.outcome.padEnd(15)} ${(r.handoffReason ?? '-').padEnd(19)} ${`${((r.handoffAtMs ?? r.durationMs) / 1000).toFixed(2)}s`.padStart(8)}  ${passed(r) ? 'pass' : 'FAIL'}\n`,
+        `${r.name.slice(0, nameWidth).padEnd(nameWidth)} ${r.outcome.padEnd(15)} ${(r.handoffReason ?? '-').padEnd(19)} ${`${((r.handoffAtMs ?? r.durationMs) / 1000).toFixed(2)}s`.padStart(8)}  ${passed(r) ? 'pass' : 'FAIL'}\n`,
       );
       for (const f of r.failures) out.stdout(`    expect.${f.key}: expected ${f.expected}, got ${f.actual}\n`);
       if (r.error) out.stdout(`    error: ${r.error}\n`);
@@ -509,6 +520,7 @@ function withAgent(scenario: Scenario, byo: Byo, file: string): Scenario {
   const own = {
     model: agent?.model ? undefined : scenario.agent?.model,
     tools: Object.fromEntries(Object.entries(scenario.tools ?? {}).filter(([tool]) => !agent?.tools || !Object.hasOwn(agent.tools, tool))),
+    persona: scenario.caller.persona?.model,
   };
   const leak = envProblem(own, byo.forScenarios, process.env);
   if (leak) throw new InputError(file, scenarioPath(leak.path), leak.problem);

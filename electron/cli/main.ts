@@ -19,7 +19,7 @@ Usage:
   callsim replay <sessionId> [--json]                           re-execute a saved session from its journal; exit 1 if it diverges
   callsim whatif <sessionId> --policy p.json [--json]           same caller input and faults under another policy: what changed
   callsim fork <sessionId> --at <ms> [--faults f.json] [--policy p.json]   identical up to --at, then new faults/policy
-  callsim redteam [dir | files…] [--junit out.xml] [--shard i/n] [--coverage] [--jobs n] [--save]
+  callsim redteam [dir | files…] [--junit out.xml] [--shard i/n] [--coverage] [--jobs n] [--save] [--repeat N]
   callsim serve [--port N] [--db path] [--inspect ws://…]       the desktop UI in a browser, on 127.0.0.1 only
   callsim sessions list | show <id> | export <id> [-o file] | import <file> | delete <id> | to-scenario <id> [-o file]
 
@@ -32,6 +32,7 @@ Common flags:
   --json             machine-readable output on stdout
   --agent <file>     run, mic: your own agent, {"model": {…}, "tools": {…}, "allowEnv"?: [names]} (SPEC §2)
   --allow-env NAME   run, mic, redteam: a variable a scenario's model key or \${NAME} headers may send (repeatable, A,B)
+  --repeat N         redteam: run each scenario N times, with seeds seed, seed+1, … (a persona caller plays out differently)
 
 Exit codes: 0 done, 1 an expect failed or a replay diverged, 2 bad input, 3 internal error.`;
 

@@ -10,6 +10,7 @@ import { InputError } from '../../shared/validate.ts';
 import type { CallSetup, ControlAction } from './runner.ts';
 import { runSession, type SessionRun } from './session.ts';
 import { setupFor, type CallerSource } from './setup.ts';
+import { journaledAnswers } from '../callers/persona.ts';
 
 /** The SPEC §1 `replay --json` object. */
 export interface ReplayReport {
@@ -90,7 +91,8 @@ export async function rebuildSetup(
   // recordings, the microphone, synthesized voices — say again what the journal heard.
   const textScenario = src.kind === 'scenario' && ((src.scenario as { caller?: { voice?: string } }).caller?.voice ?? 'text') === 'text';
   const caller: CallerSource = textScenario && src.kind === 'scenario' ? { kind: 'scenario', scenario: scenarioSchema.parse(src.scenario) } : { kind: 'journal', entries };
-  const base = await setupFor(caller, { seed: start.seed, faults: o.faults, strict: start.strict });
+  // a persona caller takes its model's answers from the journal wherever the conversation is the same
+  const base = await setupFor(caller, { seed: start.seed, faults: o.faults, strict: start.strict, callerAnswers: journaledAnswers(entries) });
   return {
     ...base,
     policy: o.policy,

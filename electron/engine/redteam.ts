@@ -9,7 +9,10 @@ import { InputError } from '../../shared/validate.ts';
 /** What one scenario of a suite did. */
 export interface SuiteCaseResult {
   file: string;
+  /** The scenario's name; with `--repeat`, and its repetition and seed: `name #2 (seed 8)`. */
   name: string;
+  /** The seed the call ran with (the scenario's, or with `--repeat` the scenario's plus the repetition's index). */
+  seed: number | null;
   outcome: string;
   handoffReason: string | null;
   handoffAtMs: number | null;
@@ -48,6 +51,21 @@ export interface SuiteOptions {
   onWorkers?: (workers: number) => void;
   /** The environment variables the scenarios' models and tools may read (--allow-env; world/secrets.ts). */
   allowEnv?: readonly string[];
+  /** Run each scenario this many times, the i-th (from 0) with its seed + i (`--repeat N`; default 1). */
+  repeat?: number;
+}
+
+/** One call of a suite: a scenario file, and which of its repetitions (`repeats` in all). */
+export interface SuiteCase {
+  file: string;
+  repetition: number;
+  repeats: number;
+}
+
+/** The seed and name of a repetition: the scenario's own for one run; seed + i and `name #i+1 (seed s)` when repeated. Pure. */
+export function repetitionOf(scenario: { name: string; seed?: number }, c: Pick<SuiteCase, 'repetition' | 'repeats'>, defaultSeed: number): { seed: number; name: string } {
+  const seed = (scenario.seed ?? defaultSeed) + c.repetition;
+  return c.repeats > 1 ? { seed, name: `${scenario.name} #${c.repetition + 1} (seed ${seed})` } : { seed, name: scenario.name };
 }
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -127,7 +145,9 @@ export function worthAnotherWorker(left: number, recent: readonly number[], now:
  * results have been coming (worthAnotherWorker): a suite of a few hundred text scenarios runs
  * on one worker that gets warm, one of thousands on every core.
  */
-export async function runSuite(files: readonly string[], o: SuiteOptions = {}): Promise<SuiteCaseResult[]> {
+export async function runSuite(scenarioFiles: readonly string[], o: SuiteOptions = {}): Promise<SuiteCaseResult[]> {
+  const repeats = o.repeat ?? 1;
+  const files: SuiteCase[] = scenarioFiles.flatMap((file) => Array.from({ length: repeats }, (_, repetition) => ({ file, repetition, repeats })));
   if (files.length === 0) return [];
   const most = Math.max(1, Math.min(o.jobs ?? os.availableParallelism(), files.length));
   const results: SuiteCaseResult[] = new Array(files.length);
@@ -146,7 +166,7 @@ export async function runSuite(files: readonly string[], o: SuiteOptions = {}): 
     const feed = () => {
       if (next >= files.length) return;
       const index = next++;
-      w.postMessage({ index, file: files[index] });
+      w.postMessage({ index, case: files[index] });
     };
     w.on('message', (msg: { index: number; result: SuiteCaseResult }) => {
       results[msg.index] = msg.result;

@@ -5,22 +5,26 @@ import { traceCollector } from '../../shared/graph.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { runScenario } from './session.ts';
 import { callEnv } from '../world/secrets.ts';
-import type { SuiteCaseResult } from './redteam.ts';
+import { repetitionOf, type SuiteCase, type SuiteCaseResult } from './redteam.ts';
+import { defaultSeed } from './setup.ts';
 
 const { coverage, db, allowEnv } = workerData as { coverage: boolean; db: string | null; allowEnv: string[] };
 const store = db ? new SessionStore(db) : null;
 const env = callEnv(allowEnv);
 
-parentPort!.on('message', async ({ index, file }: { index: number; file: string }) => {
+parentPort!.on('message', async ({ index, case: c }: { index: number; case: SuiteCase }) => {
+  const { file } = c;
   const t0 = performance.now();
   let result: SuiteCaseResult;
   try {
     const scenario = readScenario(file);
+    const { seed, name } = repetitionOf(scenario, c, defaultSeed);
     const tracer = coverage ? traceCollector() : null;
-    const run = await runScenario(scenario, store ? { store } : null, { env, inspect: tracer ? (e) => tracer.observe(e as never) : undefined });
+    const run = await runScenario(scenario, store ? { store } : null, { env, seed, inspect: tracer ? (e) => tracer.observe(e as never) : undefined });
     result = {
       file,
-      name: scenario.name,
+      name,
+      seed,
       outcome: run.result.outcome,
       handoffReason: run.result.handoff?.reason ?? null,
       handoffAtMs: run.result.handoff?.atMs ?? null,
@@ -34,7 +38,8 @@ parentPort!.on('message', async ({ index, file }: { index: number; file: string 
   } catch (err) {
     result = {
       file,
-      name: file,
+      name: c.repeats > 1 ? `${file} #${c.repetition + 1}` : file,
+      seed: null,
       outcome: 'error',
       handoffReason: null,
       handoffAtMs: null,

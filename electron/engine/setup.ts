@@ -17,6 +17,7 @@ import type { ChannelChoice } from '../audio/wav.ts';
 import type { HttpTranscriber } from '../audio/transcriber.ts';
 import type { HearProgress } from '../audio/pipeline.ts';
 import { journaledCallerSetup } from '../callers/journaled.ts';
+import { PersonaCaller, type CallerModelResult } from '../callers/persona.ts';
 
 export interface SetupOverrides {
   policy?: PolicyOverride;
@@ -34,6 +35,10 @@ export interface SetupOverrides {
   agentVoiceMs?: (text: string) => number;
   /** A recording: told how hearing its audio goes, before the call starts. */
   onProgress?: (p: HearProgress) => void;
+  /** A persona caller's answers from a parent session's journal (what-if, fork): asked again only where the conversation differs. */
+  callerAnswers?: readonly CallerModelResult[];
+  /** A persona caller with a synthesized voice: says and hears each line as its model answers it. */
+  hearLine?: (text: string) => Promise<HeardLine>;
 }
 
 /**
@@ -42,7 +47,7 @@ export interface SetupOverrides {
  * of these. A new kind of caller (an LLM persona, issue 20) lives in callers/ beside the others
  * and comes in here: one more member of this union and one more case in setupFor, which the
  * compiler asks for (assertNever) — or, for a scenario whose caller it plays, the caller part
- * scenarioSetup picks (today always the ScriptedCaller). Nothing else in the product builds a
+ * scenarioSetup picks (the ScriptedCaller, or the PersonaCaller of a `caller.persona`). Nothing else in the product builds a
  * CallSetup (tests and benches call scenarioSetup directly).
  */
 export type CallerSource =
@@ -70,10 +75,16 @@ export async function setupFor(source: CallerSource, o: SetupOverrides = {}): Pr
   switch (source.kind) {
     case 'scenario': {
       const { scenario } = source;
-      if (!scenario.caller.voice || scenario.caller.voice === 'text' || o.heard) return scenarioSetup(scenario, o);
+      const voice = scenario.caller.voice;
+      if (!voice || voice === 'text' || o.heard || o.hearLine) return scenarioSetup(scenario, o);
       // a synthesized caller goes through the real detection and recognition path
-      const { hearScenarioLines, fliteDurationMs } = await import('../voices/flite.ts');
+      const { hearLines, hearScenarioLines, fliteDurationMs } = await import('../voices/flite.ts');
       const endOfTurnSilenceMs = resolvePolicy(scenario.policy, o.policy).endOfTurnSilenceMs;
+      if (scenario.caller.persona) {
+        // a persona's lines are not known before the call: each is said and heard as it is answered
+        const hearLine = async (text: string) => (await hearLines([text], voice, endOfTurnSilenceMs)).get(text)!;
+        return scenarioSetup(scenario, { ...o, hearLine, agentVoiceMs: fliteDurationMs });
+      }
       return scenarioSetup(scenario, { ...o, heard: await hearScenarioLines(scenario, endOfTurnSilenceMs), agentVoiceMs: fliteDurationMs });
     }
     case 'recording': {
@@ -112,7 +123,8 @@ export const defaultSeed = 1;
 
 /**
  * Builds the call of a scenario: policy (defaults < scenario < --policy), fault plan
- * (scenario's, or --faults instead), seed, and a world of scripted caller, agent (simulated,
+ * (scenario's, or --faults instead), seed, and a world of caller (scripted, or a persona
+ * played by its chat model), agent (simulated,
  * or the scenario's `agent.model`), tools (simulated, or the user's HTTP backend for each
  * tool listed in `tools`) and text voice.
  */
@@ -129,7 +141,9 @@ export function scenarioSetup(scenario: Scenario, o: SetupOverrides = {}): CallS
     strict,
     appVersion,
     world: (ctx) => [
-      new ScriptedCaller(ctx, scenario.caller.turns, o.heard),
+      scenario.caller.persona
+        ? new PersonaCaller(ctx, scenario.caller.persona, { env: o.env ?? {}, answers: o.callerAnswers, hearLine: o.hearLine })
+        : new ScriptedCaller(ctx, scenario.caller.turns, o.heard),
       // configuration picks the brain and backends (a model and HTTP tools for `agent.model`
       // and `tools`), as machine.provide swaps implementations; unlisted tools stay simulated
       ...agentSide(ctx, {

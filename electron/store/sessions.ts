@@ -362,6 +362,13 @@ function maskInput(ev: JournalInput): JournalInput {
       return ev.data === undefined ? ev : { ...ev, data: maskDeep(ev.data) };
     case 'summarizer.result':
       return { ...ev, ...(ev.content === undefined ? {} : { content: maskPii(ev.content) }), ...(ev.error === undefined ? {} : { error: maskPii(ev.error) }) };
+    case 'caller.model.result':
+      return {
+        ...ev,
+        ...(ev.line === undefined ? {} : { line: maskPii(ev.line) }),
+        ...(ev.content === undefined ? {} : { content: maskPii(ev.content) }),
+        ...(ev.error === undefined ? {} : { error: maskPii(ev.error) }),
+      };
     case 'caller.speech.started':
     case 'caller.speech.ended':
     case 'caller.hungup':

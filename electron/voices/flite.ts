@@ -41,7 +41,17 @@ export function fliteDurationMs(text: string): number {
 export async function hearScenarioLines(scenario: Scenario, endOfTurnSilenceMs: number): Promise<Map<string, HeardLine>> {
   const voice = scenario.caller.voice;
   if (!voice || voice === 'text') return new Map();
-  const lines = [...new Set(scenario.caller.turns.flatMap((t) => (t.say ? [t.say] : [])))];
+  return hearLines([...new Set(scenario.caller.turns.flatMap((t) => (t.say ? [t.say] : [])))], voice, endOfTurnSilenceMs);
+}
+
+/**
+ * Says `lines` with a flite voice and hears them as a recording is heard (detection and
+ * recognition, in one recognizer run): each line's duration and segments. Used for a
+ * scenario's lines before its call, and for a persona caller's line as its model answers it.
+ * Effects: runs flite, the VAD model and pocketsphinx.
+ */
+export async function hearLines(lines: readonly string[], voice: Exclude<Scenario['caller']['voice'], 'text' | undefined>, endOfTurnSilenceMs: number): Promise<Map<string, HeardLine>> {
+  if (lines.length === 0) return new Map();
   const gap = new Float32Array(16_000); // a second of silence between lines keeps them apart
   const parts: { text: string; offsetMs: number; samples: Float32Array }[] = [];
   let offset = 0;

@@ -138,14 +138,14 @@ type ApiToolCall = { id: string; type: 'function'; function: { name: string; arg
 type ChatMessage = { role: 'system' | 'user'; content: string } | { role: 'assistant'; content: string | null; tool_calls?: ApiToolCall[] } | { role: 'tool'; tool_call_id: string; content: string };
 
 /** A reply put together from either a JSON body or a stream: the same thing, whichever way it came. */
-interface ModelReply {
+export interface ModelReply {
   content: string | null;
   toolCalls: { id: string; name: string; arguments: string }[];
   /** From the server's `usage`; null when it sent none. */
   tokens: number | null;
 }
 
-type Fetched = { ok: true; reply: ModelReply } | { ok: false; error: string; tokens: number };
+export type Fetched = { ok: true; reply: ModelReply } | { ok: false; error: string; tokens: number };
 
 const toolCallShape = z.object({
   id: z.string().nullish(),
@@ -370,7 +370,7 @@ function toolResultForModel(input: Extract<AgentInput, { kind: 'tool' }>): unkno
 }
 
 /** A non-streamed chat completion → a reply, or why it is garbage. Pure. */
-function parseCompletion(text: string): Fetched {
+export function parseCompletion(text: string): Fetched {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -504,7 +504,7 @@ async function readStream(res: Response): Promise<Fetched> {
 }
 
 /** An error body's message, if it is the usual `{ "error": { "message" } }`, else the text. Pure. */
-function errorText(text: string): string {
+export function errorText(text: string): string {
   try {
     const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
     if (typeof j.error === 'string') return j.error;

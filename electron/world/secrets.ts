@@ -22,9 +22,27 @@ export interface EnvUse {
   path: (string | number)[];
 }
 
+/**
+ * The parts of a configuration that read variables: the agent's model, tools' headers, the
+ * recognizer, the summarizer, and a persona caller's model (its path is the scenario's).
+ */
+export interface EnvConfig {
+  model?: ModelConfig;
+  tools?: ToolEndpoints;
+  asr?: { apiKeyEnv?: string };
+  summarizer?: { apiKeyEnv?: string };
+  persona?: { apiKeyEnv?: string };
+}
+
+/** What a scenario's own parts read: its agent's model, its tools and its persona caller's model. Pure. */
+export function scenarioEnvConfig(s: { agent?: { model?: ModelConfig }; tools?: ToolEndpoints; caller: { persona?: { model: { apiKeyEnv?: string } } } }): EnvConfig {
+  return { model: s.agent?.model, tools: s.tools, persona: s.caller.persona?.model };
+}
+
 /** Every variable a model and tool configuration reads, in file order. Pure. */
-export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string }; summarizer?: { apiKeyEnv?: string } }): EnvUse[] {
+export function envUses(cfg: EnvConfig): EnvUse[] {
   const uses: EnvUse[] = [];
+  if (cfg.persona?.apiKeyEnv) uses.push({ name: cfg.persona.apiKeyEnv, path: ['caller', 'persona', 'model', 'apiKeyEnv'] });
   if (cfg.model?.apiKeyEnv) uses.push({ name: cfg.model.apiKeyEnv, path: ['model', 'apiKeyEnv'] });
   if (cfg.asr?.apiKeyEnv) uses.push({ name: cfg.asr.apiKeyEnv, path: ['asr', 'apiKeyEnv'] });
   if (cfg.summarizer?.apiKeyEnv) uses.push({ name: cfg.summarizer.apiKeyEnv, path: ['summarizer', 'apiKeyEnv'] });
@@ -37,11 +55,7 @@ export function envUses(cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?:
  * The first variable `cfg` reads that it may not (not in `allowed`) or that is not set, as the
  * JSON path and problem of an InputError; null when every one is allowed and set. Pure.
  */
-export function envProblem(
-  cfg: { model?: ModelConfig; tools?: ToolEndpoints; asr?: { apiKeyEnv?: string }; summarizer?: { apiKeyEnv?: string } },
-  allowed: ReadonlySet<string>,
-  env: NodeJS.ProcessEnv,
-): { path: (string | number)[]; problem: string } | null {
+export function envProblem(cfg: EnvConfig, allowed: ReadonlySet<string>, env: NodeJS.ProcessEnv): { path: (string | number)[]; problem: string } | null {
   for (const use of envUses(cfg)) {
     if (!allowed.has(use.name)) return { path: use.path, problem: `reads the environment variable ${use.name}, which this call may not send: pass --allow-env ${use.name} if the file may have it` };
     if (!env[use.name]) return { path: use.path, problem: `the environment variable ${use.name} is not set` };

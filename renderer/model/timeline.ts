@@ -246,6 +246,10 @@ export class TimelineFold {
       case 'summarizer.result':
         this.push({ kind: 'note', startMs: at, text: `summarizer ${ev.model} · ${ev.error ? `failed: ${ev.error}` : `answered in ${ev.latencyMs} ms`}` });
         break;
+      case 'caller.model.result':
+        // the caller's line itself shows as its speech; a failure is dead air worth a note
+        if (ev.action === 'failed') this.push({ kind: 'note', startMs: at, text: `caller model ${ev.model} failed: ${ev.error ?? 'no answer'}` });
+        break;
       case 'agent.response':
       case 'timer.fired':
       case 'caller.audio':
