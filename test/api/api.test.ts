@@ -10,6 +10,7 @@ import type { PushBatch } from '../../shared/ipc.ts';
 import type { JournalEntry } from '../../shared/events.ts';
 import { readScenario } from '../../electron/input/files.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
+import { personaServer } from '../byo/personaServer.ts';
 
 const recordingsDir = path.join(repoRoot, 'recordings');
 let open: { api: CallsimApi; store: SessionStore }[] = [];
@@ -155,6 +156,24 @@ describe('the contract served by CallsimApi', () => {
     }
     const broken = await api.handle('call.start', { source: { kind: 'file', name: 'mine.json', text: '{"callsim": 1, "name": "x", "caller": {"turns": []}, "oops": 1}' }, pacing: 'virtual' });
     expect(broken).toMatchObject({ ok: false, error: { code: 'bad_input', message: 'mine.json: $: unknown key "oops"' } });
+  });
+
+  it('runs a persona scenario the user opened: its caller model is asked, its answers journaled and in the opened session', async () => {
+    const server = await personaServer();
+    try {
+      const { api } = makeApi();
+      const sc = JSON.parse(fs.readFileSync(path.join(recordingsDir, 'personas/sarcastic-persona.json'), 'utf8'));
+      sc.caller.persona.model.baseUrl = server.url;
+      const { sessionId } = await ok(api.handle('call.start', { source: { kind: 'file', name: 'persona.json', text: JSON.stringify(sc) }, pacing: 'virtual' }));
+      await until(() => api.live.list().length === 0, 30_000);
+      const opened = await ok(api.handle('sessions.open', { sessionId }));
+      expect(opened.result.handoff).toMatchObject({ reason: 'caller_frustration' });
+      const answers = opened.journal.filter((e: JournalEntry) => e.kind === 'input' && e.event.type === 'caller.model.result');
+      expect(answers.length).toBe(server.requests.length);
+      expect(answers.length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
   });
 
   it('runs a recorded call of the library through detection and recognition, its audio drawn as a waveform', async () => {
