@@ -3,7 +3,8 @@ import type { Fault } from '../../shared/faults.ts';
 import { asPolicy, policyDefaults, policyKeys, type PolicyOverride } from '../../shared/policy.ts';
 import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 import { maxSameToolRun, type RunResult } from '../../shared/result.ts';
-import { scenarioSchema, type CallerTurn, type Scenario } from '../../shared/scenario.ts';
+import { maxSayChars, maxTurns, scenarioSchema, type CallerTurn, type Scenario } from '../../shared/scenario.ts';
+import { InputError } from '../../shared/validate.ts';
 import { diffRuns, type RunDiff } from '../../shared/diff.ts';
 import { sessionStart } from './investigate.ts';
 import { runScenario } from './session.ts';
@@ -41,17 +42,35 @@ export function callerTurns(entries: readonly JournalEntry[], spoken: readonly s
       speaking = null;
     } else if (ev.type === 'asr.result' || ev.type === 'asr.failed') {
       const turn = recognition.answered();
-      if (turn !== undefined && ev.type === 'asr.result' && !wordsKnown[turn]) turns[turn].say = ev.text;
+      if (turn !== undefined && ev.type === 'asr.result' && !wordsKnown[turn]) turns[turn].say = fitLine(ev.text);
     } else if (ev.type === 'caller.hungup') turns.push({ at: e.atMs, hangUp: true });
   }
   return turns;
 }
 
 /**
+ * Words as a scenario line can hold them: at most maxSayChars, cut at the last whole word
+ * (a long monologue of a recorded caller). Pure.
+ */
+export function fitLine(text: string): string {
+  if (text.length <= maxSayChars) return text;
+  const cut = text.slice(0, maxSayChars);
+  const space = cut.lastIndexOf(' ');
+  return space > 0 ? cut.slice(0, space) : cut;
+}
+
+/** The caller's words a scenario line could not hold whole: when each was said. Pure. */
+export function cutLines(entries: readonly JournalEntry[]): number[] {
+  return entries.flatMap((e) => (e.kind === 'input' && e.event.type === 'asr.result' && e.event.text.length > maxSayChars ? [e.atMs] : []));
+}
+
+/**
  * Turns a saved session (an incident) into a scenario with an `expect` block from what
  * happened: the caller's turns at the times they started, the faults that were active (live
  * changes as time windows), the seed and policy. Running it reproduces the session's
- * transitions for text callers, recognition that failed or answered late included. Pure.
+ * transitions for text callers, recognition that failed or answered late included. Words
+ * longer than a scenario line are cut (checkReproduction says so); a session with more caller
+ * turns than a scenario holds is an InputError. Pure.
  */
 export function sessionToScenario(sessionId: string, entries: readonly JournalEntry[], result: RunResult): Scenario {
   const start = sessionStart(entries, sessionId);
@@ -65,6 +84,7 @@ export function sessionToScenario(sessionId: string, entries: readonly JournalEn
   const textCaller = (original?.caller.voice ?? 'text') === 'text';
   const spoken = original && textCaller ? original.caller.turns.flatMap((t) => (t.say !== undefined ? [t.say] : [])) : null;
   const turns = callerTurns(entries, spoken);
+  if (turns.length > maxTurns) throw new InputError(sessionId, 'journal', `has ${turns.length} caller turns, more than the ${maxTurns} a scenario file holds: it cannot become one scenario`);
 
   // The fault plan: the session's plan, plus each live change as a window in time.
   const faults: Fault[] = [...start.faults];
@@ -134,6 +154,8 @@ export async function checkReproduction(scenario: Scenario, entries: readonly Jo
   const limits: string[] = [];
   const policyChanges = entries.filter((e) => e.kind === 'input' && e.event.type === 'control.policy.set').map((e) => e.atMs);
   if (policyChanges.length) limits.push(`live policy changes (at ${policyChanges.join(', ')} ms) have no place in a scenario file`);
+  const cut = cutLines(entries);
+  if (cut.length) limits.push(`the caller's words at ${cut.join(', ')} ms were cut to the ${maxSayChars} characters a scenario line holds`);
   const source = start.source.kind;
   if (source === 'recording' || source === 'mic') limits.push(`the caller's ${source === 'mic' ? 'microphone' : 'recorded'} audio becomes text turns, whose lengths are estimated`);
   return { identical: firstDifference === null, transitions: result.transitions.length, firstDifference, limits };

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { CallEvent, JournalEntry } from '../../shared/events.ts';
 import { readScenario } from '../../electron/input/files.ts';
 import { runScenario } from '../../electron/engine/session.ts';
-import { callerTurns, sessionToScenario } from '../../electron/engine/toScenario.ts';
+import { callerTurns, checkReproduction, sessionToScenario } from '../../electron/engine/toScenario.ts';
+import { maxSayChars, maxTurns } from '../../shared/scenario.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
 import { libraryDir, libraryNames, tempDir } from '../helpers.ts';
 
@@ -102,5 +103,31 @@ describe('to-scenario keeps what the call ran against', () => {
     const again = await runScenario(generated, null);
     expect(again.result.toolCalls.map((c) => `${c.tool} ${c.outcome}`)).toEqual(run.result.toolCalls.map((c) => `${c.tool} ${c.outcome}`));
     store.close();
+  });
+});
+
+describe('to-scenario of what a scenario file cannot hold', () => {
+  it("a recorded caller's monologue longer than a scenario line is cut at a word, and the check says so; too many turns is one clear error", async () => {
+    const run = await runScenario(readScenario(path.join(scenarioDir, 'happy-path.json')), null);
+    const monologue = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' '); // 3,090 characters
+    // the same call as if heard from a recording: the words are recognition's
+    const entries: JournalEntry[] = run.entries.map((e) => {
+      if (e.kind !== 'input') return e;
+      if (e.event.type === 'session.started') return { ...e, event: { ...e.event, source: { kind: 'recording', file: 'long.wav' } } };
+      if (e.event.type === 'asr.result' && e.atMs === run.entries.find((x) => x.kind === 'input' && x.event.type === 'asr.result')!.atMs) return { ...e, event: { ...e.event, text: monologue } };
+      return e;
+    });
+    const generated = sessionToScenario(run.sessionId, entries, run.result);
+    const said = generated.caller.turns.find((t) => t.say?.startsWith('word0'))!.say!;
+    expect(said.length).toBeLessThanOrEqual(maxSayChars);
+    expect(monologue.startsWith(`${said} `)).toBe(true);
+    const check = await checkReproduction(generated, entries, run.result);
+    expect(check.limits.join('; ')).toMatch(/^the caller's words at \d+ ms were cut to the 2000 characters a scenario line holds/);
+
+    const many: JournalEntry[] = [...entries];
+    for (let i = 0; i <= maxTurns; i++) many.push({ seq: many.length, atMs: 100_000 + i, kind: 'input', event: { type: 'caller.speech.started' } });
+    expect(() => sessionToScenario(run.sessionId, many, run.result)).toThrow(
+      new RegExp(`journal: has ${maxTurns + 1 + generated.caller.turns.length} caller turns, more than the ${maxTurns} a scenario file holds`),
+    );
   });
 });
