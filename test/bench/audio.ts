@@ -7,10 +7,11 @@ import { detectSpeechSegments, SileroVad, VAD_FRAME_SAMPLES } from '../../electr
 import { readWavFile } from '../../electron/audio/wav.ts';
 import { synthesize } from '../../electron/audio/tts.ts';
 import type { ExtraBench } from './bench.ts';
+import { wordErrors as editDistance } from '../tools/measure-recordings.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-/** Word error rate between a reference and a hypothesis (Levenshtein over words). Pure. */
+/** Word errors of a hypothesis against a reference, punctuation aside (the edit distance of measure-recordings.ts). Pure. */
 export function wordErrors(reference: string, hypothesis: string): { errors: number; words: number } {
   const norm = (s: string) =>
     s
@@ -19,14 +20,7 @@ export function wordErrors(reference: string, hypothesis: string): { errors: num
       .split(/\s+/)
       .filter(Boolean);
   const r = norm(reference);
-  const h = norm(hypothesis);
-  let prev = Array.from({ length: h.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= r.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= h.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r[i - 1] === h[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return { errors: prev[h.length], words: r.length };
+  return { errors: editDistance(r, norm(hypothesis)), words: r.length };
 }
 
 type Truth = { segments: { startMs: number; endMs: number; text: string; backchannel?: boolean }[]; channel?: 'left' | 'right' };
