@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { scenarioSchema, type Scenario } from '../../shared/scenario.ts';
 import { scenarioSetup } from '../../electron/engine/setup.ts';
 import { runScenario } from '../../electron/engine/session.ts';
@@ -51,7 +51,7 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
-const timing = (xs: number[]): Timing => ({ n: xs.length, p50Ms: round(pct(xs, 50)), p95Ms: round(pct(xs, 95)), maxMs: round(Math.max(...xs)) });
+export const timing = (xs: number[]): Timing => ({ n: xs.length, p50Ms: round(pct(xs, 50)), p95Ms: round(pct(xs, 95)), maxMs: round(Math.max(...xs)) });
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /** A caller who keeps asking about balances and orders, every few seconds, for `turns` turns. No limit trips. */
@@ -79,6 +79,23 @@ export async function openPage(server: RunningServer, chromiumPath: string) {
   await page.goto(server.url);
   await page.waitForSelector('[data-state="active.conversation.listening"]');
   return { browser, page };
+}
+
+/**
+ * One page load in a fresh browser context (nothing cached) at 1280x720: ms from navigation start
+ * to the live statechart's listening state drawn, in the page's own clock. Effects: opens and
+ * closes a context of `browser`.
+ */
+export async function pageReadyOnce(browser: Browser, url: string): Promise<number> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  try {
+    const fresh = await context.newPage();
+    await fresh.goto(url);
+    await fresh.waitForSelector('[data-state="active.conversation.listening"]');
+    return await fresh.evaluate(() => performance.now());
+  } finally {
+    await context.close();
+  }
 }
 
 /** Records, in the page, when each state's node is lit (wall time, ms since the epoch). */
@@ -114,14 +131,7 @@ export async function benchUi(o: UiBenchOptions = {}): Promise<UiBenchResult> {
   try {
     // 0. Page ready: fresh contexts, so every load fetches the bundle and draws the chart anew.
     const readyTimes: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-      const fresh = await context.newPage();
-      await fresh.goto(server.url);
-      await fresh.waitForSelector('[data-state="active.conversation.listening"]');
-      readyTimes.push(await fresh.evaluate(() => performance.now()));
-      await context.close();
-    }
+    for (let i = 0; i < 7; i++) readyTimes.push(await pageReadyOnce(browser, server.url));
     const pageReady = timing(readyTimes);
     log(`ui: page ready in p50 ${pageReady.p50Ms} ms, max ${pageReady.maxMs} ms over ${pageReady.n} fresh tabs (goal < 1000 ms)`);
     // 1. Transition → lit node, over live calls run faster than the wall clock (to see hundreds of transitions in half a minute).
