@@ -1,6 +1,7 @@
 import type { MachineGraph } from '../shared/graph.ts';
 import type { AppInfo, CallsimBridge, IpcResult, LibraryRecording, LibraryScenario, PushBatch, Request, SessionRow, StartProgress, WhatIfView, ReplayReportView } from '../shared/ipc.ts';
-import { connectBridge, type ConnectionState } from './bridge.ts';
+import type { ConnectionState } from './bridge.ts';
+import type { EarlyConnection } from './connection.ts';
 import { createStore } from './store.ts';
 import { CallModel } from './model/call.ts';
 import { layoutStatechart, type StatechartLayout } from './model/layout.ts';
@@ -140,17 +141,12 @@ async function call<T>(p: Promise<IpcResult<T>>): Promise<T> {
   return r.value;
 }
 
-/** Connects, then loads what every view needs: app info, the machine's graph and its layout, the library, the sessions. */
-export async function boot(): Promise<void> {
-  bridge = connectBridge((connection) => app.set({ connection }));
-  bridge.onPush(onPush);
-  const [info, graph, library, sessions, live] = await Promise.all([
-    call(bridge.appInfo({})),
-    call(bridge.machineGraph({})),
-    call(bridge.listLibrary({})),
-    call(bridge.listSessions({})),
-    call(bridge.liveCalls({})),
-  ]);
+/** Takes over the page's connection, then loads what every view needs (asked already, see connection.ts): app info, the machine's graph and its layout, the library, the sessions. */
+export async function boot(early: EarlyConnection): Promise<void> {
+  bridge = early.bridge;
+  early.followState((connection) => app.set({ connection }));
+  early.followPushes(onPush);
+  const [info, graph, library, sessions, live] = await Promise.all([call(early.first.info), call(early.first.graph), call(early.first.library), call(early.first.sessions), call(early.first.live)]);
   // laid out when the UI was built; again here only if this server's machine is another one
   const layout = prebuilt.graph === JSON.stringify(graph) ? prebuilt.layout : await layoutStatechart(graph);
   app.set({ info, graph, library, sessions, layout });

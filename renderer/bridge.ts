@@ -1,4 +1,5 @@
-import { channels, ipcContract, type CallsimBridge, type Channel, type IpcResult, type PushBatch, type WsMessage } from '../shared/ipc.ts';
+import { channels, ipcMethods } from '../shared/ipcMethods.ts';
+import type { CallsimBridge, Channel, IpcResult, PushBatch, WsMessage } from '../shared/ipc.ts';
 
 declare global {
   interface Window {
@@ -54,7 +55,7 @@ export function webSocketBridge(onState: (s: ConnectionState) => void): CallsimB
     });
   };
 
-  const bridge: Record<string, unknown> = Object.fromEntries(channels.map((c) => [ipcContract[c].method, (request: unknown) => call(c, request)]));
+  const bridge: Record<string, unknown> = Object.fromEntries(channels.map((c) => [ipcMethods[c], (request: unknown) => call(c, request)]));
   bridge.onPush = (l: (b: PushBatch[]) => void) => {
     pushListeners.add(l);
     return () => pushListeners.delete(l);

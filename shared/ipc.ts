@@ -6,21 +6,18 @@ import type { MachineGraph } from './graph.ts';
 import type { RunResult } from './result.ts';
 import type { RunDiff } from './diff.ts';
 import type { Divergence } from './replay.ts';
+import { channels, type Channel, type IpcError, type IpcResult, type Method, type MonitorContext } from './ipcMethods.ts';
+
+export { channels, ipcMethods, toMonitorContext, type Channel, type IpcError, type IpcResult, type Method, type MonitorContext } from './ipcMethods.ts';
 
 /**
  * The one typed contract between the UI and the Node side: channel → request schema and
  * response type. The Electron IPC handlers and the `callsim serve` WebSocket both serve this
  * map, and both validate every request against it before a handler sees it. Every answer
- * crosses as `{ ok: true, value } | { ok: false, error }`. Pure (types and schemas only).
+ * crosses as `{ ok: true, value } | { ok: false, error }`. The channels and their method names
+ * are in ipcMethods.ts (zod-free, for the UI's first script); this map is typed against it.
+ * Pure (types and schemas only).
  */
-
-/** An error that crossed the bridge: a stable code and a message that says what to do. */
-export interface IpcError {
-  code: 'bad_request' | 'bad_input' | 'not_found' | 'unavailable' | 'forbidden' | 'internal';
-  message: string;
-}
-
-export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
 const sessionId = z.string().min(1).max(200);
 const empty = z.object({}).strict();
@@ -88,40 +85,6 @@ export interface SessionRow {
   handoffReason: string | null;
   parentId: string | null;
   relation: string | null;
-}
-
-/**
- * The machine's context as the monitors read it (a small, stable subset of the call machine's
- * context, taken from `@xstate.snapshot` inspection events or from a session's checkpoints).
- */
-export interface MonitorContext {
-  policy: Policy;
-  consecutiveFailures: Record<string, number>;
-  sameTool: { tool: string | null; count: number };
-  tokens: number;
-  frustration: number;
-  reprompts: number;
-  noProgress: number;
-  bargeIns: number;
-  fillerPlays: number;
-}
-
-/** The monitors' subset of a machine snapshot's context; null if it is not a call context. Pure. */
-export function toMonitorContext(context: unknown): MonitorContext | null {
-  // an inspection event's context, not typed: read field by field, each with its default
-  const c = context as Record<string, any> | null; // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (!c || typeof c !== 'object' || !c.policy || !c.sameTool) return null;
-  return {
-    policy: c.policy,
-    consecutiveFailures: { ...(c.consecutiveFailures ?? {}) },
-    sameTool: { tool: c.sameTool.tool ?? null, count: c.sameTool.count ?? 0 },
-    tokens: c.tokens ?? 0,
-    frustration: typeof c.frustration?.score === 'number' ? c.frustration.score : 0,
-    reprompts: c.reprompts ?? 0,
-    noProgress: c.noProgress ?? 0,
-    bargeIns: c.bargeIns ?? 0,
-    fillerPlays: c.fillerPlays ?? 0,
-  };
 }
 
 /** The machine context at a moment of a saved session: what the scrubber seeks through. */
@@ -218,13 +181,12 @@ export interface LiveCall {
 
 const out = <T>() => z.custom<T>(() => true);
 
-/** Channel → request schema and response type. The method name is what the preload exposes. */
+/** Channel → request schema and response type; exactly the channels of `ipcMethods`, which names each one's method. */
 export const ipcContract = {
-  'app.info': { method: 'appInfo', request: empty, response: out<AppInfo>() },
-  'machine.graph': { method: 'machineGraph', request: empty, response: out<MachineGraph>() },
-  'library.list': { method: 'listLibrary', request: empty, response: out<{ scenarios: LibraryScenario[]; recordings: LibraryRecording[] }>() },
+  'app.info': { request: empty, response: out<AppInfo>() },
+  'machine.graph': { request: empty, response: out<MachineGraph>() },
+  'library.list': { request: empty, response: out<{ scenarios: LibraryScenario[]; recordings: LibraryRecording[] }>() },
   'call.start': {
-    method: 'startCall',
     request: z
       .object({
         source: callSourceSchema,
@@ -237,31 +199,27 @@ export const ipcContract = {
       .strict(),
     response: out<{ sessionId: string }>(),
   },
-  'call.control': { method: 'controlCall', request: z.object({ sessionId, action: controlActionSchema }).strict(), response: out<{ applied: true }>() },
+  'call.control': { request: z.object({ sessionId, action: controlActionSchema }).strict(), response: out<{ applied: true }>() },
   /** The recorded call being prepared by a `call.start` now, if any (the UI asks while it waits). */
-  'call.preparing': { method: 'callPreparing', request: empty, response: out<StartProgress | null>() },
-  'call.stop': { method: 'stopCall', request: z.object({ sessionId }).strict(), response: out<{ stopped: boolean }>() },
-  'calls.live': { method: 'liveCalls', request: empty, response: out<LiveCall[]>() },
-  'sessions.list': { method: 'listSessions', request: empty, response: out<SessionRow[]>() },
-  'sessions.open': { method: 'openSession', request: z.object({ sessionId }).strict(), response: out<OpenedSession>() },
-  'sessions.checkpoints': { method: 'sessionCheckpoints', request: z.object({ sessionId }).strict(), response: out<{ checkpoints: Checkpoint[] }>() },
-  'sessions.export': { method: 'exportSession', request: z.object({ sessionId }).strict(), response: out<{ fileName: string; json: string }>() },
-  'sessions.import': { method: 'importSession', request: z.object({ fileName: z.string().min(1).max(500), text: z.string().max(200_000_000) }).strict(), response: out<{ sessionId: string }>() },
-  'sessions.delete': { method: 'deleteSession', request: z.object({ sessionId }).strict(), response: out<{ deleted: boolean }>() },
-  'sessions.replay': { method: 'replaySession', request: z.object({ sessionId }).strict(), response: out<ReplayReportView>() },
-  'sessions.whatif': { method: 'whatIf', request: z.object({ sessionId, policy: policyOverrideSchema }).strict(), response: out<WhatIfView>() },
+  'call.preparing': { request: empty, response: out<StartProgress | null>() },
+  'call.stop': { request: z.object({ sessionId }).strict(), response: out<{ stopped: boolean }>() },
+  'calls.live': { request: empty, response: out<LiveCall[]>() },
+  'sessions.list': { request: empty, response: out<SessionRow[]>() },
+  'sessions.open': { request: z.object({ sessionId }).strict(), response: out<OpenedSession>() },
+  'sessions.checkpoints': { request: z.object({ sessionId }).strict(), response: out<{ checkpoints: Checkpoint[] }>() },
+  'sessions.export': { request: z.object({ sessionId }).strict(), response: out<{ fileName: string; json: string }>() },
+  'sessions.import': { request: z.object({ fileName: z.string().min(1).max(500), text: z.string().max(200_000_000) }).strict(), response: out<{ sessionId: string }>() },
+  'sessions.delete': { request: z.object({ sessionId }).strict(), response: out<{ deleted: boolean }>() },
+  'sessions.replay': { request: z.object({ sessionId }).strict(), response: out<ReplayReportView>() },
+  'sessions.whatif': { request: z.object({ sessionId, policy: policyOverrideSchema }).strict(), response: out<WhatIfView>() },
   'sessions.fork': {
-    method: 'forkSession',
     request: z.object({ sessionId, atMs: z.number().int().min(0), faults: faultPlanSchema.optional(), policy: policyOverrideSchema.optional() }).strict(),
     response: out<{ sessionId: string; checkedTransitions: number }>(),
   },
-} as const;
+} as const satisfies { [C in Channel]: { request: z.ZodType; response: z.ZodType } };
 
-export type Channel = keyof typeof ipcContract;
-export const channels = Object.keys(ipcContract) as Channel[];
 export type Request<C extends Channel> = z.input<(typeof ipcContract)[C]['request']>;
 export type Response<C extends Channel> = z.output<(typeof ipcContract)[C]['response']>;
-export type Method<C extends Channel> = (typeof ipcContract)[C]['method'];
 
 /** The push channel: Node → UI only. */
 export const pushChannel = 'push';

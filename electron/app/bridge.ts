@@ -1,4 +1,5 @@
-import { channels, ipcContract, type CallsimBridge, type Channel, type PushBatch } from '../../shared/ipc.ts';
+import { channels, ipcMethods } from '../../shared/ipcMethods.ts';
+import type { CallsimBridge, Channel, PushBatch } from '../../shared/ipc.ts';
 
 /**
  * The object the preload exposes as `window.callsim`: one named function per channel of the
@@ -10,7 +11,7 @@ export function buildBridge(invoke: (channel: Channel, request: unknown) => Prom
   const bridge: Record<string, unknown> = {};
   for (const c of channels) {
     const channel = c;
-    bridge[ipcContract[c].method] = (request: unknown) => invoke(channel, request);
+    bridge[ipcMethods[c]] = (request: unknown) => invoke(channel, request);
   }
   bridge.onPush = (listener: (batches: PushBatch[]) => void) => subscribe((batches) => listener(batches));
   return Object.freeze(bridge) as CallsimBridge;

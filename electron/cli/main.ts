@@ -41,6 +41,16 @@ const realOut: Out = { stdout: quietPipeWriter(process.stdout), stderr: quietPip
 
 const commands = () => import('./commands.ts');
 
+/**
+ * The one stderr line of a bad input (SPEC §1: the file, the place in it, what is wrong), after
+ * the program's name. An error about the command line itself names the program as its file
+ * (`callsim`, `callsim serve`, …): that name is the line's start, not prefixed a second time
+ * (`callsim: callsim: --seed: …` was the line of every one of them). Pure.
+ */
+export function inputErrorLine(err: InputError): string {
+  return /^callsim(?: [a-z-]+)*$/.test(err.file) ? err.message : `callsim: ${err.message}`;
+}
+
 /** Runs the callsim command line. Returns the exit code (SPEC §1). */
 export async function main(argv: string[], out: Out = realOut): Promise<number> {
   const [command, ...rest] = argv;
@@ -69,12 +79,11 @@ export async function main(argv: string[], out: Out = realOut): Promise<number> 
         out.stdout(`${usage}\n`);
         return command === undefined ? exitCode.badInput : exitCode.done;
       default:
-        out.stderr(`callsim: unknown command "${command}" (try callsim --help)\n`);
-        return exitCode.badInput;
+        throw new InputError('callsim', '', `unknown command "${command}" (try callsim --help)`);
     }
   } catch (err) {
     if (err instanceof InputError) {
-      out.stderr(`callsim: ${err.message}\n`);
+      out.stderr(`${inputErrorLine(err)}\n`);
       return exitCode.badInput;
     }
     // the user's store refused (read-only, full, damaged, locked): theirs to fix, like bad input

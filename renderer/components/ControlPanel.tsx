@@ -1,9 +1,10 @@
 import { memo, useState } from 'react';
-import { faultApplies, faultParam, type Fault, type FaultMode } from '../../shared/faults.ts';
+import type { Fault } from '../../shared/faults.ts';
+import { faultApplies, faultParam, type FaultMode } from '../../shared/faultModes.ts';
 import type { AppInfo } from '../../shared/ipc.ts';
 import type { Policy, PolicyOverride } from '../../shared/policy.ts';
 import { actions } from '../appState.ts';
-import { PolicyEditor } from './Editors.tsx';
+import { PolicyEditor } from './LazyEditors.tsx';
 
 function FaultRow({ target, modes, current, sessionId }: { target: string; modes: readonly FaultMode[]; current: Fault | undefined; sessionId: string | null }) {
   const usable = modes.filter((m) => faultApplies(m, target));

@@ -1,10 +1,11 @@
 import { memo, useRef, useState } from 'react';
 import type { Fault } from '../../shared/faults.ts';
-import { resolvePolicy, type PolicyOverride } from '../../shared/policy.ts';
+import type { PolicyOverride } from '../../shared/policy.ts';
+import { resolvePolicy } from '../../shared/policyDefaults.ts';
 import type { AppInfo, LibraryRecording, LibraryScenario, Request } from '../../shared/ipc.ts';
 import { actions, app, models } from '../appState.ts';
 import { useStore } from '../store.ts';
-import { FaultPlanEditor, PolicyEditor } from './Editors.tsx';
+import { FaultPlanEditor, PolicyEditor } from './LazyEditors.tsx';
 
 type Picked =
   | { kind: 'scenario'; s: LibraryScenario }

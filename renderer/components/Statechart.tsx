@@ -72,7 +72,11 @@ function flowElements(layout: StatechartLayout): { nodes: Node<StateData>[]; edg
     position: { x: s.x, y: s.y },
     parentId: s.parent ?? undefined,
     data: { path: s.path, label: s.label, type: s.type, delays: s.delays, compound: compound.has(s.path) },
-    style: { width: s.width, height: s.height },
+    // The layout's size as the node's own (not only its style): React Flow shows a node with a
+    // size at once, where one sized by style alone stays hidden until it has been measured (a
+    // ResizeObserver round after the first paint, ~100-300 ms of the page's start).
+    width: s.width,
+    height: s.height,
     draggable: false,
     selectable: false,
     zIndex: compound.has(s.path) ? 0 : 2,
@@ -252,8 +256,9 @@ const proOptions = { hideAttribution: true };
 export const Statechart = memo(function Statechart({ graph, layout, frame, atMs }: { graph: MachineGraph; layout: StatechartLayout; frame: StateFrame | null; atMs: number }) {
   const [lit] = useState(() => new LitChart());
   const order = useMemo(() => graph.states.map((s) => s.path), [graph]);
+  const elements = useMemo(() => flowElements(layout), [layout]);
   const flow = useMemo(() => {
-    const { nodes, edges } = flowElements(layout);
+    const { nodes, edges } = elements;
     return (
       <ReactFlow
         nodes={nodes}
@@ -269,13 +274,15 @@ export const Statechart = memo(function Statechart({ graph, layout, frame, atMs 
         colorMode="dark"
       />
     );
-  }, [layout]);
+  }, [elements]);
   // Before the browser paints: the nodes that changed re-render in this same commit.
   useLayoutEffect(() => void lit.show(graph, frame), [lit, graph, frame]);
   const leaves = frame?.leaves ?? [];
   return (
     <div className="statechart" data-at-ms={Math.round(atMs)} data-active-states={leaves.join(' ')}>
-      <ReactFlowProvider>
+      {/* The first layout's nodes and edges in the store from its start: drawn in the first
+          render, not in the next one (React Flow takes its props' nodes in an effect) */}
+      <ReactFlowProvider initialNodes={elements.nodes} initialEdges={elements.edges}>
         <LitContext.Provider value={lit}>
           <div className="chart-bar">
             <StepCaption />

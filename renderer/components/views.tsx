@@ -16,7 +16,7 @@ import { ControlPanel } from './ControlPanel.tsx';
 import { HandoffCard } from './HandoffCard.tsx';
 import { EventList, Swimlanes } from './Timeline.tsx';
 import { StartCall } from './StartCall.tsx';
-import { FaultPlanEditor, PolicyEditor } from './Editors.tsx';
+import { FaultPlanEditor, PolicyEditor } from './LazyEditors.tsx';
 
 /** The call's time, advanced every animation frame while a realtime call runs (by the app's one frame loop). */
 function useCallClock(model: CallModel | null | undefined): number {

@@ -1,7 +1,8 @@
 import type { JournalEntry } from '../../shared/events.ts';
 import type { MachineGraph } from '../../shared/graph.ts';
 import type { RunResult } from '../../shared/result.ts';
-import { toMonitorContext, type Checkpoint, type MonitorContext, type PushBatch, type WaveformSegment } from '../../shared/ipc.ts';
+import { toMonitorContext, type MonitorContext } from '../../shared/ipcMethods.ts';
+import type { Checkpoint, PushBatch, WaveformSegment } from '../../shared/ipc.ts';
 import { StateFold } from './states.ts';
 import { TimelineFold } from './timeline.ts';
 

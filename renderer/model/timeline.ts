@@ -1,7 +1,8 @@
 import { assertNever } from '../../shared/assertNever.ts';
 import type { HandoffPriority, HandoffReason, JournalEntry, Outcome, ToolOutcome } from '../../shared/events.ts';
-import { faultParam, type Fault } from '../../shared/faults.ts';
-import { asPolicy, type Policy } from '../../shared/policy.ts';
+import type { Fault } from '../../shared/faults.ts';
+import { faultParam } from '../../shared/faultModes.ts';
+import { asPolicy, type Policy } from '../../shared/policyDefaults.ts';
 import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 
 /** One thing on the timeline, at the time it began. */

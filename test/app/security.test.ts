@@ -18,7 +18,7 @@ import {
 } from '../../electron/app/security.ts';
 import { registerIpcHandlers, forwardPushes, type IpcMainLike } from '../../electron/app/ipc.ts';
 import { buildBridge } from '../../electron/app/bridge.ts';
-import { channels, electronChannel, electronPushChannel, ipcContract, type PushBatch } from '../../shared/ipc.ts';
+import { channels, electronChannel, electronPushChannel, ipcMethods, type PushBatch } from '../../shared/ipc.ts';
 import { CallsimApi } from '../../electron/api/api.ts';
 import { SessionStore } from '../../electron/store/sessions.ts';
 import { repoRoot, tempDir } from '../helpers.ts';
@@ -189,10 +189,10 @@ describe('the typed IPC: one map, validated, named functions only', () => {
       async (c, r) => (calls.push([c, r]), { ok: true, value: null }),
       (l) => ((pushListener = l), () => (pushListener = null)),
     ) as unknown as Record<string, (...a: unknown[]) => unknown>;
-    expect(Object.keys(bridge).sort()).toEqual([...channels.map((c) => ipcContract[c].method), 'onPush'].sort());
+    expect(Object.keys(bridge).sort()).toEqual([...channels.map((c) => ipcMethods[c]), 'onPush'].sort());
     for (const generic of ['invoke', 'send', 'on', 'ipcRenderer', 'call']) expect(bridge[generic]).toBeUndefined();
     expect(Object.isFrozen(bridge)).toBe(true);
-    for (const c of channels) await bridge[ipcContract[c].method]({ probe: c });
+    for (const c of channels) await bridge[ipcMethods[c]]({ probe: c });
     expect(calls).toEqual(channels.map((c) => [c, { probe: c }]));
     const got: unknown[] = [];
     const off = bridge.onPush((b: unknown) => got.push(b)) as () => void;

@@ -8,7 +8,7 @@ export const uiBench: ExtraBench = async (rows) => {
   const r = await benchUi();
   const ready = r.pageReady;
   rows.push({
-    name: `UI: page ready — a fresh tab, navigation start to the statechart drawn (${ready.n} tabs, nothing cached)`,
+    name: `UI: page ready — a fresh tab, navigation start to the frame that paints the listening state (${ready.n} tabs, nothing cached)`,
     value: `p50 ${ready.p50Ms.toFixed(0)} ms, max ${ready.maxMs.toFixed(0)} ms`,
     goal: '< 1000',
     ok: ready.maxMs < 1000,

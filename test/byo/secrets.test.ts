@@ -124,7 +124,7 @@ describe('a scenario cannot send the environment anywhere', () => {
 
   it('a bad --allow-env name or allowEnv entry is bad input', async () => {
     const bad = await callsim(['run', path.join(repoRoot, 'recordings/scenarios/happy-path.json'), '--allow-env', 'NOT-A-NAME']);
-    expect(bad.stderr).toBe('callsim: callsim: --allow-env: "NOT-A-NAME" is not an environment variable name\n');
+    expect(bad.stderr).toBe('callsim: --allow-env: "NOT-A-NAME" is not an environment variable name\n');
     expect(bad.code).toBe(2);
     const dir = tempDir();
     const agent = path.join(dir, 'agent.json');

@@ -367,6 +367,6 @@ describe('callsim serve --inspect', () => {
     let stderr = '';
     const code = await main(['serve', '--inspect', 'http://localhost:8080', '--db', path.join(tempDir(), 'i.db')], { stdout: () => {}, stderr: (s) => void (stderr += s) });
     expect(code).toBe(2);
-    expect(stderr).toBe('callsim: callsim serve: --inspect: "http://localhost:8080" is not a WebSocket URL (ws://host:port or wss://…)\n');
+    expect(stderr).toBe('callsim serve: --inspect: "http://localhost:8080" is not a WebSocket URL (ws://host:port or wss://…)\n');
   });
 });

@@ -12,11 +12,15 @@ describe('the UI build', () => {
     await buildRenderer(dir);
     expect(rendererIsStale(dir)).toBe(false);
     const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+    // the page's first script, and the UI it loads at once (React is in that one), preloaded
     const script = /src="\.\/(assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+    const start = /rel="modulepreload"[^>]* href="\.\/(assets\/start-[^"]+\.js)"/.exec(html)?.[1];
     expect(script).toBeDefined();
-    const js = fs.readFileSync(path.join(dir, script!), 'utf8');
-    expect(js.includes('Minified React error'), `${script} holds React's production build`).toBe(true);
-    expect(js.includes('jsxDEV'), `${script} was built with the development JSX transform`).toBe(false);
+    expect(start).toBeDefined();
+    const js = fs.readFileSync(path.join(dir, start!), 'utf8');
+    expect(js.includes('Minified React error'), `${start} holds React's production build`).toBe(true);
+    for (const f of fs.readdirSync(path.join(dir, 'assets')).filter((f) => f.endsWith('.js')))
+      expect(fs.readFileSync(path.join(dir, 'assets', f), 'utf8').includes('jsxDEV'), `${f} was built with the development JSX transform`).toBe(false);
     expect(process.env.NODE_ENV).toBe('test'); // put back after the build
   }, 120_000);
 });
