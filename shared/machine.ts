@@ -318,7 +318,8 @@ export const callMachine = setup({
                 /**
                  * The agent's audio holds while it is told whether the caller's speech is a
                  * backchannel (it resumes where it held) or a turn: the speech ends as no
-                 * backchannel, or outlasts falseInterruptionTimeoutMs, and the agent stops (a barge-in).
+                 * backchannel, is told a turn while it goes on (caller.speech.turn), or outlasts
+                 * falseInterruptionTimeoutMs, and the agent stops (a barge-in).
                  */
                 paused: {
                   after: {
@@ -329,6 +330,11 @@ export const callMachine = setup({
                     },
                   },
                   on: {
+                    // known a turn before it ended (a live call's partial result): the agent stops now
+                    'caller.speech.turn': {
+                      target: '#call.active.conversation.callerSpeaking',
+                      actions: [emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand), assign({ bargeIns: ({ context }) => context.bargeIns + 1 })],
+                    },
                     'caller.speech.ended': [
                       { guard: 'backchannelEnded', target: 'speaking', actions: emit({ type: 'agent.speech.resume', reason: 'backchannel' } as CallCommand) },
                       {
