@@ -57,6 +57,8 @@ if (api) {
     const before = threadCpuNs();
     let reply;
     try {
+      // never a null decoder into the library: that would crash the process, not just this call
+      if (m.op !== 'init' && m.op !== 'free' && !decoder) throw new Error('the decoder is not loaded');
       if (m.op === 'init') {
         const args = [];
         for (const s of m.args) args.push('str', s);
@@ -215,6 +217,7 @@ export class StreamingRecognizer {
   /** Sends `msg`; `id` 0 waits for the worker's first message (ready, or why it could not load). */
   private request(msg: Record<string, unknown>, id?: number, transfer?: ArrayBuffer[]): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closed && msg.op !== 'free') return Promise.reject(new StreamingUnavailableError('the streaming recognizer is closed'));
     const n = id ?? this.nextId++;
     const answered = new Promise<Reply>((resolve, reject) => this.waiting.set(n, { resolve, reject }));
     // an idle decoder does not keep the process alive; one owing an answer does

@@ -64,6 +64,16 @@ describe.skipIf(skipReason !== null)('streaming recognition (libpocketsphinx thr
     }
   }, 60_000);
 
+  it('a recognizer whose thread has ended answers every feed with an error (what a live call turns partials off on), never hangs', async () => {
+    const r = await StreamingRecognizer.load();
+    await r.start();
+    const fed = r.feed(new Float32Array(4096)); // sent before the close: answered, or refused when the thread ends
+    r.close();
+    await fed.catch((err: unknown) => expect(err).toBeInstanceOf(StreamingUnavailableError));
+    await expect(r.feed(new Float32Array(4096))).rejects.toBeInstanceOf(StreamingUnavailableError);
+    await expect(r.feed(new Float32Array(4096))).rejects.toBeInstanceOf(StreamingUnavailableError);
+  }, 60_000);
+
   it('a file that is not pocketsphinx in its place is refused with one line, not a crash', async () => {
     const err = await StreamingRecognizer.load({ libraries: { pocketsphinx: SPEECH, sphinxbase: DEFAULT_LIBRARIES.sphinxbase } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamingUnavailableError);
