@@ -179,6 +179,12 @@ export class StreamingRecognizer {
           '3000',
           '-maxwpf',
           '10',
+          // partials come from the first (tree) pass alone; the second passes would only run at
+          // each stretch's end, for words nobody reads (the whole-utterance recognizer gives those)
+          '-fwdflat',
+          'no',
+          '-bestpath',
+          'no',
         ],
       });
     } catch (err) {
