@@ -113,6 +113,12 @@ const say = (text: string, purpose: SpeechPurpose, scripted: boolean) => ({ type
  */
 export const LEGACY_GUARDS: ReadonlySet<string> = new Set(['stopsWithoutPause']);
 
+/**
+ * Events only a live audio caller sends (`caller.speech.turn`, from its streaming partial
+ * results): a scenario library cannot take their transitions, so coverage reports them apart.
+ */
+export const LIVE_ONLY_EVENTS: ReadonlySet<string> = new Set(['caller.speech.turn']);
+
 export const callMachine = setup({
   types: {
     context: {} as CallContext,
