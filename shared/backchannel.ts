@@ -144,3 +144,36 @@ export function lineWords(text: string): string[] {
     .split(/\s+/)
     .filter(Boolean);
 }
+
+/**
+ * The barge-in words a partial result is believed on: streaming recognition hears "yeah" as
+ * "yes", "okay" as "oh" or "no", and throws in "what" and "hello", so the words an
+ * acknowledgement is misheard as are left to the whole-utterance decode.
+ */
+const PARTIAL_BARGE_IN_WORDS: ReadonlySet<string> = new Set(['stop', 'wait', 'cancel', 'agent', 'operator', 'representative', 'human', 'person', 'help', 'refund']);
+/**
+ * Content words (neither acknowledgements nor a hum's letters and fillers) a partial must hold
+ * to make a turn on words alone. Two are not enough: streaming recognition hears flite's and
+ * espeak-ng's hums as "they make", "that made", "am married" (42 of 196 acknowledgement clips
+ * of test/audio/backchannelCorpus.ts reached two, 5 reached three).
+ */
+const PARTIAL_CONTENT_WORDS = 3;
+
+/**
+ * Whether the words streaming recognition has heard so far of speech still going on (a live
+ * call's partial result), with how long it has lasted, already make it a turn, so that a paused
+ * agent can stop before the speech ends. The backchannel rule's cues that need no posterior,
+ * kept on the side of caution because a partial's words are worse than the final decode's and a
+ * wrong turn stops the agent for good (a wrong "not yet" only waits for the final decision):
+ * - over BACKCHANNEL_MAX_MS: a turn, whatever its words (as isBackchannel says of it);
+ * - an unmistakable barge-in word ("stop", "wait", "cancel", "representative"…): a turn;
+ * - PARTIAL_CONTENT_WORDS or more content words: a turn;
+ * - otherwise not yet (an acknowledgement, a hum, "no", one or two unsure words): the
+ *   whole-utterance decode decides when the speech ends. Pure.
+ */
+export function partialIsTurn(p: { words: readonly string[]; durationMs: number }): boolean {
+  if (p.durationMs > BACKCHANNEL_MAX_MS) return true;
+  const words = p.words.map((w) => w.toLowerCase().replace(/[^a-z'-]/g, '')).filter(Boolean);
+  if (words.some((w) => PARTIAL_BARGE_IN_WORDS.has(w))) return true;
+  return words.filter((w) => !BACKCHANNELS.has(w) && !HUM_WORDS.has(w)).length >= PARTIAL_CONTENT_WORDS;
+}

@@ -50,6 +50,12 @@ export type CallEvent =
    * "okay"): not a turn and no recognition to wait for; a paused agent resumes.
    */
   | { type: 'caller.speech.ended'; speechAtMs?: number; backchannel?: true }
+  /**
+   * The speech that paused the agent is a turn, known before it has ended: a live call's
+   * streaming recognition (a `caller.partial`) already heard words no backchannel has. The
+   * paused agent stops (a barge-in); the speech's end and words follow as for any turn.
+   */
+  | { type: 'caller.speech.turn' }
   | { type: 'asr.result'; text: string; confidence: number }
   | { type: 'asr.failed'; error: string }
   | { type: 'caller.hungup' }
@@ -71,6 +77,11 @@ export type WorldEvent =
   /** A stretch told a backchannel; `sound` (recorded, synthesized and live calls) is how it sounded, what the rule weighed with its words. */
   | { type: 'caller.backchannel'; startMs: number; endMs: number; text: string; sound?: StretchSound }
   | { type: 'vad.probability'; atMs: number; p: number }
+  /**
+   * What streaming recognition had heard of the caller's current speech by `atMs` (a live call's
+   * partial result, at a fixed step of the audio): the words so far, not the final ones.
+   */
+  | { type: 'caller.partial'; atMs: number; text: string }
   /**
    * The summarizer model's answer for the handoff packet (SPEC §5), asked once the call has
    * ended: `content` is its message verbatim (checked against the journal whenever the packet is

@@ -93,9 +93,10 @@ export interface Coverage {
   states: { total: number; entered: number; never: string[] };
   /**
    * `legacy`: transitions only sessions journaled under an older policy take (LEGACY_GUARDS),
-   * not counted in `total` unless a run took one.
+   * not counted in `total` unless a run took one. `liveOnly`: likewise, transitions on events
+   * only a live audio call sends (LIVE_ONLY_EVENTS).
    */
-  transitions: { total: number; taken: number; never: string[]; legacy: string[] };
+  transitions: { total: number; taken: number; never: string[]; legacy: string[]; liveOnly: string[] };
 }
 
 /** Names a transition for reports: `active.conversation.thinking --after thinkingBudgetMs--> handoff`. */
@@ -161,13 +162,14 @@ export function traceCollector(): { trace: RunTrace; observe: (e: { type: string
 }
 
 /** Which states and transitions a set of runs never entered or took. Pure. */
-export function coverage(graph: MachineGraph, traces: readonly RunTrace[], legacyGuards: ReadonlySet<string> = new Set()): Coverage {
+export function coverage(graph: MachineGraph, traces: readonly RunTrace[], legacyGuards: ReadonlySet<string> = new Set(), liveOnlyEvents: ReadonlySet<string> = new Set()): Coverage {
   const entered = new Set(traces.flatMap((t) => t.entered));
   const taken = new Set(traces.flatMap((t) => t.taken));
   const states = graph.states.filter((s) => s.type !== 'history');
   const isTaken = (g: GraphTransition) => taken.has(transitionKey(g));
   const legacyUntaken = (g: GraphTransition) => g.guard !== null && legacyGuards.has(g.guard) && !isTaken(g);
-  const counted = graph.transitions.filter((g) => !legacyUntaken(g));
+  const liveOnlyUntaken = (g: GraphTransition) => liveOnlyEvents.has(g.event) && !isTaken(g);
+  const counted = graph.transitions.filter((g) => !legacyUntaken(g) && !liveOnlyUntaken(g));
   return {
     states: { total: states.length, entered: states.filter((s) => entered.has(s.path)).length, never: states.filter((s) => !entered.has(s.path)).map((s) => s.path) },
     transitions: {
@@ -175,6 +177,7 @@ export function coverage(graph: MachineGraph, traces: readonly RunTrace[], legac
       taken: counted.filter(isTaken).length,
       never: counted.filter((g) => !isTaken(g)).map(transitionName),
       legacy: graph.transitions.filter(legacyUntaken).map(transitionName),
+      liveOnly: graph.transitions.filter(liveOnlyUntaken).map(transitionName),
     },
   };
 }

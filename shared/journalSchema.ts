@@ -54,6 +54,7 @@ const journalInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('caller.speech.ended'), speechAtMs: ms.optional(), backchannel: z.literal(true).optional() }).strict(),
   z.object({ type: z.literal('asr.result'), text, confidence: z.number().min(0).max(1) }).strict(),
   z.object({ type: z.literal('asr.failed'), error: text }).strict(),
+  z.object({ type: z.literal('caller.speech.turn') }).strict(),
   z.object({ type: z.literal('caller.hungup') }).strict(),
   z.object({ type: z.literal('agent.response'), response: agentResponse, tokens: count }).strict(),
   z.object({ type: z.literal('agent.failed'), error: text, tokens: count }).strict(),
@@ -80,6 +81,7 @@ const journalInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('caller.audio'), startMs: ms, endMs: ms, sampleRate: z.number().int().min(1), pcm16: z.base64() }).strict(),
   z.object({ type: z.literal('caller.backchannel'), startMs: ms, endMs: ms, text, sound: stretchSound.optional() }).strict(),
   z.object({ type: z.literal('vad.probability'), atMs: ms, p: z.number().min(0).max(1) }).strict(),
+  z.object({ type: z.literal('caller.partial'), atMs: ms, text }).strict(),
   z.object({ type: z.literal('summarizer.result'), model: text, latencyMs: ms, tokens: count, content: text.optional(), error: text.optional() }).strict(),
   z
     .object({

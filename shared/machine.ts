@@ -113,6 +113,12 @@ const say = (text: string, purpose: SpeechPurpose, scripted: boolean) => ({ type
  */
 export const LEGACY_GUARDS: ReadonlySet<string> = new Set(['stopsWithoutPause']);
 
+/**
+ * Events only a live audio caller sends (`caller.speech.turn`, from its streaming partial
+ * results): a scenario library cannot take their transitions, so coverage reports them apart.
+ */
+export const LIVE_ONLY_EVENTS: ReadonlySet<string> = new Set(['caller.speech.turn']);
+
 export const callMachine = setup({
   types: {
     context: {} as CallContext,
@@ -318,7 +324,8 @@ export const callMachine = setup({
                 /**
                  * The agent's audio holds while it is told whether the caller's speech is a
                  * backchannel (it resumes where it held) or a turn: the speech ends as no
-                 * backchannel, or outlasts falseInterruptionTimeoutMs, and the agent stops (a barge-in).
+                 * backchannel, is told a turn while it goes on (caller.speech.turn), or outlasts
+                 * falseInterruptionTimeoutMs, and the agent stops (a barge-in).
                  */
                 paused: {
                   after: {
@@ -329,6 +336,11 @@ export const callMachine = setup({
                     },
                   },
                   on: {
+                    // known a turn before it ended (a live call's partial result): the agent stops now
+                    'caller.speech.turn': {
+                      target: '#call.active.conversation.callerSpeaking',
+                      actions: [emit({ type: 'agent.speech.stop', reason: 'barge_in' } as CallCommand), assign({ bargeIns: ({ context }) => context.bargeIns + 1 })],
+                    },
                     'caller.speech.ended': [
                       { guard: 'backchannelEnded', target: 'speaking', actions: emit({ type: 'agent.speech.resume', reason: 'backchannel' } as CallCommand) },
                       {

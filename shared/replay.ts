@@ -141,6 +141,7 @@ const worldOnly = new Set([
   'control.stop',
   'caller.audio',
   'caller.backchannel',
+  'caller.partial',
   'vad.probability',
   'summarizer.result',
   'caller.model.result',

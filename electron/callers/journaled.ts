@@ -7,7 +7,7 @@ import type { WorldContext, WorldPart } from '../world/world.ts';
 import type { CallSetup } from '../engine/runner.ts';
 import { appVersion } from '../engine/version.ts';
 
-const callerEvents = new Set(['caller.speech.started', 'caller.speech.ended', 'asr.result', 'asr.failed', 'caller.hungup']);
+const callerEvents = new Set(['caller.speech.started', 'caller.speech.ended', 'caller.speech.turn', 'asr.result', 'asr.failed', 'caller.hungup']);
 
 /** The caller input of a journal: speech, recognition results and hang-up, at their times. */
 export function callerInput(entries: readonly JournalEntry[]): { atMs: number; event: CallEvent }[] {

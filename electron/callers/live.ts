@@ -3,6 +3,8 @@ import { DEFAULT_PAD_MS, LiveRecognizer } from '../audio/asr.ts';
 import type { AudioSource } from '../audio/mic.ts';
 import { BACKCHANNEL_MAX_MS, hearLiveSegment, pcm16Base64, type AnalyzedSegment } from '../audio/pipeline.ts';
 import { frameEnergyDb, SileroVad, SpeechSegmenter, VAD_FRAME_MS, VAD_FRAME_SAMPLES } from '../audio/vad.ts';
+import { StreamingRecognizer, type StreamingOptions } from '../audio/streamingAsr.ts';
+import { partialIsTurn } from '../../shared/backchannel.ts';
 
 /** How the live caller reaches the running call: events delivered at the wall clock's now. */
 export interface LiveCallInput {
@@ -51,6 +53,26 @@ interface OwedAnswer {
  */
 export const LIVE_PAUSE_MS = 128;
 
+/**
+ * How often a held stretch's streaming recognition is asked for its words so far: at each
+ * multiple of this much audio after the stretch's detected start (8 VAD frames), each answer
+ * awaited before the stream goes on, so that when a partial comes (and the turn it may decide)
+ * depends on the audio alone.
+ */
+export const PARTIAL_STEP_MS = 256;
+/** Audio before a stretch's detected start that its streaming recognition hears first (as the whole-utterance decode is padded). */
+const PARTIAL_LEAD_MS = 96;
+
+/** Partial results for live calls: on (the default, where libpocketsphinx loads), off, or with other libraries. */
+export type PartialsOption = false | (StreamingOptions & { /** Where the one line saying partials are off goes (default stderr, once a process). */ notice?: (line: string) => void });
+
+let noticeGiven = false;
+const defaultNotice = (line: string): void => {
+  if (noticeGiven) return;
+  noticeGiven = true;
+  process.stderr.write(`${line}\n`);
+};
+
 /** A stretch of caller speech the segmenter has confirmed and not yet ended. */
 interface OpenStretch {
   /** ms from the start of the stream, where the speech started. */
@@ -60,6 +82,12 @@ interface OpenStretch {
    * It becomes a turn once it outlasts BACKCHANNEL_MAX_MS, or when recognition says so.
    */
   held: boolean;
+  /** Stream ms up to which its audio has been fed to streaming recognition; null when it is not being fed. */
+  fedToMs: number | null;
+  /** Stream ms of its next partial: its start plus a whole number of PARTIAL_STEP_MS. */
+  partialAtMs: number;
+  /** The last partial journaled for it. */
+  partial: string | null;
 }
 
 /**
@@ -106,10 +134,14 @@ export class LiveAudioCaller {
   private clockMs = 0;
   private unsubscribe: (() => void) | null = null;
   private ended = false;
+  /** The streaming recognizer once loaded, while it works; null when partials are off, unavailable or it failed. */
+  private partialsBy: StreamingRecognizer | null = null;
 
   private constructor(
     private readonly source: AudioSource,
     private readonly vad: Promise<SileroVad>,
+    /** Streaming recognition for partial results; null when off or unavailable (today's behaviour). */
+    private readonly streaming: Promise<StreamingRecognizer | null>,
     private readonly segmenter: SpeechSegmenter,
     private readonly recognizer: LiveRecognizer,
     private readonly input: LiveCallInput,
@@ -117,12 +149,21 @@ export class LiveAudioCaller {
   ) {}
 
   /** Loads the VAD model, starts the recognizer and starts listening. */
-  static async start(source: AudioSource, input: LiveCallInput, o: { endOfTurnSilenceMs: number; onEnd: () => void }): Promise<LiveAudioCaller> {
+  static async start(source: AudioSource, input: LiveCallInput, o: { endOfTurnSilenceMs: number; onEnd: () => void; partials?: PartialsOption }): Promise<LiveAudioCaller> {
     // The stream starts at once, with the call: what it brings while the model loads waits in the queue.
     const vad = SileroVad.load();
     input.track(vad);
+    const partials = o.partials ?? {};
+    const streaming =
+      partials === false
+        ? Promise.resolve(null)
+        : StreamingRecognizer.load(partials).catch((err: unknown) => {
+            // today's behaviour: a held stretch is decided once it has ended and been recognised
+            (partials.notice ?? defaultNotice)(`callsim: live partial results off (${(err as Error).message}); barge-in is decided when the caller's speech ends`);
+            return null;
+          });
     const segmenter = new SpeechSegmenter({ endSilenceMs: Math.min(LIVE_PAUSE_MS, o.endOfTurnSilenceMs) });
-    const caller = new LiveAudioCaller(source, vad, segmenter, LiveRecognizer.start(), input, o.onEnd);
+    const caller = new LiveAudioCaller(source, vad, streaming, segmenter, LiveRecognizer.start(), input, o.onEnd);
     caller.unsubscribe = source.subscribe((e) => {
       if (e.type === 'audio.chunk') caller.enqueue(() => caller.onChunk(e.samples));
       else if (e.type === 'audio.ended') caller.enqueue(async () => caller.finish());
@@ -145,6 +186,7 @@ export class LiveAudioCaller {
     this.unsubscribe?.();
     this.source.stop();
     this.recognizer.close();
+    void this.streaming.then((s) => s?.close());
   }
 
   /** Resolves when every chunk received so far has been processed. */
@@ -163,6 +205,10 @@ export class LiveAudioCaller {
     for (let at = 0; at + VAD_FRAME_SAMPLES <= chunk.length; at += VAD_FRAME_SAMPLES) {
       const frame = chunk.subarray(at, at + VAD_FRAME_SAMPLES);
       const p = await (await this.vad).process(frame);
+      // loaded (or not) before the first frame is heard, however long that takes: whether a
+      // stretch has partials does not depend on how fast the models loaded
+      if (this.frames === 0) this.partialsBy = await this.streaming;
+      const streaming = this.partialsBy;
       if (this.ended) return;
       this.frames++;
       // answers due within this frame first, at their own times; then the clock to its end
@@ -172,6 +218,8 @@ export class LiveAudioCaller {
       for (const e of this.segmenter.push(p, frameEnergyDb(frame))) this.onSpeech(e.type, e.atMs);
       this.padded();
       const open = this.open;
+      if (streaming && open?.held && open.fedToMs !== null && this.frames * VAD_FRAME_MS >= open.partialAtMs) await this.hearPartial(streaming, open);
+      if (this.ended) return;
       if (open?.held && this.segmenter.inSpeech && this.frames * VAD_FRAME_MS - open.startMs > BACKCHANNEL_MAX_MS) {
         // longer than any backchannel: a turn, whatever its words (the paused agent stops
         // when it ends, or at falseInterruptionTimeoutMs)
@@ -185,12 +233,15 @@ export class LiveAudioCaller {
       for (const waiting of this.awaitingPadding.splice(0)) waiting.go(atMs);
       // heard at once, over the agent too: the machine pauses the agent once it has lasted
       // bargeInMinSpeechMs, and hears at its end whether it was a backchannel
-      this.open = { startMs: atMs, held: this.input.agentSpeaking() };
+      const held = this.input.agentSpeaking();
+      this.open = { startMs: atMs, held, fedToMs: null, partialAtMs: atMs + PARTIAL_STEP_MS, partial: null };
       this.announce(atMs);
+      if (held) this.startPartials(this.open);
       return;
     }
-    const stretch = this.open ?? { startMs: atMs, held: false };
+    const stretch = this.open ?? { startMs: atMs, held: false, fedToMs: null, partialAtMs: Infinity, partial: null };
     this.open = null;
+    this.endPartials(stretch);
     const segment = { startMs: stretch.startMs, endMs: atMs };
     this.input.record({
       type: 'caller.audio',
@@ -217,6 +268,67 @@ export class LiveAudioCaller {
         if (turn !== false && !this.ended) this.input.recognized(h.text, h.confidence);
       });
     this.input.track(this.results);
+  }
+
+  /**
+   * Starts streaming recognition of a held stretch (when it is on): its first PARTIAL_LEAD_MS of
+   * lead-in is fed with the first step. Requests are answered in order, so the feeds queued
+   * after this one follow it; nothing waits on it here.
+   */
+  private startPartials(stretch: OpenStretch): void {
+    const streaming = this.partialsBy;
+    if (!streaming || this.ended) return;
+    stretch.fedToMs = Math.max(0, stretch.startMs - PARTIAL_LEAD_MS);
+    void streaming.start().catch(() => this.partialsFailed(streaming));
+  }
+
+  /** Streaming recognition failed (its worker died): the rest of the call is decided as without partials. */
+  private partialsFailed(streaming: StreamingRecognizer): void {
+    if (this.partialsBy !== streaming) return;
+    this.partialsBy = null;
+    if (this.open) this.open.fedToMs = null;
+    streaming.close();
+  }
+
+  /** Ends a stretch's streaming recognition, if it had one; its last answer is not needed. */
+  private endPartials(stretch: OpenStretch): void {
+    if (stretch.fedToMs === null) return;
+    stretch.fedToMs = null;
+    const streaming = this.partialsBy;
+    void streaming?.end().catch(() => this.partialsFailed(streaming));
+  }
+
+  /**
+   * Feeds a held stretch's audio since the last step to streaming recognition and waits for its
+   * words so far (the stream waits with it): journaled as a `caller.partial` when they changed,
+   * and if they (with how long the speech has lasted) already make a turn by the backchannel
+   * rule (partialIsTurn), the machine hears so (`caller.speech.turn`: a paused agent stops now)
+   * and the stretch is no longer held. A recognizer that fails turns partials off for the call.
+   */
+  private async hearPartial(streaming: StreamingRecognizer, stretch: OpenStretch): Promise<void> {
+    const nowMs = this.frames * VAD_FRAME_MS;
+    const from = stretch.fedToMs!;
+    stretch.fedToMs = nowMs;
+    while (stretch.partialAtMs <= nowMs) stretch.partialAtMs += PARTIAL_STEP_MS;
+    let text: string | null;
+    try {
+      text = await streaming.feed(this.slice(from, nowMs));
+    } catch {
+      this.partialsFailed(streaming);
+      stretch.fedToMs = null;
+      return;
+    }
+    if (this.ended || text === null) return;
+    if (text !== stretch.partial) {
+      stretch.partial = text;
+      this.input.record({ type: 'caller.partial', atMs: this.callMs(nowMs), text });
+    }
+    if (!stretch.held || this.open !== stretch || !partialIsTurn({ words: text.split(' '), durationMs: nowMs - stretch.startMs })) return;
+    stretch.held = false;
+    this.endPartials(stretch);
+    void this.after(async () => {
+      if (!this.ended) this.input.inject({ type: 'caller.speech.turn' });
+    });
   }
 
   /**

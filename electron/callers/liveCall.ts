@@ -1,6 +1,6 @@
 import type { AudioSource } from '../audio/mic.ts';
 import type { SessionStore } from '../store/sessions.ts';
-import { LiveAudioCaller } from './live.ts';
+import { LiveAudioCaller, type PartialsOption } from './live.ts';
 import { deliverRecognition } from '../world/recognition.ts';
 import type { CallRunner, CallSetup, RunOptions } from '../engine/runner.ts';
 import { runSession, type SessionRun } from '../engine/session.ts';
@@ -18,6 +18,12 @@ export interface LiveCallOptions {
    * (Ctrl-C), and the runner and session for those who also control it (the desktop app's panel).
    */
   onStart?: (stop: () => void, runner: CallRunner, sessionId: string) => void;
+  /**
+   * Streaming partial results, which tell a barge-in from a backchannel before the speech ends:
+   * on by default where libpocketsphinx loads (one line on stderr and today's behaviour where it
+   * does not); `false` turns them off.
+   */
+  partials?: PartialsOption;
 }
 
 /**
@@ -77,7 +83,7 @@ export async function runLiveCall(o: LiveCallOptions): Promise<SessionRun> {
                 released ??= { atMs: audioMs, wallMs: performance.now() };
               },
             },
-            { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, onEnd: () => runner.inject({ type: 'caller.hungup' }) },
+            { endOfTurnSilenceMs: policy.endOfTurnSilenceMs, onEnd: () => runner.inject({ type: 'caller.hungup' }), partials: o.partials },
           ).then((c) => {
             caller = c;
             if (runner.done) c.stop();

@@ -29,7 +29,7 @@ import { checkReproduction, sessionToScenario } from '../engine/toScenario.ts';
 import { junitReport, passed, runSuite, shardOf, type SuiteCaseResult } from '../engine/redteam.ts';
 import { callerModelReuseLine } from '../callers/persona.ts';
 import { coverage as computeCoverage, machineGraph } from '../../shared/graph.ts';
-import { callMachine, LEGACY_GUARDS } from '../../shared/machine.ts';
+import { callMachine, LEGACY_GUARDS, LIVE_ONLY_EVENTS } from '../../shared/machine.ts';
 import { scenarioFiles } from '../input/files.ts';
 import path from 'node:path';
 
@@ -310,6 +310,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
         machineGraph(callMachine),
         results.flatMap((r) => (r.trace ? [r.trace] : [])),
         LEGACY_GUARDS,
+        LIVE_ONLY_EVENTS,
       )
     : undefined;
   if (values.junit) fs.writeFileSync(values.junit, junitReport(results, cov));
@@ -332,6 +333,7 @@ export async function cmdRedteam(args: string[], out: Out): Promise<number> {
       for (const s of cov.states.never) out.stdout(`  never entered: ${s}\n`);
       for (const t of cov.transitions.never) out.stdout(`  never taken:   ${t}\n`);
       for (const t of cov.transitions.legacy) out.stdout(`  not counted:   ${t} (only sessions journaled before its policy key take it)\n`);
+      for (const t of cov.transitions.liveOnly) out.stdout(`  not counted:   ${t} (only live audio calls take it: streaming partial results)\n`);
     }
   }
   // the plain closing line CI runners read; with --json on stderr, so that stdout is one JSON document

@@ -209,7 +209,7 @@ const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&g
 /** A JUnit XML report of a suite (one testcase per scenario), with coverage as properties. Pure. */
 export function junitReport(
   results: readonly SuiteCaseResult[],
-  coverage?: { states: { total: number; entered: number; never: string[] }; transitions: { total: number; taken: number; never: string[]; legacy: string[] } },
+  coverage?: { states: { total: number; entered: number; never: string[] }; transitions: { total: number; taken: number; never: string[]; legacy: string[]; liveOnly: string[] } },
 ): string {
   const failures = results.filter((r) => !passed(r)).length;
   const time = (ms: number) => (ms / 1000).toFixed(3);
@@ -222,6 +222,7 @@ export function junitReport(
     for (const s of coverage.states.never) lines.push(`      <property name="coverage.state.never" value="${xml(s)}"/>`);
     for (const t of coverage.transitions.never) lines.push(`      <property name="coverage.transition.never" value="${xml(t)}"/>`);
     for (const t of coverage.transitions.legacy) lines.push(`      <property name="coverage.transition.legacy" value="${xml(t)}"/>`);
+    for (const t of coverage.transitions.liveOnly) lines.push(`      <property name="coverage.transition.liveOnly" value="${xml(t)}"/>`);
     lines.push('    </properties>');
   }
   for (const r of results) {

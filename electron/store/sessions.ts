@@ -352,6 +352,7 @@ function maskInput(ev: JournalInput): JournalInput {
       return { ...ev, source: maskSource(ev.source) };
     case 'asr.result':
     case 'caller.backchannel':
+    case 'caller.partial':
       return { ...ev, text: maskPii(ev.text) };
     case 'asr.failed':
     case 'agent.failed':
@@ -371,6 +372,7 @@ function maskInput(ev: JournalInput): JournalInput {
       };
     case 'caller.speech.started':
     case 'caller.speech.ended':
+    case 'caller.speech.turn':
     case 'caller.hungup':
     case 'agent.speech.ended':
     case 'control.policy.set':

@@ -381,7 +381,7 @@ function describe(it: TimelineItem, atMs: number): ReactElement {
           <span className={`who ${it.speaker}`}>{it.speaker}</span>
           {it.bargeIn && <span className="badge barge">barge-in</span>}
           {it.interrupted && <span className="badge interrupted">interrupted</span>}
-          <span className="said">{it.text ?? (it.endMs === null || it.endMs > atMs ? 'speaking…' : '(not recognised)')}</span>
+          <span className="said">{it.text ?? (it.endMs === null || it.endMs > atMs ? (it.partial ?? 'speaking…') : '(not recognised)')}</span>
         </>
       );
     case 'tool':
@@ -433,7 +433,7 @@ function describe(it: TimelineItem, atMs: number): ReactElement {
  */
 function rowLook(it: TimelineItem, atMs: number): string {
   const open = 'endMs' in it && (it.endMs === null || it.endMs > atMs);
-  if (it.kind === 'turn') return `${open}|${it.endMs}|${it.text}|${it.interrupted}|${it.bargeIn}`;
+  if (it.kind === 'turn') return `${open}|${it.endMs}|${it.text}|${it.partial}|${it.interrupted}|${it.bargeIn}`;
   if (it.kind === 'tool') return `${open}|${it.endMs}|${it.outcome}|${it.status}`;
   return '';
 }

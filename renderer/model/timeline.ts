@@ -7,7 +7,19 @@ import { RecognitionQueue } from '../../shared/recognitionQueue.ts';
 
 /** One thing on the timeline, at the time it began. */
 export type TimelineItem =
-  | { kind: 'turn'; id: number; startMs: number; endMs: number | null; speaker: 'caller' | 'agent'; text: string | null; interrupted: boolean; bargeIn: boolean; purpose: string | null }
+  /** `partial`: a live caller's words so far (streaming recognition), until `text` comes. */
+  | {
+      kind: 'turn';
+      id: number;
+      startMs: number;
+      endMs: number | null;
+      speaker: 'caller' | 'agent';
+      text: string | null;
+      interrupted: boolean;
+      bargeIn: boolean;
+      purpose: string | null;
+      partial?: string;
+    }
   | { kind: 'tool'; id: number; startMs: number; endMs: number | null; callId: number; tool: string; attempt: number; outcome: ToolOutcome | null; status: number | null }
   | { kind: 'filler'; id: number; startMs: number; text: string }
   | { kind: 'transition'; id: number; startMs: number; state: string; cause: string }
@@ -200,6 +212,13 @@ export class TimelineFold {
         if (t) t.text = ev.text;
         break;
       }
+      case 'caller.partial':
+        // the words so far, shown on the caller's open turn until its recognised words come
+        if (this.openCaller && this.openCaller.text === null) this.openCaller.partial = `${ev.text}…`;
+        break;
+      case 'caller.speech.turn':
+        this.push({ kind: 'note', startMs: at, text: 'a turn, heard before it ended (partial result)' });
+        break;
       case 'caller.backchannel':
         this.backchannelText = ev.text;
         this.push({ kind: 'note', startMs: ev.startMs, text: `caller backchannel “${ev.text}” (not a turn)` });

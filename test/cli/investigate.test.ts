@@ -135,7 +135,9 @@ describe('callsim redteam', () => {
     // the one transition only sessions journaled before pauses existed take is reported apart, not counted
     const legacy = 'active.conversation.agentSpeaking.callerOverlap --after bargeInMinSpeechMs [stopsWithoutPause]--> active.conversation.callerSpeaking';
     expect(report.coverage.transitions.legacy).toEqual([legacy]);
-    expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length - 1);
+    // and the one only a live audio call's partial results take (caller.speech.turn)
+    expect(report.coverage.transitions.liveOnly).toEqual(['active.conversation.agentSpeaking.paused --caller.speech.turn--> active.conversation.callerSpeaking']);
+    expect(report.coverage.transitions.total).toBe(machineGraph(callMachine).transitions.length - 2);
     expect(report.coverage.transitions.never).toEqual([]);
     expect(report.coverage.transitions.taken).toBe(report.coverage.transitions.total);
     for (const t of [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
 import { coverage, machineGraph, traceCollector, transitionKey } from '../../shared/graph.ts';
-import { callMachine } from '../../shared/machine.ts';
+import { callMachine, LIVE_ONLY_EVENTS } from '../../shared/machine.ts';
 
 /** Two guarded paths and an inline one from `waiting` on `go`, all to `done`; a fallback to `other`. */
 const forked = setup({
@@ -72,6 +72,14 @@ describe('transition coverage', () => {
     expect(b.legacy).toEqual([]);
     expect(b.total).toBe(5);
     expect(b.taken).toBe(1);
+  });
+
+  it('reports the transitions on live-only events apart while no run takes them', () => {
+    const graph = machineGraph(callMachine);
+    const none = coverage(graph, [], new Set(), LIVE_ONLY_EVENTS).transitions;
+    expect(none.liveOnly).toEqual(['active.conversation.agentSpeaking.paused --caller.speech.turn--> active.conversation.callerSpeaking']);
+    expect(none.total).toBe(graph.transitions.length - 1);
+    expect(none.never).not.toContain(none.liveOnly[0]);
   });
 
   it('gives every transition of the call machine its own key', () => {

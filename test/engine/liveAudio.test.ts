@@ -183,8 +183,9 @@ describe('a live call hears backchannels as the offline path does', () => {
     expect(answer.endMs).toBeGreaterThan(said[1].startMs);
 
     // The speech is heard as it starts, and the agent's audio pauses once it has lasted
-    // bargeInMinSpeechMs on the call's (the audio's) clock, as offline; it stops for good when
-    // the speech has ended and been recognised as no backchannel. The answer was last heard at the pause.
+    // bargeInMinSpeechMs on the call's (the audio's) clock, as offline; it stops for good as soon
+    // as streaming recognition's words so far make it a turn (a caller.partial, then
+    // caller.speech.turn), before the speech has ended. The answer was last heard at the pause.
     const journal = journalOf(result.sessionId, db);
     const started = inputs(journal, 'caller.speech.started')[1];
     const pause = journal.find((e) => e.kind === 'command' && e.command.type === 'agent.speech.pause')!;
@@ -193,7 +194,10 @@ describe('a live call hears backchannels as the offline path does', () => {
     // bargeInMinSpeechMs from where the speech began: detection confirmed the start some frames late (spokenMs)
     expect(started.event.spokenMs).toBe(started.atMs - (started.event.speechAtMs as number));
     expect(pause.atMs).toBe(Math.max(started.atMs, (started.event.speechAtMs as number) + 250));
-    expect(stop.atMs).toBeGreaterThan(said[1].endMs);
+    const [turn] = inputs(journal, 'caller.speech.turn');
+    expect(turn.atMs).toBe(stop.atMs);
+    expect(stop.atMs).toBeLessThan(said[1].endMs);
+    expect(inputs(journal, 'caller.partial').filter((p) => p.atMs <= turn.atMs).length).toBeGreaterThan(0);
     expect(journal.some((e) => e.kind === 'command' && e.command.type === 'agent.speech.resume')).toBe(false);
     expect(answer.endMs).toBe(pause.atMs);
   }, 120_000);

@@ -200,3 +200,24 @@ describe('joining a running call', () => {
     }
   });
 });
+
+describe('the timeline shows a live caller’s partial results', () => {
+  it('the words so far on the open caller turn until its recognised words come; a turn told early is a note', () => {
+    const fold = new TimelineFold();
+    fold.apply([
+      { seq: 1, atMs: 300, kind: 'input', event: { type: 'caller.speech.started', speechAtMs: 100, spokenMs: 200 } },
+      { seq: 2, atMs: 356, kind: 'input', event: { type: 'caller.partial', atMs: 356, text: 'i want a' } },
+      { seq: 3, atMs: 612, kind: 'input', event: { type: 'caller.partial', atMs: 612, text: 'i want a refund' } },
+      { seq: 4, atMs: 612, kind: 'input', event: { type: 'caller.speech.turn' } },
+    ]);
+    const turn = () => fold.items.find((i) => i.kind === 'turn' && i.speaker === 'caller') as Extract<(typeof fold.items)[number], { kind: 'turn' }>;
+    expect(turn().partial).toBe('i want a refund…');
+    expect(turn().text).toBeNull();
+    expect(fold.items.some((i) => i.kind === 'note' && i.startMs === 612 && i.text.includes('partial result'))).toBe(true);
+    fold.apply([
+      { seq: 5, atMs: 900, kind: 'input', event: { type: 'caller.speech.ended', speechAtMs: 800 } },
+      { seq: 6, atMs: 1100, kind: 'input', event: { type: 'asr.result', text: 'i want a refund please', confidence: 0.8 } },
+    ]);
+    expect(turn().text).toBe('i want a refund please');
+  });
+});

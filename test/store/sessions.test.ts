@@ -43,6 +43,22 @@ describe('session store', () => {
     expect(() => other.import('export.json', text)).toThrow(/already exists/);
   });
 
+  it("export masks a live caller's partial results like its other words", async () => {
+    const store = new SessionStore(path.join(tempDir(), 'p.db'));
+    const run = await runScenario(call, { store });
+    const seq = run.entries.at(-1)!.seq;
+    const writer = store.journalWriter(run.sessionId);
+    writer.append({ seq: seq + 1, atMs: 9000, kind: 'input', event: { type: 'caller.partial', atMs: 9000, text: 'my card is 4111 1111 1111 1111' } });
+    writer.append({ seq: seq + 2, atMs: 9000, kind: 'input', event: { type: 'caller.speech.turn' } });
+    writer.flush();
+    const journal = store.export(run.sessionId).journal as unknown as JournalEntry[];
+    const partial = journal.find((e) => e.kind === 'input' && e.event.type === 'caller.partial');
+    expect(partial).toMatchObject({ event: { type: 'caller.partial', atMs: 9000 } });
+    expect(JSON.stringify(partial)).not.toContain('4111 1111 1111 1111');
+    expect(JSON.stringify(partial)).toContain('••••1111');
+    expect(journal.find((e) => e.kind === 'input' && e.event.type === 'caller.speech.turn')).toEqual({ seq: seq + 2, atMs: 9000, kind: 'input', event: { type: 'caller.speech.turn' } });
+  });
+
   it('export masks only the words: ids that end in digits or say "account"/"phone" are kept, and the export imports back and replays', async () => {
     const dir = tempDir();
     const store = new SessionStore(path.join(dir, 'ids.db'));
