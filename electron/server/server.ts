@@ -144,8 +144,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const where = url?.pathname === '/ws' || url?.pathname === '/inspect' ? url.pathname : 'upgrade';
     // Node leaves an upgraded socket without an 'error' listener: a reset (while refused, or
     // mid-call) would otherwise be an uncaught error and end the process.
-    socket.on('error', (err) => {
-      logOnce(socket, `${where}: connection error (${err.message})`);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // a client that went away (a closed tab, a killed browser) is not worth a line
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') logOnce(socket, `${where}: connection error (${err.message})`);
       socket.destroy();
     });
     // A bad frame: ws has closed the socket with its code (1002, 1007, 1009) when this runs.
