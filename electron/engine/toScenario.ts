@@ -154,6 +154,8 @@ export async function checkReproduction(scenario: Scenario, entries: readonly Jo
   const limits: string[] = [];
   const policyChanges = entries.filter((e) => e.kind === 'input' && e.event.type === 'control.policy.set').map((e) => e.atMs);
   if (policyChanges.length) limits.push(`live policy changes (at ${policyChanges.join(', ')} ms) have no place in a scenario file`);
+  const early = entries.filter((e) => e.kind === 'input' && e.event.type === 'caller.speech.turn').map((e) => e.atMs);
+  if (early.length) limits.push(`turns told before they ended by the live call's partial results (at ${early.join(', ')} ms) are told when they end by a scenario's caller`);
   const cut = cutLines(entries);
   if (cut.length) limits.push(`the caller's words at ${cut.join(', ')} ms were cut to the ${maxSayChars} characters a scenario line holds`);
   const source = start.source.kind;

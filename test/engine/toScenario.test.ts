@@ -123,6 +123,11 @@ describe('to-scenario of what a scenario file cannot hold', () => {
     expect(monologue.startsWith(`${said} `)).toBe(true);
     const check = await checkReproduction(generated, entries, run.result);
     expect(check.limits.join('; ')).toMatch(/^the caller's words at \d+ ms were cut to the 2000 characters a scenario line holds/);
+    // a live call's early turn (streaming partials) is named too
+    const early: JournalEntry[] = [...entries, { seq: entries.length, atMs: 4321, kind: 'input', event: { type: 'caller.speech.turn' } }];
+    expect((await checkReproduction(generated, early, run.result)).limits).toContain(
+      "turns told before they ended by the live call's partial results (at 4321 ms) are told when they end by a scenario's caller",
+    );
 
     const many: JournalEntry[] = [...entries];
     for (let i = 0; i <= maxTurns; i++) many.push({ seq: many.length, atMs: 100_000 + i, kind: 'input', event: { type: 'caller.speech.started' } });
