@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { streamingUnavailable } from './streamingAvailable.ts';
 import { DEFAULT_LIBRARIES, StreamingRecognizer, StreamingUnavailableError } from '../../electron/audio/streamingAsr.ts';
 import { readWavFile } from '../../electron/audio/wav.ts';
 import { partialIsTurn } from '../../shared/backchannel.ts';
 
-/** Why the real decoder cannot run here, or null when it can. */
-function unavailable(): string | null {
-  for (const lib of Object.values(DEFAULT_LIBRARIES)) if (!fs.existsSync(lib)) return `${lib} is not installed`;
-  try {
-    createRequire(import.meta.url).resolve('koffi');
-  } catch {
-    return 'the koffi package is not installed';
-  }
-  return null;
-}
-const skipReason = unavailable();
+const skipReason = streamingUnavailable();
 if (skipReason) console.warn(`streaming recognition tests skipped: ${skipReason}`);
 
 // LibriVox "he was not an ill disposed young man" (16 kHz mono), as pocketsphinx ships it

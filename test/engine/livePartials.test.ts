@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { streamingUnavailable } from '../audio/streamingAvailable.ts';
 import path from 'node:path';
 import { repoRoot, tempDir } from '../helpers.ts';
 import { WavFileSource } from '../../electron/audio/mic.ts';
-import { DEFAULT_LIBRARIES } from '../../electron/audio/streamingAsr.ts';
 import { PARTIAL_STEP_MS, type PartialsOption } from '../../electron/callers/live.ts';
 import { runLiveCall } from '../../electron/callers/liveCall.ts';
 import { setupFor } from '../../electron/engine/setup.ts';
@@ -13,16 +12,7 @@ import { SessionStore } from '../../electron/store/sessions.ts';
 import { journalEntrySchema } from '../../shared/journalSchema.ts';
 import { replayJournal } from '../../shared/replay.ts';
 
-function unavailable(): string | null {
-  for (const lib of Object.values(DEFAULT_LIBRARIES)) if (!fs.existsSync(lib)) return `${lib} is not installed`;
-  try {
-    createRequire(import.meta.url).resolve('koffi');
-  } catch {
-    return 'the koffi package is not installed';
-  }
-  return null;
-}
-const skipReason = unavailable();
+const skipReason = streamingUnavailable();
 if (skipReason) console.warn(`live partial-result tests skipped: ${skipReason}`);
 
 type Truth = { segments: { startMs: number; endMs: number; text: string; backchannel?: boolean }[] };
