@@ -21,8 +21,20 @@ import { processAlive } from '../processes.ts';
 
 const run = promisify(execFile);
 
-const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+export const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const INSTALL_HINT = 'apt-get install pocketsphinx pocketsphinx-en-us';
+/** The English acoustic model and dictionary every pocketsphinx run here loads (the batch processes and the streaming decoder). */
+export const MODEL_ARGS: readonly string[] = ['-hmm', join(MODEL_DIR, 'en-us'), '-dict', join(MODEL_DIR, 'cmudict-en-us.dict')];
+/** The open-vocabulary language model (the closed list of short responses is the other search). */
+export const OPEN_LM_ARGS: readonly string[] = ['-lm', join(MODEL_DIR, 'en-us.lm.bin')];
+/**
+ * Caps on the active HMMs and words per frame. On the sample calls they halve the CPU time (a
+ * third of it in noise, where the search otherwise explodes) for the same word error rate (52%
+ * vs 53% over 182 words, within the noise of so small a sample).
+ */
+export const SEARCH_CAPS: readonly string[] = ['-maxhmmpf', '3000', '-maxwpf', '10'];
+/** Whether the English models are installed. Effects: one stat. */
+export const modelsInstalled = (): boolean => existsSync(join(MODEL_DIR, 'en-us', 'mdef'));
 /** PocketSphinx works in 10 ms frames. */
 const FRAME_MS = 10;
 
@@ -88,10 +100,7 @@ function decodeRange(segment: Segment, previousEndMs: number, nextStartMs: numbe
 /** The pocketsphinx_batch arguments common to the offline run and the live process. */
 function batchArgs(search: string[], dir: string, io: { ctl: string; hyp: string; ctm: string; log?: string }): string[] {
   return [
-    '-hmm',
-    join(MODEL_DIR, 'en-us'),
-    '-dict',
-    join(MODEL_DIR, 'cmudict-en-us.dict'),
+    ...MODEL_ARGS,
     ...search,
     '-adcin',
     'yes',
@@ -111,13 +120,7 @@ function batchArgs(search: string[], dir: string, io: { ctl: string; hyp: string
     io.ctm,
     '-logfn',
     join(dir, io.log ?? 'pocketsphinx.log'),
-    // Caps on the active HMMs and words per frame. On the sample calls they halve the CPU time
-    // (a third of it in noise, where the search otherwise explodes) for the same word error
-    // rate (52% vs 53% over 182 words, within the noise of so small a sample).
-    '-maxhmmpf',
-    '3000',
-    '-maxwpf',
-    '10',
+    ...SEARCH_CAPS,
   ];
 }
 
@@ -210,7 +213,7 @@ async function decodeSegments(samples16k: Float32Array, segments: Segment[], sea
 
 /** Writes the recording where pocketsphinx can read it, runs `work`, and cleans up. */
 async function withRecording<T>(samples16k: Float32Array, work: (dir: string) => Promise<T>): Promise<T> {
-  if (!existsSync(join(MODEL_DIR, 'en-us', 'mdef'))) {
+  if (!modelsInstalled()) {
     throw new AsrUnavailableError(`pocketsphinx English models not found in ${MODEL_DIR}: ${INSTALL_HINT}`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'callsim-asr-'));
@@ -230,7 +233,7 @@ async function withRecording<T>(samples16k: Float32Array, work: (dir: string) =>
  */
 export async function recognizeSegments(samples16k: Float32Array, segments: Segment[], opts: RecognizeOptions = {}): Promise<RecognizedUtterance[]> {
   if (segments.length === 0) return [];
-  const decoded = await withRecording(samples16k, (dir) => decodeSegments(samples16k, segments, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], opts.padMs ?? DEFAULT_PAD_MS, dir, opts.processes));
+  const decoded = await withRecording(samples16k, (dir) => decodeSegments(samples16k, segments, [...OPEN_LM_ARGS], opts.padMs ?? DEFAULT_PAD_MS, dir, opts.processes));
   return decoded.map(utterance);
 }
 
@@ -466,7 +469,7 @@ export class LiveRecognizer {
     this.padMs = opts.padMs ?? DEFAULT_PAD_MS;
     this.dir = mkdtempSync(join(tmpdir(), `${LIVE_DIR_PREFIX}${process.pid}-`));
     writeFileSync(join(this.dir, 'short.gram'), SHORT_GRAMMAR);
-    this.open = new BatchProcess(program, ['-lm', join(MODEL_DIR, 'en-us.lm.bin')], this.dir, 'open');
+    this.open = new BatchProcess(program, [...OPEN_LM_ARGS], this.dir, 'open');
     this.short = new BatchProcess(program, ['-jsgf', join(this.dir, 'short.gram')], this.dir, 'short');
   }
 
@@ -481,7 +484,7 @@ export class LiveRecognizer {
       .map((dir) => join(dir, 'pocketsphinx_batch'))
       .find((p) => existsSync(p));
     if (!program) throw new AsrUnavailableError(`pocketsphinx_batch is not installed: ${INSTALL_HINT}`);
-    if (!existsSync(join(MODEL_DIR, 'en-us', 'mdef'))) {
+    if (!modelsInstalled()) {
       throw new AsrUnavailableError(`pocketsphinx English models not found in ${MODEL_DIR}: ${INSTALL_HINT}`);
     }
     removeStaleLiveDirs(tmpdir());

@@ -1,15 +1,13 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { MODEL_ARGS, MODEL_DIR, OPEN_LM_ARGS, SEARCH_CAPS, modelsInstalled } from './asr.ts';
 
 /** Where Debian and Ubuntu put pocketsphinx 0.8's shared libraries. */
 export const DEFAULT_LIBRARIES = {
   pocketsphinx: '/usr/lib/x86_64-linux-gnu/libpocketsphinx.so.3',
   sphinxbase: '/usr/lib/x86_64-linux-gnu/libsphinxbase.so.3',
 } as const;
-
-const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
 export interface StreamingOptions {
   /** The shared libraries to load (tests point them elsewhere to take the fallback). */
@@ -151,7 +149,7 @@ export class StreamingRecognizer {
     for (const lib of Object.values(libraries)) {
       if (!existsSync(lib)) throw new StreamingUnavailableError(`${lib} not found (Debian: apt-get install libpocketsphinx3)`);
     }
-    if (!existsSync(join(MODEL_DIR, 'en-us', 'mdef'))) throw new StreamingUnavailableError(`pocketsphinx English models not found in ${MODEL_DIR}`);
+    if (!modelsInstalled()) throw new StreamingUnavailableError(`pocketsphinx English models not found in ${MODEL_DIR}`);
     let koffi: string;
     try {
       koffi = createRequire(import.meta.url).resolve('koffi');
@@ -165,20 +163,13 @@ export class StreamingRecognizer {
       await r.request({
         op: 'init',
         args: [
-          '-hmm',
-          join(MODEL_DIR, 'en-us'),
-          '-lm',
-          join(MODEL_DIR, 'en-us.lm.bin'),
-          '-dict',
-          join(MODEL_DIR, 'cmudict-en-us.dict'),
+          ...MODEL_ARGS,
+          ...OPEN_LM_ARGS,
           '-samprate',
           '16000',
           '-logfn',
           '/dev/null',
-          '-maxhmmpf',
-          '3000',
-          '-maxwpf',
-          '10',
+          ...SEARCH_CAPS,
           // partials come from the first (tree) pass alone; the second passes would only run at
           // each stretch's end, for words nobody reads (the whole-utterance recognizer gives those)
           '-fwdflat',
