@@ -6,7 +6,7 @@
 import type { CallCommand, CallEvent, JournalEntry, WorldEvent } from '../../shared/events.ts';
 import { defaultPersonaMaxTurns, personaMessages, readCallerReply, requestHash, type CallLine, type ChatMessage } from '../../shared/persona.ts';
 import type { Persona } from '../../shared/scenario.ts';
-import type { Rng } from '../../shared/rng.ts';
+import { assertNever } from '../../shared/assertNever.ts';
 import { playHeardSegments } from '../world/recognition.ts';
 import { errorText, estimateTokens, excerpt, networkReason, parseCompletion, redactSecrets } from '../world/model.ts';
 import type { CallEnv } from '../world/secrets.ts';
@@ -85,7 +85,7 @@ export class PersonaCaller implements WorldPart {
         const n = this.agentLines++;
         const rng = this.ctx.rng(`persona:barge-in:${n}`);
         if (this.busy || rng.next() >= this.timing.bargeInProbability) return;
-        this.ctx.scheduler.after(draw(rng, this.timing.bargeInAfterMs), () => {
+        this.ctx.scheduler.after(rng.int(this.timing.bargeInAfterMs.min, this.timing.bargeInAfterMs.max), () => {
           if (this.agentTalking && !this.busy && this.agentLines === n + 1) this.takeTurn();
         });
         return;
@@ -108,7 +108,8 @@ export class PersonaCaller implements WorldPart {
     this.agentTalking = false;
     if (this.done || this.busy) return;
     this.cancelReply();
-    this.reply = this.ctx.scheduler.after(draw(this.ctx.rng(`persona:reply:${this.agentLines}`), this.timing.replyDelayMs), () => {
+    const { min, max } = this.timing.replyDelayMs;
+    this.reply = this.ctx.scheduler.after(this.ctx.rng(`persona:reply:${this.agentLines}`).int(min, max), () => {
       this.reply = null;
       if (!this.agentTalking && !this.busy) this.takeTurn();
     });
@@ -157,10 +158,8 @@ export class PersonaCaller implements WorldPart {
         // dead air: the machine's silence timers prompt the caller again
         this.busy = false;
         return;
-      default: {
-        const never: never = result.action;
-        throw new Error(`unknown caller action ${String(never)}`);
-      }
+      default:
+        assertNever(result.action);
     }
   }
 
@@ -191,11 +190,6 @@ export class PersonaCaller implements WorldPart {
       ),
     );
   }
-}
-
-/** A whole number of ms in [min, max], drawn. */
-function draw(rng: Rng, range: { min: number; max: number }): number {
-  return rng.int(range.min, range.max);
 }
 
 /**
