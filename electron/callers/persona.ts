@@ -8,7 +8,7 @@ import { defaultPersonaMaxTurns, personaMessages, readCallerReply, requestHash, 
 import type { Persona } from '../../shared/scenario.ts';
 import { assertNever } from '../../shared/assertNever.ts';
 import { playHeardSegments } from '../world/recognition.ts';
-import { errorText, estimateTokens, excerpt, networkReason, parseCompletion, redactSecrets } from '../world/model.ts';
+import { chatEndpoint, errorText, estimateTokens, excerpt, networkReason, parseCompletion, redactSecrets } from '../world/model.ts';
 import type { CallEnv } from '../world/secrets.ts';
 import type { WorldContext, WorldPart } from '../world/world.ts';
 import { sayText, type HeardLine } from './scripted.ts';
@@ -206,15 +206,14 @@ export async function askCallerModel(
 ): Promise<CallerModelResult> {
   const now = o.now ?? (() => performance.now());
   const timeoutMs = model.timeoutMs ?? defaultCallerModelTimeoutMs;
-  const url = `${model.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const key = model.apiKeyEnv ? o.env[model.apiKeyEnv] : undefined;
+  const endpoint = chatEndpoint(model, o.env, 'caller.persona.model.apiKeyEnv');
+  const key = 'error' in endpoint ? undefined : endpoint.key;
   const started = now();
   const redact = (t: string) => redactSecrets(t, [key]);
   const base = { type: 'caller.model.result', turn: o.turn, model: model.name, request: o.request } as const;
   const failed = (error: string, tokens = 0): CallerModelResult => ({ ...base, latencyMs: Math.max(0, Math.round(now() - started)), tokens, action: 'failed', error: redact(error) });
-  if (model.apiKeyEnv && !key) return failed(`the environment variable ${model.apiKeyEnv} (caller.persona.model.apiKeyEnv) is not set`);
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (key) headers.authorization = `Bearer ${key}`;
+  if ('error' in endpoint) return failed(endpoint.error);
+  const { url, headers } = endpoint;
   let res: Response;
   let text: string;
   try {

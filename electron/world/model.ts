@@ -310,14 +310,10 @@ export class ModelAgent implements AgentBrain {
 
   private async request(messages: ChatMessage[]): Promise<Fetched> {
     const { config } = this;
-    const url = `${config.baseUrl.replace(/\/+$/, '')}/chat/completions`;
     const stream = config.stream === true;
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
-    if (config.apiKeyEnv) {
-      const key = this.env[config.apiKeyEnv];
-      if (!key) return { ok: false, error: `the environment variable ${config.apiKeyEnv} (model.apiKeyEnv) is not set`, tokens: 0 };
-      headers.authorization = `Bearer ${key}`;
-    }
+    const endpoint = chatEndpoint(config, this.env, 'model.apiKeyEnv', stream ? 'text/event-stream' : 'application/json');
+    if ('error' in endpoint) return { ok: false, error: endpoint.error, tokens: 0 };
+    const { url, headers } = endpoint;
     const body = { model: config.name, messages, tools: this.apiTools, tool_choice: 'auto', ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) };
     let res: Response;
     try {
@@ -342,6 +338,25 @@ export class ModelAgent implements AgentBrain {
   private redact(text: string): string {
     return redactSecrets(text, [this.config.apiKeyEnv ? this.env[this.config.apiKeyEnv] : undefined]);
   }
+}
+
+/**
+ * Where a chat-completions request goes and its headers, with the key read from the call's
+ * variables (`env`) by the configuration's `apiKeyEnv`; or, when that variable is not set, the
+ * error naming it at `keyPath` (its place in the file). Shared by the agent's model, the
+ * summarizer and a persona caller's model. Pure.
+ */
+export function chatEndpoint(
+  config: { baseUrl: string; apiKeyEnv?: string },
+  env: CallEnv,
+  keyPath: string,
+  accept = 'application/json',
+): { url: string; headers: Record<string, string>; key: string | undefined } | { error: string } {
+  const key = config.apiKeyEnv ? env[config.apiKeyEnv] : undefined;
+  if (config.apiKeyEnv && !key) return { error: `the environment variable ${config.apiKeyEnv} (${keyPath}) is not set` };
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept };
+  if (key) headers.authorization = `Bearer ${key}`;
+  return { url: `${config.baseUrl.replace(/\/+$/, '')}/chat/completions`, headers, key };
 }
 
 /** `text` with every occurrence of each secret (values shorter than 4 characters are left alone) replaced by [redacted]. Pure. */

@@ -6,7 +6,7 @@
 import type { JournalEntry, JournalInput } from '../../shared/events.ts';
 import { summarizerRequest } from '../../shared/summarizer.ts';
 import type { ModelConfig } from './model.ts';
-import { excerpt, networkReason, redactSecrets } from './model.ts';
+import { chatEndpoint, excerpt, networkReason, redactSecrets } from './model.ts';
 import type { CallEnv } from './secrets.ts';
 
 export type SummarizerResult = Extract<JournalInput, { type: 'summarizer.result' }>;
@@ -20,11 +20,9 @@ export type SummarizerResult = Extract<JournalInput, { type: 'summarizer.result'
 export async function askSummarizer(config: ModelConfig, entries: readonly JournalEntry[], env: CallEnv, o: { timeoutMs?: number; fetch?: typeof fetch } = {}): Promise<SummarizerResult> {
   const timeoutMs = o.timeoutMs ?? 30_000;
   const doFetch = o.fetch ?? fetch;
-  const url = `${config.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   const { messages, jsonSchema } = summarizerRequest(entries);
-  const key = config.apiKeyEnv ? env[config.apiKeyEnv] : undefined;
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (key) headers.authorization = `Bearer ${key}`;
+  const endpoint = chatEndpoint(config, env, 'summarizer.apiKeyEnv');
+  const key = 'error' in endpoint ? undefined : endpoint.key;
   const started = performance.now();
   const done = (r: { content?: string; error?: string; tokens?: number }): SummarizerResult => ({
     type: 'summarizer.result',
@@ -34,7 +32,8 @@ export async function askSummarizer(config: ModelConfig, entries: readonly Journ
     ...(r.content === undefined ? {} : { content: redactSecrets(r.content, [key]) }),
     ...(r.error === undefined ? {} : { error: redactSecrets(r.error, [key]) }),
   });
-  if (config.apiKeyEnv && !key) return done({ error: `the environment variable ${config.apiKeyEnv} (summarizer.apiKeyEnv) is not set` });
+  if ('error' in endpoint) return done({ error: endpoint.error });
+  const { url, headers } = endpoint;
   for (const structured of [true, false]) {
     const body = {
       model: config.name,
